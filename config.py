@@ -1,0 +1,204 @@
+"""LearnHub settings: one class per environment, every value overridable by ``LEARNHUB_*``.
+
+Environment variables are read with explicit casts so that a typo in production fails loudly
+at start-up instead of surfacing later as a wrong type.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "LEARNHUB_"
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value production refuses
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message is one line an operator can act on."""
+
+
+def as_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def as_int(raw: str) -> int:
+    return int(raw.strip())
+
+
+def as_str(raw: str) -> str:
+    return raw
+
+
+def as_optional_str(raw: str) -> str | None:
+    return raw or None
+
+
+# Every overridable setting and the cast applied to its LEARNHUB_* variable.
+CASTS: dict[str, Callable[[str], Any]] = {
+    "DATABASE_URL": as_str,
+    "SECRET_KEY": as_str,
+    "RECEIPT_KEY": as_optional_str,
+    "BASE_URL": as_str,
+    "TIMEZONE": as_str,
+    "K_THRESHOLD": as_int,
+    "SMTP_HOST": as_str,
+    "SMTP_PORT": as_int,
+    "SMTP_USERNAME": as_optional_str,
+    "SMTP_PASSWORD": as_optional_str,
+    "SMTP_STARTTLS": as_bool,
+    "SMTP_TIMEOUT": as_int,
+    "MAIL_FROM": as_str,
+    "RATELIMIT_STORAGE_URL": as_str,
+    "LOGIN_MAX_FAILURES": as_int,
+    "LOGIN_LOCKOUT_MINUTES": as_int,
+    "ORGANISATION_NAME": as_str,
+    "SAFEGUARDING_PHONE": as_str,
+    "SAFEGUARDING_OUT_OF_HOURS_PHONE": as_str,
+    "SESSION_COOKIE_SECURE": as_bool,
+    "LOG_LEVEL": as_str,
+    "PASSWORD_HASH_TIME_COST": as_int,
+    "PASSWORD_HASH_MEMORY_KIB": as_int,
+}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DATABASE_URL: str = ""  # empty means: SQLite file in the instance folder
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # Receipts are stored only as a keyed hash; a separate key lets operators rotate the
+    # session key without orphaning every reporter's receipt.
+    RECEIPT_KEY: str | None = None
+    BASE_URL = "http://127.0.0.1:5000"
+    TIMEZONE = "Europe/London"
+    K_THRESHOLD = 5
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_TIMEOUT = 30
+    MAIL_FROM = "LearnHub <learnhub@localhost>"
+    RATELIMIT_STORAGE_URL = "memory://"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    ORGANISATION_NAME = "Northshire County Council"
+    # 01632 960xxx is Ofcom's range reserved for fiction: a real council sets its own numbers.
+    SAFEGUARDING_PHONE = "01632 960 000"
+    SAFEGUARDING_OUT_OF_HOURS_PHONE = "01632 960 001"
+    SESSION_COOKIE_SECURE = False
+    LOG_LEVEL = "INFO"
+    # Argon2id cost: argon2-cffi's defaults (3 passes over 64 MiB) unless a test run lowers it.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT: int | None = None
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False  # the demo runs without the debugger: it must never be exposed by accident
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 - used only by the test suite
+    RECEIPT_KEY = "testing-receipt-key"
+    RATELIMIT_STORAGE_URL = "memory://"
+    # Cheap hashing keeps a suite that signs in hundreds of times fast; never used outside tests.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def settings_from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Return the ``LEARNHUB_*`` overrides, cast; raise ConfigError naming a bad variable."""
+    overrides: dict[str, Any] = {}
+    for name, cast in CASTS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is None:
+            continue
+        try:
+            overrides[name] = cast(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}{name} is not valid: {exc}") from exc
+    return overrides
+
+
+def load_settings(
+    config: str | dict[str, Any] | None,
+    instance_path: str,
+    environ: os._Environ[str] | dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Build the settings for one app: class defaults, then environment, then explicit values.
+
+    ``config`` is an environment name, a mapping of explicit settings (tests pass these; an
+    ``ENV`` key picks the class), or None for ``LEARNHUB_ENV`` (default: development).
+    """
+    environ = os.environ if environ is None else environ
+    explicit: dict[str, Any] = {}
+    if isinstance(config, dict):
+        explicit = dict(config)
+        env_name = explicit.pop("ENV", None) or environ.get(ENV_PREFIX + "ENV", "development")
+    else:
+        env_name = config or environ.get(ENV_PREFIX + "ENV", "development")
+    if env_name not in CONFIGS:
+        raise ConfigError(f"{ENV_PREFIX}ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+    cls = CONFIGS[env_name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(settings_from_environment(environ))
+    settings.update(explicit)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "learnhub.db")
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+    settings["RECEIPT_KEY"] = settings["RECEIPT_KEY"] or settings["SECRET_KEY"]
+    check_production_secret(settings)
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain postgres URLs at psycopg 3, the only PostgreSQL driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_production_secret(settings: dict[str, Any]) -> None:
+    if settings["ENV_NAME"] != "production":
+        return
+    secret = settings.get("SECRET_KEY") or ""
+    if secret in {"", DEFAULT_SECRET_KEY} or len(secret) < 32:
+        raise ConfigError(
+            "LEARNHUB_SECRET_KEY must be set to a random value of at least 32 characters in "
+            'production (for example: python3 -c "import secrets; print(secrets.token_hex(32))")'
+        )

@@ -1,0 +1,106 @@
+"""The request guard: every request passes the permission its endpoint declares, or stops here.
+
+Pages send people who are not signed in to the sign-in page; the API answers problem+json.
+An endpoint that declares no permission makes ``create_app`` fail, so nothing is open by accident.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from learnhub.auth import services
+from learnhub.auth.models import User
+from learnhub.core.errors import problem
+from learnhub.core.permissions import Permission, permission_of, role_may
+from learnhub.core.time import local_today
+from learnhub.extensions import db, login_manager
+
+API_BLUEPRINT = "api"
+BEARER = "Bearer "
+# Flask's own static-file endpoint is public; it is registered before our views exist.
+BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+class UndeclaredPermission(RuntimeError):
+    pass
+
+
+def required_permission(endpoint: str) -> Permission:
+    if endpoint in BUILT_IN_PUBLIC_ENDPOINTS:
+        return Permission.PUBLIC
+    permission = permission_of(current_app.view_functions[endpoint])
+    if permission is None:  # create_app prevents this; fail closed all the same
+        abort(403)
+    return permission
+
+
+def bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith(BEARER):
+        return None
+    today = local_today(current_app.config["TIMEZONE"])
+    return services.user_for_token(db.session, header[len(BEARER) :].strip(), today)
+
+
+def guard_api(permission: Permission) -> Response | None:
+    user = bearer_user()
+    g.api_user = user
+    if permission is Permission.PUBLIC:
+        return None
+    if user is None:
+        return problem(
+            401,
+            "Unauthorized",
+            "Send a valid API token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="learnhub"'},
+        )
+    if not role_may(user.role, permission):
+        return problem(403, "Forbidden", "Your role does not allow this.")
+    return None
+
+
+def guard_page(permission: Permission) -> Response | None:
+    if permission is Permission.PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        # Remember where they were going in the session, never from a URL they could be sent.
+        if request.method == "GET":
+            session["after_login"] = request.full_path.rstrip("?")
+        return redirect(url_for("auth.login"))
+    if not role_may(current_user.role, permission):
+        abort(403)
+    return None
+
+
+def enforce_permission() -> Response | None:
+    if request.endpoint is None:  # no route matched: the 404/405 handlers answer
+        return None
+    permission = required_permission(request.endpoint)
+    if request.blueprint == API_BLUEPRINT:
+        return guard_api(permission)
+    return guard_page(permission)
+
+
+def check_every_endpoint_declares_permission(app: Flask) -> None:
+    missing = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint not in BUILT_IN_PUBLIC_ENDPOINTS and permission_of(view) is None
+    )
+    if missing:
+        raise UndeclaredPermission(f"endpoints without a permission: {', '.join(missing)}")
+
+
+def load_user(session_token: str) -> User | None:
+    return db.session.scalar(
+        db.select(User).where(User.session_token == session_token, User.is_enabled.is_(True))
+    )
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    app.before_request(enforce_permission)

@@ -1,0 +1,82 @@
+"""Sign in, sign out and the staff member's own account page."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from learnhub.audit import services as audit
+from learnhub.auth import services
+from learnhub.auth.forms import LoginForm
+from learnhub.core.permissions import Permission, permissions_of, requires
+from learnhub.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def login_throttle() -> services.LoginThrottle:
+    return current_app.extensions["learnhub_login_throttle"]
+
+
+def safe_after_login_target() -> str:
+    target = session.pop("after_login", None)
+    # Only a path on this site: never an absolute or protocol-relative URL.
+    if isinstance(target, str) and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.staff_home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@requires(Permission.PUBLIC)
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.staff_home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                login_throttle(),
+                form.email.data or "",
+                form.password.data or "",
+                client=request.remote_addr or "unknown",
+            )
+        except services.AccountError as exc:
+            db.session.commit()  # keep the failure count even though sign-in failed
+            form.email.errors = [exc.message]
+            return render_template("auth/login.html", form=form), 200
+        target = safe_after_login_target()
+        session.clear()  # a fresh session at sign-in: nothing carried over from before
+        login_user(user)
+        audit.record(db.session, user, "login", "user", user.id)
+        db.session.commit()
+        return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires(Permission.STAFF)
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account")
+@requires(Permission.STAFF)
+def account() -> str:
+    return render_template(
+        "auth/account.html",
+        permissions=sorted(permissions_of(current_user.role)),
+    )

@@ -1,0 +1,145 @@
+"""The ``learnhub`` command: a Flask CLI group with one sub-group per domain."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from learnhub.auth import services as accounts
+from learnhub.core.logging import AnonymousRequestHandler
+from learnhub.core.permissions import Role
+from learnhub.extensions import db
+
+
+def build_app() -> Flask:
+    from learnhub import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=build_app, add_default_commands=False)
+def main() -> None:
+    """LearnHub: blameless learning from near misses in children's social care."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    # Werkzeug's server, with request logs that never name a client address.
+    app.run(host=host, port=port, debug=False, request_handler=AnonymousRequestHandler)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Serve LearnHub with the development server."""
+    serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Upgrade the database schema and load reference data. Safe to run again."""
+    from learnhub.setup import initialise
+
+    summary = initialise()
+    click.echo(summary)
+
+
+@click.command("demo")
+@click.option("--seed-only", is_flag=True, help="Seed the demo data, then stop.")
+@click.option("--reports", "report_count", default=1000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo_command(seed_only: bool, report_count: int, host: str, port: int) -> None:
+    """Initialise, seed demo accounts and reports, and serve on http://127.0.0.1:5000."""
+    from learnhub.demo.seed import DEMO_PASSWORD, seed_demo
+    from learnhub.setup import initialise
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "learnhub demo makes accounts with a known password: not in production"
+        )
+    if report_count < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--reports")
+    click.echo(initialise())
+    result = seed_demo(report_count)
+    click.echo(result.summary())
+    click.echo(f"\nDemo sign-ins (password for each: {DEMO_PASSWORD}):")
+    for email, role in result.accounts:
+        click.echo(f"  {role:<9} {email}")
+    if not seed_only:
+        click.echo(f"\nLearnHub is at http://{host}:{port}/ — press Ctrl+C to stop.")
+        serve(app, host, port)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+def read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Their role."
+)
+@click.option("--name", "display_name", default="", help="Their name as colleagues know it.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create a staff account."""
+    from learnhub.audit import services as audit
+
+    password = read_password(password_stdin)
+    try:
+        user = accounts.create_user(db.session, email, Role(role), password, display_name)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    audit.record(db.session, None, "create", "user", user.id, {"role": role, "via": "cli"})
+    db.session.commit()
+    click.echo(f"Created {user.role.value} account for {user.email}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. 'Power BI export'.")
+@with_appcontext
+def create_token_command(email: str, name: str) -> None:
+    """Create an API token for a staff account and print it once."""
+    from learnhub.audit import services as audit
+
+    user = accounts.find_user_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No account with the email address {email}")
+    token, plaintext = accounts.create_api_token(db.session, user, name)
+    audit.record(db.session, None, "create", "api_token", token.id, {"user": user.id, "via": "cli"})
+    db.session.commit()
+    click.echo(plaintext)
+    click.echo(
+        "Copy this token now: it is stored only as a hash and cannot be shown again.", err=True
+    )
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_command, demo_command, users_group, tokens_group):
+        app.cli.add_command(command)

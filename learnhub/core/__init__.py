@@ -1,0 +1,1 @@
+"""Shared pieces every feature uses: database base, time, permissions, errors, email."""

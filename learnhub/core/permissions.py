@@ -1,0 +1,92 @@
+"""The one permission matrix: which staff role may do what. Every view and API endpoint names
+exactly one permission, and a single request hook enforces it (see ``learnhub.auth.guard``)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TypeVar
+
+
+class Role(enum.StrEnum):
+    REVIEWER = "reviewer"
+    EDITOR = "editor"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.REVIEWER: "Review panel member",
+    Role.EDITOR: "Bulletin editor",
+    Role.LEADER: "Leadership",
+    Role.ADMIN: "Administrator",
+}
+
+
+class Permission(enum.StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not: reporting, follow-up, bulletins, taxonomy
+    STAFF = "staff"  # any signed-in member of staff: their own account, signing out
+    REVIEW_REPORTS = "reports.review"
+    TRIAGE_THEMES = "themes.triage"
+    MANAGE_ACTIONS = "actions.manage"
+    EDIT_BULLETINS = "bulletins.edit"
+    APPROVE_BULLETINS = "bulletins.approve"
+    VIEW_DASHBOARD = "dashboard.view"
+    MANAGE_USERS = "users.manage"
+    MANAGE_TAXONOMY = "taxonomy.manage"
+    MANAGE_SETTINGS = "settings.manage"
+    VIEW_AUDIT = "audit.view"
+
+
+ALL_ROLES = frozenset(Role)
+
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.PUBLIC: ALL_ROLES,
+    Permission.STAFF: ALL_ROLES,
+    Permission.REVIEW_REPORTS: frozenset({Role.REVIEWER}),
+    Permission.TRIAGE_THEMES: frozenset({Role.REVIEWER}),
+    Permission.MANAGE_ACTIONS: frozenset({Role.REVIEWER}),
+    Permission.EDIT_BULLETINS: frozenset({Role.EDITOR}),
+    Permission.APPROVE_BULLETINS: frozenset({Role.EDITOR}),
+    # Reviewers read the dashboard too: it shows them where the panel's time goes.
+    Permission.VIEW_DASHBOARD: frozenset({Role.LEADER, Role.REVIEWER}),
+    Permission.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Permission.MANAGE_TAXONOMY: frozenset({Role.ADMIN}),
+    Permission.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
+    Permission.VIEW_AUDIT: frozenset({Role.ADMIN}),
+}
+
+
+def role_may(role: Role | None, permission: Permission) -> bool:
+    """True when a signed-in ``role`` (None: not signed in) holds ``permission``."""
+    if permission is Permission.PUBLIC:
+        return True
+    if role is None:
+        return False
+    return role in MATRIX[permission]
+
+
+def permissions_of(role: Role) -> frozenset[Permission]:
+    return frozenset(p for p, roles in MATRIX.items() if role in roles)
+
+
+F = TypeVar("F", bound=Callable[..., object])
+PERMISSION_ATTRIBUTE = "learnhub_permission"
+
+
+def requires(permission: Permission) -> Callable[[F], F]:
+    """Declare the permission a view needs; the request guard enforces it before the view runs."""
+
+    def mark(view: F) -> F:
+        setattr(view, PERMISSION_ATTRIBUTE, permission)
+        return view
+
+    return mark
+
+
+def permission_of(view: Callable[..., object]) -> Permission | None:
+    return getattr(view, PERMISSION_ATTRIBUTE, None)

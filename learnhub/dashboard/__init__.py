@@ -1,0 +1,1 @@
+"""Leadership dashboards: aggregates only, with small numbers suppressed."""

@@ -1,0 +1,23 @@
+"""The leadership dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from learnhub.core.permissions import Permission, requires
+from learnhub.core.time import local_today
+from learnhub.dashboard import services
+from learnhub.extensions import db
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+MONTHS_SHOWN = 18
+
+
+@bp.route("/")
+@requires(Permission.VIEW_DASHBOARD)
+def overview() -> str:
+    k = current_app.config["K_THRESHOLD"]
+    volumes = services.monthly_volumes(
+        db.session, local_today(current_app.config["TIMEZONE"]), MONTHS_SHOWN, k
+    )
+    return render_template("dashboard/overview.html", volumes=volumes, k=k)

@@ -1,0 +1,1 @@
+"""Demo data for a laptop install: synthetic, anonymous learning reports."""

@@ -1,0 +1,114 @@
+"""Seeding the demo: one account per role and a realistic set of synthetic reports.
+
+Everything goes through the same services the pages use, and every row is keyed so that seeding
+the same database again adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+
+from learnhub.audit import services as audit
+from learnhub.auth import services as accounts
+from learnhub.core.permissions import Role
+from learnhub.core.time import local_today
+from learnhub.demo.narratives import DemoReport, generate_reports
+from learnhub.extensions import db
+from learnhub.reports.models import Report, ReportSource
+from learnhub.reports.services import ReportSubmission, file_report
+
+# Printed for the local demo; `learnhub demo` refuses to run in production.
+DEMO_PASSWORD = "learnhub-demo-password"  # noqa: S105
+DEMO_DOMAIN = "demo.example.org"  # reserved for examples (RFC 2606): no one can receive mail
+DEMO_ACCOUNTS = (
+    (Role.REVIEWER, "Robin Reviewer"),
+    (Role.EDITOR, "Eden Editor"),
+    (Role.LEADER, "Lee Leader"),
+    (Role.ADMIN, "Ash Admin"),
+)
+BATCH_SIZE = 200
+
+
+@dataclass
+class SeedResult:
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+    accounts_created: int = 0
+    reports_created: int = 0
+    reports_existing: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"Demo: {self.accounts_created} accounts created, {self.reports_created} reports "
+            f"created, {self.reports_existing} already there."
+        )
+
+
+def demo_email(role: Role) -> str:
+    return f"{role.value}@{DEMO_DOMAIN}"
+
+
+def ensure_demo_accounts(result: SeedResult) -> None:
+    for role, name in DEMO_ACCOUNTS:
+        email = demo_email(role)
+        result.accounts.append((email, role.value))
+        if accounts.find_user_by_email(db.session, email) is None:
+            user = accounts.create_user(db.session, email, role, DEMO_PASSWORD, name)
+            audit.record(db.session, None, "create", "user", user.id, {"via": "demo"})
+            result.accounts_created += 1
+
+
+def existing_demo_keys() -> set[str]:
+    return set(
+        db.session.scalars(sa.select(Report.import_key).where(Report.import_key.like("demo-%")))
+    )
+
+
+def submission_for(demo: DemoReport) -> ReportSubmission:
+    return ReportSubmission(
+        what_happened=demo.what_happened,
+        what_nearly_happened=demo.what_nearly_happened,
+        what_stopped_it=demo.what_stopped_it,
+        what_made_it_likely=demo.what_made_it_likely,
+        what_would_help=demo.what_would_help,
+        event_type=demo.event_type,
+        event_month=demo.event_month,
+        potential_severity=demo.potential_severity,
+        service_area=demo.service_area,
+        reporter_role=demo.reporter_role,
+        import_key=demo.seed_key,
+    )
+
+
+def seed_reports(count: int, today: dt.date, result: SeedResult) -> None:
+    receipt_key = current_app.config["RECEIPT_KEY"]
+    seen = existing_demo_keys()
+    for index, demo in enumerate(generate_reports(count, today=today)):
+        if demo.seed_key in seen:
+            result.reports_existing += 1
+            continue
+        # Each report is filed on the day it says it arrived, as its reporter would have.
+        file_report(
+            db.session,
+            submission_for(demo),
+            today=demo.received_on,
+            source=ReportSource.DEMO,
+            receipt_key=receipt_key,
+        )
+        result.reports_created += 1
+        if index % BATCH_SIZE == BATCH_SIZE - 1:
+            db.session.commit()
+
+
+def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
+    """Create what is missing of the demo; commits in batches so a large seed can resume."""
+    today = today or local_today(current_app.config["TIMEZONE"])
+    result = SeedResult()
+    ensure_demo_accounts(result)
+    db.session.commit()
+    seed_reports(report_count, today, result)
+    db.session.commit()
+    return result

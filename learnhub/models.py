@@ -1,0 +1,42 @@
+"""Imports every feature's models so that the metadata Alembic compares is complete."""
+
+from learnhub.audit.models import AuditEvent
+from learnhub.auth.models import ApiToken, User
+from learnhub.bulletins.models import Bulletin, BulletinItem, Delivery, Subscriber
+from learnhub.core.database import Base
+from learnhub.core.models import JobLock, Setting
+from learnhub.reports.models import Report, ReporterMessage, ServiceArea
+from learnhub.review.models import Action
+from learnhub.taxonomy.models import (
+    ReportFactor,
+    SuggestionModel,
+    TaxonomyCode,
+    TaxonomyCodeMapping,
+    TaxonomyVersion,
+)
+from learnhub.themes.models import Theme, ThemeMember, ThemeRun
+
+__all__ = [
+    "Action",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Bulletin",
+    "BulletinItem",
+    "Delivery",
+    "JobLock",
+    "Report",
+    "ReportFactor",
+    "ReporterMessage",
+    "ServiceArea",
+    "Setting",
+    "Subscriber",
+    "SuggestionModel",
+    "TaxonomyCode",
+    "TaxonomyCodeMapping",
+    "TaxonomyVersion",
+    "Theme",
+    "ThemeMember",
+    "ThemeRun",
+    "User",
+]

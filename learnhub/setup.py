@@ -1,0 +1,16 @@
+"""``learnhub init``: bring the schema up to date and load reference data, idempotently."""
+
+from __future__ import annotations
+
+from flask_migrate import upgrade
+
+from learnhub.core.resources import resource_dir
+from learnhub.extensions import db
+from learnhub.reports.reference import ensure_service_areas
+
+
+def initialise() -> str:
+    upgrade(directory=str(resource_dir("migrations")))
+    added_areas = ensure_service_areas(db.session)
+    db.session.commit()
+    return f"Database is up to date; {added_areas} service areas added."

@@ -1,0 +1,151 @@
+"""The versioned human-factors taxonomy, the factors attached to reports, and suggestion models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnhub.core.database import Base, enum_type
+from learnhub.core.time import utcnow
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class MappingRelation(enum.StrEnum):
+    SAME = "same"
+    RENAMED = "renamed"
+    MERGED = "merged"
+    SPLIT = "split"
+
+
+class FactorSource(enum.StrEnum):
+    REPORTER = "reporter"
+    SUGGESTED = "suggested"
+    REVIEWER = "reviewer"
+
+
+class FactorStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REMOVED = "removed"
+
+
+class TaxonomyVersion(Base):
+    __tablename__ = "taxonomy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    status: Mapped[VersionStatus] = mapped_column(
+        enum_type(VersionStatus, "taxonomy_version_status"), default=VersionStatus.DRAFT
+    )
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    activated_at: Mapped[dt.datetime | None]
+
+    codes: Mapped[list[TaxonomyCode]] = relationship(
+        back_populates="version", order_by="TaxonomyCode.position", cascade="all, delete-orphan"
+    )
+
+
+class TaxonomyCode(Base):
+    __tablename__ = "taxonomy_codes"
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_versions.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32))  # stable across versions, e.g. "PRE-TECH-1"
+    tier: Mapped[str] = mapped_column(sa.String(40), index=True)
+    category: Mapped[str] = mapped_column(sa.String(120))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    definition: Mapped[str] = mapped_column(sa.Text)
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    includes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    excludes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    examples: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    ycff_domain: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    version: Mapped[TaxonomyVersion] = relationship(back_populates="codes")
+
+
+class TaxonomyCodeMapping(Base):
+    """How a code of one version carries into the next, so counts survive merges and splits."""
+
+    __tablename__ = "taxonomy_code_mappings"
+    __table_args__ = (sa.UniqueConstraint("from_code_id", "to_code_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_code_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_codes.id", ondelete="CASCADE"), index=True
+    )
+    to_code_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_codes.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[MappingRelation] = mapped_column(
+        enum_type(MappingRelation, "mapping_relation")
+    )
+
+
+class ReportFactor(Base):
+    """A contributory factor on a report, from the reporter, the system or a reviewer."""
+
+    __tablename__ = "report_factors"
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "code_id", "source"),
+        sa.CheckConstraint(
+            "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence_range"
+        ),
+        # The reporter's ticks carry no staff identity and no timestamp.
+        sa.CheckConstraint(
+            "source <> 'reporter' OR (decided_by_id IS NULL AND decided_at IS NULL)",
+            name="reporter_tick_anonymous",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    code_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_codes.id", ondelete="RESTRICT"), index=True
+    )
+    source: Mapped[FactorSource] = mapped_column(enum_type(FactorSource, "factor_source"))
+    status: Mapped[FactorStatus] = mapped_column(
+        enum_type(FactorStatus, "factor_status"), default=FactorStatus.PROPOSED
+    )
+    confidence: Mapped[float | None]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None]
+
+    code: Mapped[TaxonomyCode] = relationship()
+
+
+class SuggestionModel(Base):
+    """A trained code-suggestion model with its held-out scores; at most one is in use."""
+
+    __tablename__ = "suggestion_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taxonomy_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_versions.id", ondelete="CASCADE"), index=True
+    )
+    algorithm: Mapped[str] = mapped_column(sa.String(80))
+    trained_on_reports: Mapped[int] = mapped_column(default=0)
+    scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    is_active: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    artefact: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

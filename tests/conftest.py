@@ -1,0 +1,95 @@
+"""Fixtures: one migrated database per run, each test inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from learnhub import create_app
+from learnhub.extensions import db
+from learnhub.setup import initialise
+from tests.databases import throwaway_database
+
+
+class RequestScopedClient(FlaskClient):
+    """Gives every request its own app context, as a real server does, so nothing cached on
+    ``g`` or in the database session leaks from one request to the next."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def app_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {"ENV": "testing", "DATABASE_URL": database_url, **overrides}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url: str) -> Iterator[Flask]:
+    app = create_app(app_settings(database_url))
+    with app.app_context():
+        initialise()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_migrated_app: Flask) -> Iterator[Flask]:
+    """The app, with every database change in this test rolled back afterwards.
+
+    Views commit as they would in production; here a commit releases a SAVEPOINT inside one
+    outer transaction that the fixture rolls back.
+    """
+    app = _migrated_app
+    app.test_client_class = RequestScopedClient
+    app.extensions["learnhub_login_throttle"].reset()
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original_session = db.session
+        db.session = scoped_session(
+            sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                # Objects a test made stay readable after a request closes the session.
+                expire_on_commit=False,
+            )
+        )
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original_session
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of the kind this run uses, for tests of migrations and set-up."""
+    with throwaway_database(tmp_path) as url:
+        yield url

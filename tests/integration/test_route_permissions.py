@@ -1,0 +1,99 @@
+"""Every registered route, under every role and anonymously, obeys the permission matrix.
+
+The expected access below is written out by hand, separately from the matrix in the code, so a
+change to either one that is not made to the other fails here. A new route must be added here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from learnhub import create_app
+from learnhub.core.permissions import Role
+from tests.factories import login, make_user
+
+PUBLIC = "public"
+ANY_STAFF = frozenset(Role)
+R, E, L, A = Role.REVIEWER, Role.EDITOR, Role.LEADER, Role.ADMIN
+
+EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
+    "static": PUBLIC,
+    "main.start": PUBLIC,
+    "main.accessibility": PUBLIC,
+    "main.privacy": PUBLIC,
+    "main.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    "main.staff_home": ANY_STAFF,
+    "auth.logout": ANY_STAFF,
+    "auth.account": ANY_STAFF,
+    "review.queue": frozenset({R}),
+    "dashboard.overview": frozenset({R, L}),
+    "bulletins.manage": frozenset({E}),
+    "admin.users": frozenset({A}),
+    "admin.service_areas": frozenset({A}),
+    "api.me": ANY_STAFF,
+}
+
+
+def registered_rules() -> list[Rule]:
+    app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
+    return sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint)
+
+
+RULES = registered_rules()
+
+
+def test_every_registered_endpoint_has_an_expected_access() -> None:
+    assert {rule.endpoint for rule in RULES} == set(EXPECTED_ACCESS)
+
+
+def url_for_rule(rule: Rule) -> str:
+    values = {name: 1 if "int" in repr(rule._converters[name]) else "x" for name in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def is_api(rule: Rule) -> bool:
+    return rule.endpoint.startswith("api.")
+
+
+def sign_in_as(app: Flask, client: FlaskClient, role: Role) -> dict[str, str]:
+    """Sign in through the login page (or make a token for the API); return request headers."""
+    from learnhub.auth.services import create_api_token
+    from learnhub.extensions import db
+
+    user = make_user(role)
+    login(client, user)
+    _, token = create_api_token(db.session, user)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.endpoint)
+@pytest.mark.parametrize(
+    "role", [None, *Role], ids=lambda role: role.value if role else "anonymous"
+)
+def test_route_obeys_the_matrix(
+    app: Flask, client: FlaskClient, rule: Rule, role: Role | None
+) -> None:
+    expected = EXPECTED_ACCESS[rule.endpoint]
+    headers = sign_in_as(app, client, role) if role else {}
+    method = "GET" if "GET" in (rule.methods or ()) else sorted(rule.methods or ())[0]
+    response = client.open(url_for_rule(rule), method=method, headers=headers)
+    sent_to_login = response.status_code == 302 and response.headers["Location"] == "/login"
+
+    if expected == PUBLIC or (role is not None and role in expected):
+        assert response.status_code not in (401, 403), response.status_code
+        assert not sent_to_login
+    elif role is None:
+        if is_api(rule):
+            assert response.status_code == 401
+            assert response.mimetype == "application/problem+json"
+        else:
+            assert sent_to_login, response.status_code
+    else:
+        assert response.status_code == 403
+        if is_api(rule):
+            assert response.mimetype == "application/problem+json"

@@ -1,0 +1,95 @@
+"""Settings: environment overrides with explicit casts, and production's refusal of weak secrets."""
+
+from pathlib import Path
+
+import pytest
+
+import config
+from learnhub import create_app
+
+
+def test_defaults_put_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    settings = config.load_settings("development", str(tmp_path), environ={})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'learnhub.db'}"
+    assert settings["TIMEZONE"] == "Europe/London"
+    assert settings["K_THRESHOLD"] == 5
+
+
+def test_environment_overrides_are_cast(tmp_path: Path) -> None:
+    environ = {
+        "LEARNHUB_K_THRESHOLD": "10",
+        "LEARNHUB_SMTP_PORT": "2525",
+        "LEARNHUB_SMTP_STARTTLS": "yes",
+        "LEARNHUB_SMTP_USERNAME": "relay-user",
+        "LEARNHUB_SMTP_PASSWORD": "relay-pass",
+        "LEARNHUB_SMTP_HOST": "smtp.example.org",
+        "LEARNHUB_MAIL_FROM": "LearnHub <learnhub@example.org>",
+        "LEARNHUB_BASE_URL": "https://learnhub.example.org",
+        "LEARNHUB_TIMEZONE": "Europe/Dublin",
+        "LEARNHUB_DATABASE_URL": "postgres://u@db/learnhub",
+        "LEARNHUB_SECRET_KEY": "s" * 40,
+    }
+    settings = config.load_settings("development", str(tmp_path), environ=environ)
+    assert settings["K_THRESHOLD"] == 10
+    assert settings["SMTP_PORT"] == 2525
+    assert settings["SMTP_STARTTLS"] is True
+    assert settings["SMTP_USERNAME"] == "relay-user"
+    assert settings["SMTP_PASSWORD"] == "relay-pass"
+    assert settings["SMTP_HOST"] == "smtp.example.org"
+    assert settings["MAIL_FROM"] == "LearnHub <learnhub@example.org>"
+    assert settings["BASE_URL"] == "https://learnhub.example.org"
+    assert settings["TIMEZONE"] == "Europe/Dublin"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/learnhub"
+    assert settings["SECRET_KEY"] == "s" * 40
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("LEARNHUB_K_THRESHOLD", "five"), ("LEARNHUB_SMTP_STARTTLS", "maybe")],
+)
+def test_a_malformed_variable_is_named(tmp_path: Path, variable: str, value: str) -> None:
+    with pytest.raises(config.ConfigError, match=variable):
+        config.load_settings("development", str(tmp_path), environ={variable: value})
+
+
+def test_explicit_settings_beat_the_environment(tmp_path: Path) -> None:
+    settings = config.load_settings(
+        {"ENV": "testing", "K_THRESHOLD": 7}, str(tmp_path), environ={"LEARNHUB_K_THRESHOLD": "9"}
+    )
+    assert settings["K_THRESHOLD"] == 7
+    assert settings["TESTING"] is True
+
+
+def test_unknown_environment_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="LEARNHUB_ENV"):
+        config.load_settings("staging", str(tmp_path), environ={})
+
+
+@pytest.mark.parametrize("secret", [None, config.DEFAULT_SECRET_KEY, "short"])
+def test_production_refuses_a_missing_or_default_secret(tmp_path: Path, secret: str | None) -> None:
+    environ = {} if secret is None else {"LEARNHUB_SECRET_KEY": secret}
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings("production", str(tmp_path), environ=environ)
+    message = str(caught.value)
+    assert "LEARNHUB_SECRET_KEY" in message
+    assert "\n" not in message
+
+
+def test_production_starts_with_a_proper_secret(tmp_path: Path) -> None:
+    settings = config.load_settings(
+        "production", str(tmp_path), environ={"LEARNHUB_SECRET_KEY": "x" * 64}
+    )
+    assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_create_app_refuses_production_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEARNHUB_SECRET_KEY", raising=False)
+    with pytest.raises(config.ConfigError, match="LEARNHUB_SECRET_KEY"):
+        create_app("production")
+
+
+def test_receipt_key_falls_back_to_the_secret_key(tmp_path: Path) -> None:
+    settings = config.load_settings(
+        "development", str(tmp_path), environ={"LEARNHUB_SECRET_KEY": "k" * 40}
+    )
+    assert settings["RECEIPT_KEY"] == "k" * 40
