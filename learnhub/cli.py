@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from werkzeug.serving import run_simple
 
 from learnhub.auth import services as accounts
 from learnhub.core.logging import AnonymousRequestHandler
@@ -30,8 +31,9 @@ main.add_command(routes_command)
 
 
 def serve(app: Flask, host: str, port: int) -> None:
-    # Werkzeug's server, with request logs that never name a client address.
-    app.run(host=host, port=port, debug=False, request_handler=AnonymousRequestHandler)
+    # Werkzeug's server, threaded, with request logs that never name a client address.
+    # (Flask's app.run() declines to start inside a CLI command, so call werkzeug directly.)
+    run_simple(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)
 
 
 @main.command("run")

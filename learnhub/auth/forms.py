@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from learnhub.core.permissions import ROLE_LABELS
@@ -27,7 +28,7 @@ class NewUserForm(FlaskForm):
     )
     role = SelectField(
         "Role",
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[DataRequired("Choose a role")],
     )
     password = PasswordField(

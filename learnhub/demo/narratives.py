@@ -175,6 +175,8 @@ _HANDOVER = _Scenario(
         "Turnover means cases move every few months, and each move loses a little more of the "
         "history.",
         "The team has had four managers in two years, so nobody has been checking handovers.",
+        "Each new worker ends up starting again, so the family's history is retold rather than "
+        "built on.",
     ),
     helps=(
         "A short, required transfer summary and an up-to-date chronology before any case moves, "
@@ -791,6 +793,8 @@ _DISGUISED = _Scenario(
         "the child.",
         "Visits always pre-arranged because of diary pressure.",
         "A warm relationship with the family made it hard to stay curious.",
+        "Looking back it was disguised compliance, and the way we measure progress made it easy "
+        "to miss.",
     ),
     helps=(
         "Check progress with the services involved, not only with the family.",

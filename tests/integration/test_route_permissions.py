@@ -83,6 +83,7 @@ def test_route_obeys_the_matrix(
     method = "GET" if "GET" in (rule.methods or ()) else sorted(rule.methods or ())[0]
     response = client.open(url_for_rule(rule), method=method, headers=headers)
     sent_to_login = response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code < 500, f"{rule.endpoint} failed for {role}"
 
     if expected == PUBLIC or (role is not None and role in expected):
         assert response.status_code not in (401, 403), response.status_code

@@ -1,0 +1,121 @@
+"""Browser fixtures: a live LearnHub on its own database, and Debian's Chromium through Playwright.
+
+The browser is the system's /usr/bin/chromium (Playwright downloads none). Where it is missing
+the journeys are skipped, except under CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from learnhub import create_app
+from learnhub.core.logging import AnonymousRequestHandler
+from learnhub.extensions import db
+from learnhub.setup import initialise
+from tests.conftest import app_settings
+from tests.databases import throwaway_database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with throwaway_database(tmp_path_factory.mktemp("live")) as database_url:
+        app = create_app(app_settings(database_url))
+        with app.app_context():
+            initialise()
+            db.session.remove()
+        server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{server.port}", app=app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs Debian's Chromium at {CHROMIUM} (.ci/run installs it)")
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return request.param
+
+
+@pytest.fixture
+def page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.csp_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_errors.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def no_js_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+def serious_accessibility_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.2 A and AA rules) on the page; return serious and critical findings."""
+    page.evaluate(AXE_SOURCE)
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+        })).violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                  targets: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
