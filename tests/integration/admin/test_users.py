@@ -11,7 +11,7 @@ from learnhub.extensions import db
 from tests.factories import csrf_token, login, make_user
 
 
-def add_account(client: FlaskClient, **fields: str):  # noqa: ANN201 - a test response
+def add_account(client: FlaskClient, **fields: str):
     page = client.get("/admin/users")
     data = {"display_name": "", "email": "", "role": "", "password": "", **fields}
     return client.post("/admin/users", data={**data, "csrf_token": csrf_token(page)})
