@@ -29,7 +29,7 @@ def make_user(role: Role = Role.REVIEWER, email: str | None = None, **kwargs: ob
 
 
 def make_report(
-    what_happened: str = "A handover note was not passed on before a home visit.",
+    narrative: str = "A handover note was not passed on before a home visit.",
     *,
     event_month: dt.date = dt.date(2026, 9, 1),
     received_on: dt.date = dt.date(2026, 10, 2),
@@ -40,7 +40,7 @@ def make_report(
     filed = file_report(
         db.session,
         ReportSubmission(
-            what_happened=what_happened,
+            narrative=narrative,
             event_type=event_type,
             event_month=event_month,
             service_area=service_area,

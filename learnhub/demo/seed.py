@@ -69,7 +69,7 @@ def existing_demo_keys() -> set[str]:
 
 def submission_for(demo: DemoReport) -> ReportSubmission:
     return ReportSubmission(
-        what_happened=demo.what_happened,
+        narrative=demo.what_happened,
         what_nearly_happened=demo.what_nearly_happened,
         what_stopped_it=demo.what_stopped_it,
         what_made_it_likely=demo.what_made_it_likely,

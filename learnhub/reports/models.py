@@ -70,9 +70,10 @@ class MessageDirection(enum.StrEnum):
     FROM_REPORTER = "from_reporter"
 
 
-# The free-text answers a reporter gives, in the order the form asks them.
+# The free-text answers a reporter gives, in the order the form asks them. ``narrative`` is
+# "what happened", the one answer every report must have.
 NARRATIVE_FIELDS = (
-    "what_happened",
+    "narrative",
     "what_nearly_happened",
     "what_stopped_it",
     "what_made_it_likely",
@@ -96,11 +97,13 @@ class Report(Base):
         sa.Index("ix_reports_status_received_on", "status", "received_on"),
         sa.Index("ix_reports_area_event_month", "service_area_id", "event_month"),
         sa.CheckConstraint(
-            "what_happened <> '' OR narrative_purged_on IS NOT NULL", name="has_narrative"
+            "narrative <> '' OR narrative_purged_on IS NOT NULL", name="has_narrative"
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What staff see and quote: random, so it says nothing about when or in what order reports came.
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
     # Keyed hash of the receipt code; NULL once the follow-up thread has been retired.
     receipt_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     received_on: Mapped[dt.date] = mapped_column(index=True)
@@ -109,7 +112,7 @@ class Report(Base):
     potential_severity: Mapped[PotentialSeverity | None] = mapped_column(
         enum_type(PotentialSeverity, "potential_severity")
     )
-    what_happened: Mapped[str] = mapped_column(sa.Text)
+    narrative: Mapped[str] = mapped_column(sa.Text)
     what_nearly_happened: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     what_stopped_it: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     what_made_it_likely: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
@@ -152,7 +155,8 @@ class Report(Base):
     def is_deidentified(self) -> bool:
         return self.redacted is not None
 
-    def narrative(self) -> dict[str, str]:
+    def answers(self) -> dict[str, str]:
+        """The reporter's free-text answers, keyed like NARRATIVE_FIELDS."""
         return {name: getattr(self, name) or "" for name in NARRATIVE_FIELDS}
 
 

@@ -32,3 +32,12 @@ def normalise_receipt(text: str) -> str | None:
 
 def receipt_hash(receipt: str, key: str) -> str:
     return hmac.new(key.encode(), receipt.encode(), hashlib.sha256).hexdigest()
+
+
+REFERENCE_PREFIX = "LR"
+
+
+def new_reference() -> str:
+    """A staff-facing reference such as ``LR-7K3QX-9M2PA``: 50 random bits, never sequential."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
+    return f"{REFERENCE_PREFIX}-{chars[:5]}-{chars[5:]}"

@@ -18,7 +18,7 @@ from learnhub.reports.models import (
     ReportSource,
     ServiceArea,
 )
-from learnhub.reports.receipts import new_receipt, receipt_hash
+from learnhub.reports.receipts import new_receipt, new_reference, receipt_hash
 
 MAX_ANSWER_LENGTH = 10_000
 OLDEST_EVENT_MONTHS = 60
@@ -34,7 +34,7 @@ class ReportInvalid(Exception):
 
 @dataclass
 class ReportSubmission:
-    what_happened: str
+    narrative: str
     event_type: str
     event_month: dt.date
     what_nearly_happened: str = ""
@@ -84,8 +84,8 @@ def validate_submission(
         if len(text) > MAX_ANSWER_LENGTH:
             errors[name] = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
         values[name] = text
-    if not values["what_happened"]:
-        errors["what_happened"] = "Tell us what happened"
+    if not values["narrative"]:
+        errors["narrative"] = "Tell us what happened"
     values["event_type"] = _enum_or_error(
         EventType,
         submission.event_type,
@@ -141,6 +141,7 @@ def file_report(
         raise ReportInvalid(errors)
     receipt = new_receipt()
     report = Report(
+        reference=unused_reference(session),
         receipt_hash=receipt_hash(receipt, receipt_key),
         received_on=today,
         event_month=values["event_month"],
@@ -156,6 +157,14 @@ def file_report(
     session.add(report)
     session.flush()
     return FiledReport(report=report, receipt=receipt)
+
+
+def unused_reference(session: Session) -> str:
+    # 50 random bits make a clash rare even at millions of reports; check rather than hope.
+    while True:
+        reference = new_reference()
+        if session.scalar(sa.select(Report.id).where(Report.reference == reference)) is None:
+            return reference
 
 
 def import_key_exists(session: Session, import_key: str) -> bool:

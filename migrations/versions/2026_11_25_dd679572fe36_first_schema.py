@@ -2,11 +2,11 @@
 
 Reviewed by hand: enums are VARCHAR with CHECK constraints (portable between SQLite and
 PostgreSQL); booleans default through sa.true()/sa.false() so each dialect writes its own
-literal; timestamps are timezone-aware.
+literal; timestamps are timezone-aware; reports hold dates only and no link to any account.
 
-Revision ID: 7088d478fb88
+Revision ID: dd679572fe36
 Revises:
-Create Date: 2026-11-25 19:55:57.519672
+Create Date: 2026-11-25 20:10:52.349708
 
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "7088d478fb88"
+revision = "dd679572fe36"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -266,6 +266,7 @@ def upgrade():
     op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=16), nullable=False),
         sa.Column("receipt_hash", sa.String(length=64), nullable=True),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("event_month", sa.Date(), nullable=False),
@@ -295,7 +296,7 @@ def upgrade():
             ),
             nullable=True,
         ),
-        sa.Column("what_happened", sa.Text(), nullable=False),
+        sa.Column("narrative", sa.Text(), nullable=False),
         sa.Column("what_nearly_happened", sa.Text(), server_default="", nullable=False),
         sa.Column("what_stopped_it", sa.Text(), server_default="", nullable=False),
         sa.Column("what_made_it_likely", sa.Text(), server_default="", nullable=False),
@@ -356,7 +357,7 @@ def upgrade():
         sa.Column("import_key", sa.String(length=64), nullable=True),
         sa.Column("narrative_purged_on", sa.Date(), nullable=True),
         sa.CheckConstraint(
-            "what_happened <> '' OR narrative_purged_on IS NOT NULL",
+            "narrative <> '' OR narrative_purged_on IS NOT NULL",
             name=op.f("ck_reports_has_narrative"),
         ),
         sa.ForeignKeyConstraint(
@@ -374,6 +375,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("import_key", name=op.f("uq_reports_import_key")),
         sa.UniqueConstraint("receipt_hash", name=op.f("uq_reports_receipt_hash")),
+        sa.UniqueConstraint("reference", name=op.f("uq_reports_reference")),
     )
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.create_index(
