@@ -63,6 +63,9 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "SAFEGUARDING_OUT_OF_HOURS_PHONE": as_str,
     "SESSION_COOKIE_SECURE": as_bool,
     "LOG_LEVEL": as_str,
+    "REPORT_SUBMISSION_LIMIT": as_str,
+    "RECEIPT_LOOKUP_LIMIT": as_str,
+    "FOLLOWUP_SESSION_MINUTES": as_int,
     "PASSWORD_HASH_TIME_COST": as_int,
     "PASSWORD_HASH_MEMORY_KIB": as_int,
 }
@@ -96,6 +99,11 @@ class Config:
     SAFEGUARDING_OUT_OF_HOURS_PHONE = "01632 960 001"
     SESSION_COOKIE_SECURE = False
     LOG_LEVEL = "INFO"
+    # Anonymous routes: limits per client, counted under a daily-changing in-memory key.
+    REPORT_SUBMISSION_LIMIT = "20/hour"
+    RECEIPT_LOOKUP_LIMIT = "10/15minute"  # wrong receipts only
+    # How long a receipt, once entered, opens the follow-up pages in that browser.
+    FOLLOWUP_SESSION_MINUTES = 30
     # Argon2id cost: argon2-cffi's defaults (3 passes over 64 MiB) unless a test run lowers it.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
@@ -104,7 +112,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Far above the longest report (five answers of 10,000 characters); anything bigger is a 413.
+    MAX_CONTENT_LENGTH = 512 * 1024
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT: int | None = None
     TESTING = False

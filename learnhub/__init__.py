@@ -61,6 +61,7 @@ def init_extensions(app: Flask) -> None:
     from learnhub import models  # noqa: F401 - every model registered before Alembic looks
     from learnhub.auth import guard
     from learnhub.auth.services import LoginPolicy, LoginThrottle, configure_password_hashing
+    from learnhub.core.anonymity import AnonymousRateLimiter
     from learnhub.core.database import configure_sqlite
     from learnhub.extensions import csrf, db, migrate
 
@@ -73,6 +74,9 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     configure_password_hashing(
         app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
+    )
+    app.extensions["learnhub_anonymous_limiter"] = AnonymousRateLimiter(
+        app.config["RATELIMIT_STORAGE_URL"]
     )
     app.extensions["learnhub_login_throttle"] = LoginThrottle(
         app.config["RATELIMIT_STORAGE_URL"],
@@ -88,9 +92,20 @@ def register_blueprints(app: Flask) -> None:
     from learnhub.dashboard.views import bp as dashboard_bp
     from learnhub.extensions import csrf
     from learnhub.main.views import bp as main_bp
+    from learnhub.reports.followup import bp as followup_bp
+    from learnhub.reports.views import bp as reports_bp
     from learnhub.review.views import bp as review_bp
 
-    for blueprint in (main_bp, auth_bp, review_bp, dashboard_bp, bulletins_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        reports_bp,
+        followup_bp,
+        review_bp,
+        dashboard_bp,
+        bulletins_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     # The API authenticates each request by bearer token, so there is no cookie to forge.
     csrf.exempt(api_bp)

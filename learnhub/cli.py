@@ -143,5 +143,7 @@ def create_token_command(email: str, name: str) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_command, demo_command, users_group, tokens_group):
+    from learnhub.reports.cli import import_reports_command
+
+    for command in (init_command, demo_command, users_group, tokens_group, import_reports_command):
         app.cli.add_command(command)

@@ -7,10 +7,15 @@ from flask_migrate import upgrade
 from learnhub.core.resources import resource_dir
 from learnhub.extensions import db
 from learnhub.reports.reference import ensure_service_areas
+from learnhub.taxonomy.services import ensure_default_taxonomy
 
 
 def initialise() -> str:
     upgrade(directory=str(resource_dir("migrations")))
     added_areas = ensure_service_areas(db.session)
+    version = ensure_default_taxonomy(db.session)
     db.session.commit()
-    return f"Database is up to date; {added_areas} service areas added."
+    return (
+        f"Database is up to date; {added_areas} service areas added; "
+        f"taxonomy version {version.number} is active."
+    )

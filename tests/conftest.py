@@ -57,6 +57,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     app = _migrated_app
     app.test_client_class = RequestScopedClient
     app.extensions["learnhub_login_throttle"].reset()
+    app.extensions["learnhub_anonymous_limiter"].reset()
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -1,14 +1,64 @@
-"""API endpoints. Authentication is by bearer token only, checked by the request guard."""
+"""API endpoints. Staff authenticate by bearer token (checked by the request guard); reporting
+and follow-up need none, and never look at who is asking."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
-from learnhub.api.schemas import MeSchema
+from learnhub.api.schemas import (
+    FollowupSchema,
+    MeSchema,
+    ReplyCreatedSchema,
+    ReplyRequestSchema,
+    ReportCreatedSchema,
+    ReportRequestSchema,
+)
+from learnhub.core.errors import problem
 from learnhub.core.permissions import Permission, permissions_of, requires
+from learnhub.core.time import local_today
+from learnhub.extensions import db
+from learnhub.reports import services as reports
+from learnhub.reports.models import Report, ReportSource
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+RECEIPT_HEADER = "X-Receipt"
+
+
+class RequestInvalid(Exception):
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__("invalid request")
+        self.errors = errors
+
+
+@bp.errorhandler(RequestInvalid)
+def request_invalid(exc: RequestInvalid) -> Response:
+    return problem(422, "Unprocessable Content", "Some fields need changing.", exc.errors)
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise RequestInvalid({"_body": ["Send a JSON object with Content-Type: application/json"]})
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise RequestInvalid(exc.normalized_messages()) from exc
+
+
+def today() -> dt.date:
+    return local_today(current_app.config["TIMEZONE"])
+
+
+def client_allowed(limit_setting: str, scope: str, *, count: bool = True) -> bool:
+    limiter = current_app.extensions["learnhub_anonymous_limiter"]
+    check = limiter.allow if count else limiter.would_allow
+    return check(current_app.config[limit_setting], scope, request.remote_addr or "-", today())
 
 
 @bp.route("/me")
@@ -26,3 +76,104 @@ def me() -> Response:
             }
         )
     )
+
+
+@bp.route("/reports", methods=["POST"])
+@requires(Permission.PUBLIC)
+def create_report() -> tuple[Response, int]:
+    data = load_json(ReportRequestSchema())
+    if not client_allowed("REPORT_SUBMISSION_LIMIT", "report"):
+        abort(429)
+    submission = reports.ReportSubmission(
+        narrative=data["narrative"],
+        what_nearly_happened=data["what_nearly_happened"],
+        what_stopped_it=data["what_stopped_it"],
+        what_made_it_likely=data["what_made_it_likely"],
+        what_would_help=data["what_would_help"],
+        potential_severity=data.get("potential_severity"),
+        event_type=data["event_type"],
+        event_month=data["event_month"],
+        service_area=data.get("service_area"),
+        reporter_role=data.get("reporter_role"),
+        factor_codes=data["factors"],
+    )
+    try:
+        filed = reports.file_report(
+            db.session,
+            submission,
+            today=today(),
+            source=ReportSource.API,
+            receipt_key=current_app.config["RECEIPT_KEY"],
+        )
+    except reports.ReportInvalid as exc:
+        raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
+    db.session.commit()
+    body = ReportCreatedSchema().dump(
+        {
+            "reference": filed.report.reference,
+            "receipt": filed.receipt,
+            "identifier_flags": filed.report.identifier_flags,
+        }
+    )
+    return jsonify(body), 201
+
+
+def report_for_receipt_header() -> Report:
+    """The report whose receipt is in X-Receipt; one neutral 404 for any wrong code."""
+    if not client_allowed("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
+        abort(429)
+    try:
+        return reports.report_for_receipt(
+            db.session, request.headers.get(RECEIPT_HEADER, ""), current_app.config["RECEIPT_KEY"]
+        )
+    except reports.ReceiptNotFound:
+        client_allowed("RECEIPT_LOOKUP_LIMIT", "receipt")
+        abort(404, "No report matches this receipt.")
+
+
+def followup_body(report: Report) -> dict[str, Any]:
+    return FollowupSchema().dump(
+        {
+            "reference": report.reference,
+            "status": report.status.value,
+            "status_text": reports.status_for_reporter(report),
+            "received_on": report.received_on,
+            "event_month": report.event_month,
+            "messages": [
+                {"direction": m.direction.value, "body": m.body, "sent_on": m.sent_on}
+                for m in report.messages
+            ],
+            "outcome": report.outcome_note,
+        }
+    )
+
+
+@bp.route("/followup")
+@requires(Permission.PUBLIC)
+def followup() -> Response:
+    return jsonify(followup_body(report_for_receipt_header()))
+
+
+@bp.route("/followup/messages", methods=["POST"])
+@requires(Permission.PUBLIC)
+def add_followup_message() -> tuple[Response, int]:
+    report = report_for_receipt_header()
+    data = load_json(ReplyRequestSchema())
+    try:
+        message = reports.add_reporter_reply(db.session, report, data["body"], today())
+    except reports.ReportInvalid as exc:
+        raise RequestInvalid({name: [m] for name, m in exc.errors.items()}) from exc
+    except reports.ThreadClosed:
+        return problem(409, "Conflict", "This report is closed and no longer takes replies."), 409
+    db.session.commit()
+    body = ReplyCreatedSchema().dump(
+        {
+            "message": {
+                "direction": message.direction.value,
+                "body": message.body,
+                "sent_on": message.sent_on,
+            },
+            "identifier_flags": message.identifier_flags,
+        }
+    )
+    return jsonify(body), 201

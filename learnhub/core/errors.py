@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-HTML_ERROR_PAGES = {400, 403, 404, 429, 500}
+HTML_ERROR_PAGES = {400, 403, 404, 413, 429, 500}
 
 
 def wants_problem_json() -> bool:

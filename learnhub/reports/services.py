@@ -1,27 +1,41 @@
-"""Filing a learning report. The web form, the API, CSV import and the demo all come here."""
+"""Filing learning reports and the anonymous follow-up thread.
+
+The web form, the API, CSV import and the demo all come here. Nothing in this module knows who
+is asking: it takes plain data, never a request, and stores dates only.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.core.time import add_months, month_start
+from learnhub.reports.identifiers import Finding, find_identifiers
 from learnhub.reports.models import (
     NARRATIVE_FIELDS,
     EventType,
+    MessageDirection,
     PotentialSeverity,
     Report,
+    ReporterMessage,
     ReporterRole,
     ReportSource,
+    ReportStatus,
     ServiceArea,
 )
-from learnhub.reports.receipts import new_receipt, new_reference, receipt_hash
+from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
 
 MAX_ANSWER_LENGTH = 10_000
+MAX_REPLY_LENGTH = 5_000
 OLDEST_EVENT_MONTHS = 60
+MAX_FACTORS = 20
 
 
 class ReportInvalid(Exception):
@@ -32,11 +46,19 @@ class ReportInvalid(Exception):
         self.errors = errors
 
 
+class ReceiptNotFound(Exception):
+    """No report matches the receipt. One neutral message covers unknown and malformed codes."""
+
+
+class ThreadClosed(Exception):
+    """The follow-up thread no longer takes replies."""
+
+
 @dataclass
 class ReportSubmission:
     narrative: str
-    event_type: str
-    event_month: dt.date
+    event_type: str | None
+    event_month: dt.date | None
     what_nearly_happened: str = ""
     what_stopped_it: str = ""
     what_made_it_likely: str = ""
@@ -44,8 +66,22 @@ class ReportSubmission:
     potential_severity: str | None = None
     service_area: str | None = None  # slug
     reporter_role: str | None = None
-    import_key: str | None = None
     factor_codes: list[str] = field(default_factory=list)
+    import_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckedSubmission:
+    """A submission that passed every check, with what it resolved to."""
+
+    answers: dict[str, str]
+    event_type: EventType
+    event_month: dt.date
+    potential_severity: PotentialSeverity | None
+    reporter_role: ReporterRole | None
+    service_area: ServiceArea | None
+    factor_codes: list[TaxonomyCode]
+    findings: dict[str, list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -54,14 +90,15 @@ class FiledReport:
     receipt: str  # shown once to the reporter, never stored
 
 
-def _enum_or_error(
-    enum_cls: type[EventType | PotentialSeverity | ReporterRole],
+def _choice(
+    enum_cls: type[enum.Enum],
     value: str | None,
     name: str,
     message: str,
     errors: dict[str, str],
+    *,
     required: bool = False,
-) -> object:
+) -> Any:
     if value in (None, ""):
         if required:
             errors[name] = message
@@ -73,20 +110,85 @@ def _enum_or_error(
         return None
 
 
-def validate_submission(
-    session: Session, submission: ReportSubmission, today: dt.date
-) -> tuple[dict[str, object], dict[str, str]]:
-    """Check every field at once, so the reporter sees all that needs fixing together."""
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
+def _check_answers(submission: ReportSubmission, errors: dict[str, str]) -> dict[str, str]:
+    answers = {}
     for name in NARRATIVE_FIELDS:
         text = (getattr(submission, name) or "").strip()
         if len(text) > MAX_ANSWER_LENGTH:
             errors[name] = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
-        values[name] = text
-    if not values["narrative"]:
+        answers[name] = text
+    if not answers["narrative"]:
         errors["narrative"] = "Tell us what happened"
-    values["event_type"] = _enum_or_error(
+    return answers
+
+
+def _check_month(month: dt.date | None, today: dt.date, errors: dict[str, str]) -> dt.date:
+    if month is None:
+        errors["event_month"] = "Enter the month and year it happened"
+        return month_start(today)
+    month = month_start(month)
+    if month > month_start(today):
+        errors["event_month"] = "The month it happened must be this month or earlier"
+    elif month < add_months(month_start(today), -OLDEST_EVENT_MONTHS):
+        errors["event_month"] = "The month it happened must be within the last 5 years"
+    return month
+
+
+def _check_service_area(
+    session: Session, slug: str | None, errors: dict[str, str]
+) -> ServiceArea | None:
+    if not slug:
+        return None
+    area = session.scalar(
+        sa.select(ServiceArea).where(ServiceArea.slug == slug, ServiceArea.is_active.is_(True))
+    )
+    if area is None:
+        errors["service_area"] = "Choose a service area from the list"
+    return area
+
+
+def _check_factors(
+    session: Session, codes: list[str], errors: dict[str, str]
+) -> list[TaxonomyCode]:
+    wanted = list(dict.fromkeys(code.strip() for code in codes if code and code.strip()))
+    if not wanted:
+        return []
+    if len(wanted) > MAX_FACTORS:
+        errors["factors"] = f"Choose {MAX_FACTORS} factors or fewer"
+        return []
+    version = taxonomy.active_version(session)
+    if version is None:
+        errors["factors"] = "Factors cannot be chosen yet: no taxonomy is active"
+        return []
+    try:
+        return taxonomy.resolve_codes(session, version, wanted)
+    except taxonomy.UnknownCodes as exc:
+        errors["factors"] = "Choose factors from the list (unknown: " + ", ".join(exc.unknown) + ")"
+        return []
+
+
+def scan_answers(answers: dict[str, str]) -> dict[str, list[Finding]]:
+    """Identifying details found in each answer; answers with none are left out."""
+    found = {name: find_identifiers(text) for name, text in answers.items() if text}
+    return {name: findings for name, findings in found.items() if findings}
+
+
+def flags_for_reviewers(findings: dict[str, list[Finding]]) -> list[dict[str, Any]]:
+    # Offsets and kinds only: the flagged text itself is already in the answer.
+    return [
+        {"field": name, "kind": f.kind.value, "start": f.start, "end": f.end}
+        for name, items in findings.items()
+        for f in items
+    ]
+
+
+def check_submission(
+    session: Session, submission: ReportSubmission, today: dt.date
+) -> CheckedSubmission:
+    """Check every field at once, so the reporter sees all that needs fixing together."""
+    errors: dict[str, str] = {}
+    answers = _check_answers(submission, errors)
+    event_type = _choice(
         EventType,
         submission.event_type,
         "event_type",
@@ -94,37 +196,35 @@ def validate_submission(
         errors,
         required=True,
     )
-    values["potential_severity"] = _enum_or_error(
+    severity = _choice(
         PotentialSeverity,
         submission.potential_severity,
         "potential_severity",
         "Choose how serious it could have been",
         errors,
     )
-    values["reporter_role"] = _enum_or_error(
+    role = _choice(
         ReporterRole,
         submission.reporter_role,
         "reporter_role",
         "Choose a role from the list",
         errors,
     )
-    event_month = month_start(submission.event_month)
-    if event_month > month_start(today):
-        errors["event_month"] = "The month of the event must be this month or earlier"
-    elif event_month < add_months(month_start(today), -OLDEST_EVENT_MONTHS):
-        errors["event_month"] = "The month of the event must be within the last 5 years"
-    values["event_month"] = event_month
-    values["service_area"] = None
-    if submission.service_area:
-        area = session.scalar(
-            sa.select(ServiceArea).where(
-                ServiceArea.slug == submission.service_area, ServiceArea.is_active.is_(True)
-            )
-        )
-        if area is None:
-            errors["service_area"] = "Choose a service area from the list"
-        values["service_area"] = area
-    return values, errors
+    event_month = _check_month(submission.event_month, today, errors)
+    area = _check_service_area(session, submission.service_area, errors)
+    codes = _check_factors(session, submission.factor_codes, errors)
+    if errors:
+        raise ReportInvalid(errors)
+    return CheckedSubmission(
+        answers=answers,
+        event_type=event_type,
+        event_month=event_month,
+        potential_severity=severity,
+        reporter_role=role,
+        service_area=area,
+        factor_codes=codes,
+        findings=scan_answers(answers),
+    )
 
 
 def file_report(
@@ -135,26 +235,30 @@ def file_report(
     source: ReportSource,
     receipt_key: str,
 ) -> FiledReport:
-    """Validate and add a report; flushes, never commits. Raises ReportInvalid."""
-    values, errors = validate_submission(session, submission, today)
-    if errors:
-        raise ReportInvalid(errors)
+    """Check and add a report with the reporter's factor ticks; flushes, never commits."""
+    checked = check_submission(session, submission, today)
     receipt = new_receipt()
     report = Report(
         reference=unused_reference(session),
         receipt_hash=receipt_hash(receipt, receipt_key),
         received_on=today,
-        event_month=values["event_month"],
-        event_type=values["event_type"],
-        potential_severity=values["potential_severity"],
-        reporter_role=values["reporter_role"],
-        service_area=values["service_area"],
+        event_month=checked.event_month,
+        event_type=checked.event_type,
+        potential_severity=checked.potential_severity,
+        reporter_role=checked.reporter_role,
+        service_area=checked.service_area,
         source=source,
         import_key=submission.import_key,
-        identifier_flags=[],
-        **{name: values[name] for name in NARRATIVE_FIELDS},
+        identifier_flags=flags_for_reviewers(checked.findings),
+        taxonomy_version_id=checked.factor_codes[0].version_id if checked.factor_codes else None,
+        **checked.answers,
     )
     session.add(report)
+    session.flush()
+    session.add_all(
+        ReportFactor(report_id=report.id, code_id=code.id, source=FactorSource.REPORTER)
+        for code in checked.factor_codes
+    )
     session.flush()
     return FiledReport(report=report, receipt=receipt)
 
@@ -169,3 +273,92 @@ def unused_reference(session: Session) -> str:
 
 def import_key_exists(session: Session, import_key: str) -> bool:
     return session.scalar(sa.select(Report.id).where(Report.import_key == import_key)) is not None
+
+
+# ---------------------------------------------------------------- the anonymous follow-up thread
+
+
+def hash_for_receipt(typed: str, receipt_key: str) -> str:
+    """The stored hash for what a reporter typed; ReceiptNotFound if it cannot be a receipt."""
+    receipt = normalise_receipt(typed or "")
+    if receipt is None:
+        raise ReceiptNotFound
+    return receipt_hash(receipt, receipt_key)
+
+
+def report_for_hash(session: Session, hashed: str) -> Report:
+    report = session.scalar(sa.select(Report).where(Report.receipt_hash == hashed))
+    if report is None:
+        raise ReceiptNotFound
+    return report
+
+
+def report_for_receipt(session: Session, typed: str, receipt_key: str) -> Report:
+    return report_for_hash(session, hash_for_receipt(typed, receipt_key))
+
+
+def check_reply(body: str) -> tuple[str, list[Finding]]:
+    """The reply as it will be stored, and the identifying details it seems to hold."""
+    text = (body or "").strip()
+    if not text:
+        raise ReportInvalid({"body": "Enter your reply"})
+    if len(text) > MAX_REPLY_LENGTH:
+        raise ReportInvalid({"body": f"Reply must be {MAX_REPLY_LENGTH:,} characters or fewer"})
+    return text, find_identifiers(text)
+
+
+def add_reporter_reply(
+    session: Session, report: Report, body: str, today: dt.date
+) -> ReporterMessage:
+    """The reporter answers through the anonymous channel: no author, a date and nothing more."""
+    if report.status is ReportStatus.CLOSED:
+        raise ThreadClosed
+    text, findings = check_reply(body)
+    message = ReporterMessage(
+        report=report,
+        direction=MessageDirection.FROM_REPORTER,
+        body=text,
+        identifier_flags=flags_for_reviewers({"body": findings}),
+        sent_on=today,
+    )
+    session.add(message)
+    if report.status is ReportStatus.AWAITING_REPORTER:
+        report.status = ReportStatus.CODING
+    session.flush()
+    return message
+
+
+def ask_reporter(
+    session: Session, report: Report, author_id: int, body: str, today: dt.date
+) -> ReporterMessage:
+    """A reviewer's question to the reporter; the report waits for the answer."""
+    if report.status is ReportStatus.CLOSED:
+        raise ThreadClosed
+    text, _ = check_reply(body)
+    message = ReporterMessage(
+        report=report,
+        direction=MessageDirection.TO_REPORTER,
+        body=text,
+        sent_on=today,
+        author_id=author_id,
+        seen_by_panel=True,
+    )
+    session.add(message)
+    report.status = ReportStatus.AWAITING_REPORTER
+    report.triaged_on = report.triaged_on or today
+    report.first_feedback_on = report.first_feedback_on or today
+    session.flush()
+    return message
+
+
+REPORTER_STATUS_TEXT = {
+    ReportStatus.NEW: "Received: the review panel will read it soon.",
+    ReportStatus.AWAITING_REPORTER: "The review panel has a question for you.",
+    ReportStatus.CODING: "The review panel is looking at what contributed to it.",
+    ReportStatus.READY_FOR_LEARNING: "The review panel is using it to find what we can learn.",
+    ReportStatus.CLOSED: "Closed: you can read what the panel did below.",
+}
+
+
+def status_for_reporter(report: Report) -> str:
+    return REPORTER_STATUS_TEXT[report.status]

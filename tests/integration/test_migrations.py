@@ -9,6 +9,7 @@ from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.reports.reference import DEFAULT_SERVICE_AREAS
 from learnhub.setup import initialise
+from learnhub.taxonomy.models import TaxonomyVersion
 from tests.conftest import app_settings
 
 
@@ -33,6 +34,7 @@ def test_init_twice_changes_nothing_the_second_time(fresh_database: str) -> None
     second = runner.invoke(args=["init"])
     with app.app_context():
         areas = db.session.scalar(sa.select(sa.func.count()).select_from(ServiceArea))
+        versions = db.session.scalar(sa.select(sa.func.count()).select_from(TaxonomyVersion))
         db.session.remove()
         db.engine.dispose()
     assert first.exit_code == 0, first.output
@@ -40,3 +42,5 @@ def test_init_twice_changes_nothing_the_second_time(fresh_database: str) -> None
     assert f"{len(DEFAULT_SERVICE_AREAS)} service areas added" in first.output
     assert "0 service areas added" in second.output
     assert areas == len(DEFAULT_SERVICE_AREAS)
+    assert "taxonomy version 1 is active" in second.output
+    assert versions == 1

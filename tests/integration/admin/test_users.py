@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from learnhub.audit.models import AuditEvent
 from learnhub.auth import services
@@ -11,7 +12,7 @@ from learnhub.extensions import db
 from tests.factories import csrf_token, login, make_user
 
 
-def add_account(client: FlaskClient, **fields: str):
+def add_account(client: FlaskClient, **fields: str) -> TestResponse:
     page = client.get("/admin/users")
     data = {"display_name": "", "email": "", "role": "", "password": "", **fields}
     return client.post("/admin/users", data={**data, "csrf_token": csrf_token(page)})

@@ -1,0 +1,93 @@
+"""Keeping reporters anonymous outside the database: logs and rate limits.
+
+Requests to the reporting and follow-up routes are never access-logged, any other log line made
+while handling one is stamped with the day only, and rate limits key on a hash of the client
+address under a secret that lives only in this process's memory and changes every day.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+
+from limits import parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+ANONYMOUS_PATH_PREFIXES = ("/report", "/followup", "/api/v1/reports", "/api/v1/followup")
+
+_handling_anonymous_route: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "handling_anonymous_route", default=False
+)
+
+
+def is_anonymous_path(path: str) -> bool:
+    return any(
+        path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?")
+        for prefix in ANONYMOUS_PATH_PREFIXES
+    )
+
+
+def mark_anonymous_request(path: str) -> None:
+    _handling_anonymous_route.set(is_anonymous_path(path))
+
+
+def coarsen_to_day(record: logging.LogRecord) -> None:
+    day = dt.datetime.fromtimestamp(record.created).date()
+    record.created = dt.datetime.combine(day, dt.time()).timestamp()
+    record.msecs = 0
+    record.relativeCreated = 0
+
+
+def install_log_record_factory() -> None:
+    """Stamp log records made while serving a reporter with the day only, whatever handler or
+    format later writes them (set once per process, at record creation)."""
+    current = logging.getLogRecordFactory()
+    if getattr(current, "learnhub_day_only", False):
+        return
+
+    def day_only_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        if _handling_anonymous_route.get():
+            coarsen_to_day(record)
+        return record
+
+    day_only_factory.learnhub_day_only = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(day_only_factory)
+
+
+class AnonymousRateLimiter:
+    """Rate limits for anonymous routes, keyed on a keyed hash of the client address.
+
+    The key is random, held in memory, and replaced each day, so a counter — even one kept in
+    Redis — can never be turned back into an address once its day has passed.
+    """
+
+    def __init__(self, storage_url: str) -> None:
+        self.storage: Storage = storage_from_string(storage_url)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self._lock = threading.Lock()
+        self._day: dt.date | None = None
+        self._secret = b""
+
+    def _client_key(self, client: str, today: dt.date) -> str:
+        with self._lock:
+            if self._day != today:
+                self._day, self._secret = today, secrets.token_bytes(32)
+            secret = self._secret
+        return hmac.new(secret, client.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def allow(self, limit: str, scope: str, client: str, today: dt.date) -> bool:
+        """Count one hit against ``limit`` (e.g. "10/15minute"); False when over it."""
+        return self.limiter.hit(parse(limit), scope, self._client_key(client, today))
+
+    def would_allow(self, limit: str, scope: str, client: str, today: dt.date) -> bool:
+        return self.limiter.test(parse(limit), scope, self._client_key(client, today))
+
+    def reset(self) -> None:
+        self.storage.reset()

@@ -1,0 +1,146 @@
+"""The report form and the follow-up forms. Checks of meaning live in the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole, ServiceArea
+from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
+
+TOO_LONG = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+
+SEVERITY_CHOICES = [
+    SelectChoice(PotentialSeverity.LOW.value, "Low: it would have caused a short delay or worry"),
+    SelectChoice(
+        PotentialSeverity.MODERATE.value, "Moderate: a child or family could have been let down"
+    ),
+    SelectChoice(PotentialSeverity.SERIOUS.value, "Serious: a child could have been harmed"),
+    SelectChoice(
+        PotentialSeverity.SEVERE.value, "Severe: a child could have been seriously harmed"
+    ),
+]
+
+ROLE_LABELS = {
+    ReporterRole.SOCIAL_WORKER: "Social worker",
+    ReporterRole.SENIOR_PRACTITIONER: "Senior practitioner or advanced practitioner",
+    ReporterRole.TEAM_MANAGER: "Team manager or service manager",
+    ReporterRole.PERSONAL_ADVISER: "Personal adviser",
+    ReporterRole.FAMILY_SUPPORT: "Family support or early help worker",
+    ReporterRole.RESIDENTIAL: "Residential care worker",
+    ReporterRole.BUSINESS_SUPPORT: "Business support or administration",
+    ReporterRole.OTHER: "Something else",
+}
+
+
+def answer(label: str, hint: str = "", required_message: str | None = None) -> TextAreaField:
+    validators = [DataRequired(required_message)] if required_message else [Optional()]
+    return TextAreaField(
+        label,
+        description=hint,
+        validators=[*validators, Length(max=MAX_ANSWER_LENGTH, message=TOO_LONG)],
+    )
+
+
+class ReportForm(FlaskForm):
+    narrative = answer(
+        "What happened?",
+        "Describe it as you would to a colleague. Leave out names, addresses and other details "
+        "that could identify a child, a family or a member of staff.",
+        "Tell us what happened",
+    )
+    what_nearly_happened = answer(
+        "What nearly happened, or could have happened?",
+        "If it went wrong, what could have made it worse?",
+    )
+    potential_severity = RadioField(
+        "How serious could it have been?", choices=SEVERITY_CHOICES, validators=[Optional()]
+    )
+    what_stopped_it = answer(
+        "What stopped it, or what went well?",
+        "A colleague, a check, a habit, luck: what made the difference?",
+    )
+    factors = SelectMultipleField("What made it more likely?", choices=[], validators=[Optional()])
+    what_made_it_likely = answer(
+        "In your own words, what made it more likely?",
+        "Think about the work, the tools, the team, supervision and the wider system, "
+        "not about who was to blame.",
+    )
+    what_would_help = answer("What would help stop it happening again?")
+    event_type = RadioField(
+        "What kind of event was it?",
+        choices=[SelectChoice(t.value, t.label) for t in EventType],
+        validators=[DataRequired("Choose what kind of event this was")],
+    )
+    event_month = StringField("Month", validators=[Optional(), Length(max=2)])
+    event_year = StringField("Year", validators=[Optional(), Length(max=4)])
+    service_area = SelectField("Service area", choices=[], validators=[Optional()])
+    reporter_role = SelectField(
+        "Your role",
+        choices=[SelectChoice("", "Prefer not to say")]
+        + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[Optional()],
+    )
+    submission_token = HiddenField()
+
+    def use_service_areas(self, areas: list[ServiceArea]) -> None:
+        self.service_area.choices = [SelectChoice("", "Prefer not to say")] + [
+            SelectChoice(area.slug, area.name) for area in areas
+        ]
+
+    def use_factor_codes(self, codes: list[str]) -> None:
+        self.factors.choices = [SelectChoice(code, code) for code in codes]
+
+    def event_month_date(self) -> dt.date | None:
+        """The month typed, or None with an error on the field saying what is wrong."""
+        month_text = (self.event_month.data or "").strip()
+        year_text = (self.event_year.data or "").strip()
+        if not month_text and not year_text:
+            self.event_month.errors = ["Enter the month and year it happened"]
+            return None
+        if not month_text:
+            self.event_month.errors = ["The month it happened must include a month"]
+            return None
+        if not year_text:
+            self.event_month.errors = ["The month it happened must include a year"]
+            return None
+        if not (month_text.isdigit() and 1 <= int(month_text) <= 12):
+            self.event_month.errors = ["Month must be a number from 1 to 12"]
+            return None
+        if not (year_text.isdigit() and len(year_text) == 4):
+            self.event_month.errors = ["Year must be 4 numbers, like 2026"]
+            return None
+        return dt.date(int(year_text), int(month_text), 1)
+
+
+class ReceiptForm(FlaskForm):
+    receipt = StringField(
+        "Receipt code",
+        description="It looks like ABCD-EFGH-JKMN-PQRS-TVWX. Capitals and dashes do not matter.",
+        validators=[DataRequired("Enter your receipt code"), Length(max=64)],
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "Your reply",
+        validators=[
+            DataRequired("Enter your reply"),
+            Length(
+                max=MAX_REPLY_LENGTH,
+                message=f"Reply must be {MAX_REPLY_LENGTH:,} characters or fewer",
+            ),
+        ],
+    )
+    confirm_identifiers = HiddenField()

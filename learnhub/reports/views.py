@@ -1,0 +1,163 @@
+"""The anonymous report form: answers, check your answers, confirmation with the receipt.
+
+Answers travel between the form and the check page inside the page itself (hidden fields), so
+nothing is kept on the server until the reporter presses Submit. No view here reads who is
+signed in: a member of staff who files a report is as anonymous as anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from learnhub.core.permissions import Permission, requires
+from learnhub.core.time import local_today
+from learnhub.extensions import db
+from learnhub.reports import services
+from learnhub.reports.forms import ReportForm
+from learnhub.reports.models import ReportSource
+from learnhub.reports.reference import active_service_areas
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.models import TaxonomyCode
+
+bp = Blueprint("reports", __name__)
+
+PENDING_TOKENS = "report_tokens"
+RECEIPT_TO_SHOW = "receipt_to_show"
+MAX_PENDING_TOKENS = 5
+
+
+def today() -> dt.date:
+    return local_today(current_app.config["TIMEZONE"])
+
+
+def factor_groups() -> list[tuple[taxonomy.TierInfo, list[TaxonomyCode]]]:
+    version = taxonomy.active_version(db.session)
+    return taxonomy.codes_by_tier(version) if version else []
+
+
+def build_form() -> ReportForm:
+    form = ReportForm()
+    form.use_service_areas(active_service_areas(db.session))
+    groups = factor_groups()
+    form.use_factor_codes([code.code for _, codes in groups for code in codes])
+    return form
+
+
+def submission_from(form: ReportForm) -> services.ReportSubmission:
+    return services.ReportSubmission(
+        narrative=form.narrative.data or "",
+        what_nearly_happened=form.what_nearly_happened.data or "",
+        what_stopped_it=form.what_stopped_it.data or "",
+        what_made_it_likely=form.what_made_it_likely.data or "",
+        what_would_help=form.what_would_help.data or "",
+        potential_severity=form.potential_severity.data or None,
+        event_type=form.event_type.data or None,
+        event_month=form.event_month_date(),
+        service_area=form.service_area.data or None,
+        reporter_role=form.reporter_role.data or None,
+        factor_codes=list(form.factors.data or []),
+    )
+
+
+def show_errors(form: ReportForm, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = [message]
+
+
+def check_form(form: ReportForm) -> services.CheckedSubmission | None:
+    """Every check at once: the form's own, then the service's. None if anything failed."""
+    form_ok = form.validate()
+    submission = submission_from(form)  # also puts any month error on the form
+    try:
+        checked = services.check_submission(db.session, submission, today())
+    except services.ReportInvalid as exc:
+        show_errors(form, exc.errors)
+        return None
+    return checked if form_ok and not form.event_month.errors else None
+
+
+def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+    return render_template("reports/form.html", form=form, groups=factor_groups()), status
+
+
+def issue_submission_token() -> str:
+    token = secrets.token_urlsafe(16)
+    session[PENDING_TOKENS] = [*session.get(PENDING_TOKENS, [])[-(MAX_PENDING_TOKENS - 1) :], token]
+    return token
+
+
+def spend_submission_token(token: str) -> bool:
+    """True once per check page: a second press of Submit files nothing twice."""
+    pending = session.get(PENDING_TOKENS, [])
+    if not token or token not in pending:
+        return False
+    session[PENDING_TOKENS] = [t for t in pending if t != token]
+    return True
+
+
+def within_rate_limit() -> bool:
+    limiter = current_app.extensions["learnhub_anonymous_limiter"]
+    return limiter.allow(
+        current_app.config["REPORT_SUBMISSION_LIMIT"], "report", request.remote_addr or "-", today()
+    )
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@requires(Permission.PUBLIC)
+def new() -> tuple[str, int]:
+    form = build_form()
+    if request.method == "GET" or request.form.get("change"):
+        return render_form(form)
+    checked = check_form(form)
+    if checked is None:
+        return render_form(form)
+    form.submission_token.data = issue_submission_token()
+    return render_template(
+        "reports/check.html", form=form, checked=checked, groups=factor_groups()
+    ), 200
+
+
+@bp.route("/report/submit", methods=["POST"])
+@requires(Permission.PUBLIC)
+def submit() -> Response | tuple[str, int]:
+    form = build_form()
+    if not spend_submission_token(form.submission_token.data or ""):
+        # Already filed from this page (a double press, or Back then Submit): file nothing again.
+        return redirect(url_for("reports.confirmation"))
+    if not within_rate_limit():
+        abort(429)
+    if check_form(form) is None:
+        return render_form(form)
+    filed = services.file_report(
+        db.session,
+        submission_from(form),
+        today=today(),
+        source=ReportSource.WEB,
+        receipt_key=current_app.config["RECEIPT_KEY"],
+    )
+    db.session.commit()
+    session[RECEIPT_TO_SHOW] = filed.receipt
+    return redirect(url_for("reports.confirmation"))
+
+
+@bp.route("/report/confirmation")
+@requires(Permission.PUBLIC)
+def confirmation() -> str:
+    # Shown once: a reload, or someone else at the same computer later, sees no receipt.
+    receipt = session.pop(RECEIPT_TO_SHOW, None)
+    return render_template("reports/confirmation.html", receipt=receipt)

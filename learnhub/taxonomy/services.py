@@ -1,0 +1,194 @@
+"""Load taxonomy catalogues as immutable numbered versions, activate them, and look codes up.
+
+Functions take a ``Session`` and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnhub.core.time import utcnow
+from learnhub.taxonomy.catalogue import (
+    Catalogue,
+    CodeSpec,
+    Tier,
+    default_catalogue_path,
+    load_catalogue_file,
+)
+from learnhub.taxonomy.models import (
+    MappingRelation,
+    TaxonomyCode,
+    TaxonomyCodeMapping,
+    TaxonomyVersion,
+    VersionStatus,
+)
+
+# A tier's title, report-form heading and description, as the packaged catalogue gives them.
+TierInfo = Tier
+
+
+class UnknownCodes(LookupError):
+    """Some code ids are not in the taxonomy version they were checked against."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        self.unknown = unknown
+        super().__init__(f"Not codes in this taxonomy version: {', '.join(unknown)}")
+
+
+@functools.cache
+def packaged_catalogue() -> Catalogue:
+    return load_catalogue_file(default_catalogue_path())
+
+
+def load_version(session: Session, catalogue: Catalogue, *, activate: bool) -> TaxonomyVersion:
+    """Store the catalogue as the next numbered version, or return the version already holding
+    exactly this content (same checksum) unchanged, whatever its status."""
+    existing = session.scalar(
+        sa.select(TaxonomyVersion)
+        .where(TaxonomyVersion.checksum == catalogue.checksum)
+        .order_by(TaxonomyVersion.number)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    version = TaxonomyVersion(
+        number=_next_number(session),
+        label=catalogue.label,
+        status=VersionStatus.DRAFT,
+        checksum=catalogue.checksum,
+        notes=catalogue.notes,
+        codes=[_code_row(spec, position) for position, spec in enumerate(catalogue.codes)],
+    )
+    session.add(version)
+    session.flush()
+    if activate:
+        activate_version(session, version)
+    return version
+
+
+def activate_version(session: Session, version: TaxonomyVersion) -> TaxonomyVersion:
+    """Make ``version`` the one reports are coded against; the version it replaces is retired
+    and each of its codes is mapped to the code with the same id in ``version``."""
+    if version.status is VersionStatus.ACTIVE:
+        return version
+    previous_versions = session.scalars(
+        sa.select(TaxonomyVersion)
+        .where(TaxonomyVersion.status == VersionStatus.ACTIVE, TaxonomyVersion.id != version.id)
+        .order_by(TaxonomyVersion.number)
+    ).all()
+    for previous in previous_versions:
+        previous.status = VersionStatus.RETIRED
+        _map_same_ids(session, previous, version)
+    version.status = VersionStatus.ACTIVE
+    version.activated_at = utcnow()
+    session.flush()
+    return version
+
+
+def active_version(session: Session) -> TaxonomyVersion | None:
+    return session.scalar(
+        sa.select(TaxonomyVersion)
+        .where(TaxonomyVersion.status == VersionStatus.ACTIVE)
+        .order_by(TaxonomyVersion.number.desc())
+        .limit(1)
+    )
+
+
+def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
+    """The active version; if there is none, the packaged catalogue loaded and activated.
+
+    Safe to run on every ``learnhub init``: a version an administrator activated is kept.
+    """
+    current = active_version(session)
+    if current is not None:
+        return current
+    return activate_version(session, load_version(session, packaged_catalogue(), activate=False))
+
+
+def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
+    """The version's codes grouped by tier for the report form, tiers in the packaged order.
+
+    Tier wording comes from the packaged catalogue by tier key, so a tier it does not know
+    (from a local variant, say) is shown under its key, after the known tiers.
+    """
+    known = {tier.key: tier for tier in packaged_catalogue().tiers}
+    grouped: dict[str, list[TaxonomyCode]] = {}
+    for code in sorted(version.codes, key=lambda code: code.position):
+        grouped.setdefault(code.tier, []).append(code)
+    ordered = [key for key in known if key in grouped]
+    ordered += [key for key in grouped if key not in known]
+    return [(known.get(key) or _fallback_tier(key), grouped[key]) for key in ordered]
+
+
+def resolve_codes(
+    session: Session, version: TaxonomyVersion, code_ids: list[str]
+) -> list[TaxonomyCode]:
+    """The version's codes for these ids, in the order given, each once."""
+    wanted = list(dict.fromkeys(code_ids))
+    if not wanted:
+        return []
+    found = {
+        code.code: code
+        for code in session.scalars(
+            sa.select(TaxonomyCode).where(
+                TaxonomyCode.version_id == version.id, TaxonomyCode.code.in_(wanted)
+            )
+        )
+    }
+    unknown = [code_id for code_id in wanted if code_id not in found]
+    if unknown:
+        raise UnknownCodes(unknown)
+    return [found[code_id] for code_id in wanted]
+
+
+def _fallback_tier(key: str) -> TierInfo:
+    title = key.replace("_", " ").capitalize()
+    return TierInfo(key=key, title=title, reporter_heading=title, description="")
+
+
+def _next_number(session: Session) -> int:
+    highest = session.scalar(sa.select(sa.func.max(TaxonomyVersion.number)))
+    return (highest or 0) + 1
+
+
+def _code_row(spec: CodeSpec, position: int) -> TaxonomyCode:
+    return TaxonomyCode(
+        code=spec.code,
+        tier=spec.tier,
+        category=spec.category,
+        title=spec.title,
+        definition=spec.definition,
+        prompt=spec.prompt,
+        includes=spec.includes,
+        excludes=spec.excludes,
+        examples=list(spec.examples),
+        ycff_domain=spec.ycff_domain,
+        position=position,
+    )
+
+
+def _map_same_ids(session: Session, old: TaxonomyVersion, new: TaxonomyVersion) -> None:
+    # Counts by factor follow these links across versions. A kept id whose title changed is
+    # recorded as "renamed" so release notes and dashboards can say so.
+    new_codes = {code.code: code for code in new.codes}
+    already = {
+        (from_id, to_id)
+        for from_id, to_id in session.execute(
+            sa.select(TaxonomyCodeMapping.from_code_id, TaxonomyCodeMapping.to_code_id).where(
+                TaxonomyCodeMapping.from_code_id.in_([code.id for code in old.codes])
+            )
+        )
+    }
+    for old_code in old.codes:
+        new_code = new_codes.get(old_code.code)
+        if new_code is None or (old_code.id, new_code.id) in already:
+            continue
+        relation = (
+            MappingRelation.SAME if old_code.title == new_code.title else MappingRelation.RENAMED
+        )
+        session.add(
+            TaxonomyCodeMapping(from_code_id=old_code.id, to_code_id=new_code.id, relation=relation)
+        )

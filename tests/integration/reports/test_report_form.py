@@ -1,0 +1,211 @@
+"""The anonymous report form: answers, check your answers, and a receipt shown once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
+
+from learnhub.extensions import db
+from learnhub.reports.models import EventType, Report, ReportSource, ReportStatus
+from learnhub.reports.receipts import receipt_hash
+from learnhub.taxonomy.models import FactorSource, ReportFactor
+from tests.factories import csrf_token
+from tests.integration.reports.helpers import (
+    answers,
+    continue_to_check,
+    file_through_the_form,
+    hidden_fields,
+    send_from_check_page,
+)
+
+
+def count_reports() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Report))
+
+
+def test_the_form_needs_no_login_and_shows_the_safeguarding_notice(client: FlaskClient) -> None:
+    page = client.get("/report")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Tell us what happened" in body
+    assert "not for raising an immediate risk to a child" in body
+    for question in (
+        "What happened?",
+        "What nearly happened",
+        "How serious could it have been",
+        "What stopped it",
+        "What made it more likely",
+        "What would help",
+        "What kind of event was it?",
+        "When did it happen?",
+        "Service area",
+        "Your role",
+    ):
+        assert question in body, question
+
+
+def test_the_form_offers_the_taxonomy_prompts_by_tier(client: FlaskClient) -> None:
+    from learnhub.taxonomy import services as taxonomy
+
+    version = taxonomy.active_version(db.session)
+    assert version is not None, "learnhub init loads the default taxonomy"
+    body = client.get("/report").get_data(as_text=True)
+    for tier, codes in taxonomy.codes_by_tier(version):
+        assert tier.reporter_heading in body
+        assert f'value="{codes[0].code}"' in body
+
+
+def test_a_report_is_filed_after_checking_answers(client: FlaskClient, app: Flask) -> None:
+    check_page = continue_to_check(client)
+    body = check_page.get_data(as_text=True)
+    assert "Check your answers before sending your report" in body
+    assert "The chronology was missing" in body
+    assert "September 2026" in body
+    assert "not for raising an immediate risk to a child" in body
+    assert count_reports() == 0  # nothing is kept until Send
+
+    receipt = file_through_the_form(client)
+    report = db.session.scalars(sa.select(Report)).one()
+    assert report.receipt_hash == receipt_hash(receipt, app.config["RECEIPT_KEY"])
+    assert report.narrative.startswith("The chronology was missing")
+    assert report.event_type is EventType.NEAR_MISS
+    assert report.event_month == dt.date(2026, 9, 1)
+    assert report.status is ReportStatus.NEW
+    assert report.source is ReportSource.WEB
+    assert report.reference.startswith("LR-")
+
+
+def test_the_reporters_ticks_are_kept_as_reporter_factors(client: FlaskClient) -> None:
+    from learnhub.taxonomy import services as taxonomy
+
+    version = taxonomy.active_version(db.session)
+    codes = [codes[0].code for _, codes in taxonomy.codes_by_tier(version)][:2]
+    page = client.get("/report")
+    data = [
+        *answers().items(),
+        *(("factors", code) for code in codes),
+        ("csrf_token", csrf_token(page)),
+    ]
+    check_page = client.post("/report", data=MultiDict(data))
+    assert ("factors", codes[0]) in hidden_fields(check_page)
+    send_from_check_page(client, check_page)
+    factors = db.session.scalars(sa.select(ReportFactor)).all()
+    assert sorted(f.code.code for f in factors) == sorted(codes)
+    assert {f.source for f in factors} == {FactorSource.REPORTER}
+    assert all(f.decided_by_id is None for f in factors)
+
+
+def test_the_receipt_is_shown_only_once(client: FlaskClient) -> None:
+    file_through_the_form(client)
+    again = client.get("/report/confirmation").get_data(as_text=True)
+    assert 'id="receipt"' not in again
+    assert "shown only once" in again
+
+
+def test_pressing_send_twice_files_one_report(client: FlaskClient) -> None:
+    check_page = continue_to_check(client)
+    first = send_from_check_page(client, check_page)
+    second = send_from_check_page(client, check_page)
+    assert first.status_code == second.status_code == 302
+    assert count_reports() == 1
+
+
+def test_change_returns_to_the_form_with_every_answer_kept(client: FlaskClient) -> None:
+    check_page = continue_to_check(client)
+    data = [*hidden_fields(check_page), ("change", "narrative")]
+    form_page = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    assert "The chronology was missing after the case moved teams" in form_page
+    assert 'value="2026"' in form_page
+    assert "There is a problem" not in form_page
+
+
+def test_identifying_details_are_shown_before_sending_and_flagged_for_reviewers(
+    client: FlaskClient,
+) -> None:
+    narrative = "Kayden Smith was not seen. Mum's number is 07700 900123 and they live at NE1 4ST."
+    check_page = continue_to_check(client, narrative=narrative).get_data(as_text=True)
+    assert "Check for details that could identify someone" in check_page
+    assert "07700 900123" in check_page
+    assert '<mark class="app-identifier">' in check_page
+    file_through_the_form(client, narrative=narrative)
+    report = db.session.scalars(sa.select(Report)).one()
+    kinds = {flag["kind"] for flag in report.identifier_flags}
+    assert {"person_name", "phone", "postcode"} <= kinds
+    assert all(flag["field"] == "narrative" for flag in report.identifier_flags)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"narrative": ""}, "narrative", "Tell us what happened"),
+        ({"narrative": "x" * 10_001}, "narrative", "10,000 characters or fewer"),
+        ({"event_type": ""}, "event_type", "Choose what kind of event this was"),
+        ({"event_type": "disaster"}, "event_type", "Not a valid choice"),
+        ({"event_month": "", "event_year": ""}, "event_month", "Enter the month and year"),
+        ({"event_month": "13"}, "event_month", "Month must be a number from 1 to 12"),
+        ({"event_year": "26"}, "event_month", "Year must be 4 numbers"),
+        ({"event_month": "12", "event_year": "2099"}, "event_month", "this month or earlier"),
+        ({"event_year": "2001"}, "event_month", "within the last 5 years"),
+        ({"service_area": "mars"}, "service_area", "Not a valid choice"),
+        ({"reporter_role": "chief"}, "reporter_role", "Not a valid choice"),
+        ({"potential_severity": "apocalyptic"}, "potential_severity", "Not a valid choice"),
+    ],
+)
+def test_bad_input_gets_a_message_on_its_field_and_keeps_the_text(
+    client: FlaskClient, overrides: dict[str, str], field: str, message: str
+) -> None:
+    response = continue_to_check(client, **overrides)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert message in body
+    assert f'href="#{field}"' in body
+    if overrides.get("narrative") is None:
+        assert "The chronology was missing after the case moved teams" in body
+    assert count_reports() == 0
+
+
+def test_an_unknown_factor_code_is_refused(client: FlaskClient) -> None:
+    page = client.get("/report")
+    data = [*answers().items(), ("factors", "NOT-A-CODE"), ("csrf_token", csrf_token(page))]
+    body = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    assert "There is a problem" in body
+    assert 'href="#factors"' in body
+
+
+def test_a_tampered_check_page_is_checked_again_on_send(client: FlaskClient) -> None:
+    check_page = continue_to_check(client)
+    tampered = [(k, "2099" if k == "event_year" else v) for k, v in hidden_fields(check_page)]
+    response = client.post("/report/submit", data=MultiDict(tampered))
+    assert "this month or earlier" in response.get_data(as_text=True)
+    assert count_reports() == 0
+
+
+def test_a_body_over_the_size_limit_is_413(client: FlaskClient) -> None:
+    response = client.post("/report", data={"narrative": "x" * 600_000})
+    assert response.status_code == 413
+    assert "too long" in response.get_data(as_text=True)
+
+
+def test_submissions_are_rate_limited_per_client(app: Flask, client: FlaskClient) -> None:
+    app.config["REPORT_SUBMISSION_LIMIT"] = "2/hour"
+    try:
+        for _ in range(2):
+            file_through_the_form(client)
+        check_page = continue_to_check(client)
+        response = send_from_check_page(client, check_page)
+    finally:
+        app.config["REPORT_SUBMISSION_LIMIT"] = "20/hour"
+    assert response.status_code == 429
+    assert count_reports() == 2
+
+
+def test_without_the_csrf_token_nothing_is_filed(client: FlaskClient) -> None:
+    response = client.post("/report/submit", data=answers())
+    assert response.status_code in (302, 400)
+    assert count_reports() == 0
