@@ -7,6 +7,7 @@ the same database again adds nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -31,6 +32,55 @@ DEMO_ACCOUNTS = (
     (Role.ADMIN, "Ash Admin"),
 )
 BATCH_SIZE = 200
+
+# The taxonomy code a reporter would tick for each contributory factor the demo writes about.
+HINT_CODES = {
+    "agency-turnover": "ORG-1",
+    "budget-authority": "ORG-4",
+    "caseload": "PRE-WORKER-1",
+    "child-not-seen": "ACT-CHILD-1",
+    "child-voice": "ACT-CHILD-2",
+    "chronology": "PRE-TECH-1",
+    "communication": "PRE-TEAM-2",
+    "confirmation-bias": "ACT-DEC-3",
+    "decision-delay": "SUP-3",
+    "disguised-compliance": "PRE-FAM-1",
+    "escalation": "PRE-TEAM-5",
+    "exploitation": "PRE-FAM-3",
+    "family-engagement": "PRE-FAM-1",
+    "fear-of-blame": "ORG-5",
+    "fixed-thinking": "ACT-DEC-3",
+    "good-catch": "WW-1",
+    "handover": "PRE-TEAM-1",
+    "hidden-history": "ACT-DEC-4",
+    "inconsistent-decisions": "ACT-DEC-2",
+    "information-access": "PRE-TECH-2",
+    "information-sharing": "PRE-TEAM-2",
+    "interpreter": "PRE-FAM-2",
+    "joint-planning": "WW-3",
+    "language-needs": "PRE-FAM-2",
+    "lived-experience": "ACT-CHILD-2",
+    "multi-agency": "PRE-TEAM-2",
+    "new-staff": "PRE-WORKER-3",
+    "organisational-climate": "ORG-5",
+    "out-of-hours": "ORG-7",
+    "pathway-planning": "ORG-3",
+    "placement-sufficiency": "EXT-1",
+    "police-attendance": "PRE-TEAM-3",
+    "professional-curiosity": "WW-1",
+    "recording-system": "PRE-TECH-1",
+    "reflection-time": "PRE-WORKER-4",
+    "scheduling": "PRE-WORKER-1",
+    "staffing": "ORG-1",
+    "strategy-discussion": "PRE-TEAM-3",
+    "supervision": "SUP-2",
+    "teamwork": "WW-7",
+    "threshold": "ACT-DEC-2",
+    "training": "ORG-2",
+    "transition": "PRE-TEAM-1",
+    "unregistered-setting": "EXT-1",
+    "workload": "PRE-WORKER-1",
+}
 
 
 @dataclass
@@ -67,6 +117,16 @@ def existing_demo_keys() -> set[str]:
     )
 
 
+def reporter_ticks(demo: DemoReport) -> list[str]:
+    """The codes this reporter ticked: most of what they wrote about, as real reporters do.
+
+    A stable digest of the report's key decides, so seeding twice ticks the same boxes.
+    """
+    codes = list(dict.fromkeys(HINT_CODES[h] for h in demo.factor_hints if h in HINT_CODES))
+    digest = hashlib.sha256(demo.seed_key.encode()).digest()
+    return [code for i, code in enumerate(codes) if digest[i % len(digest)] % 10 < 7]
+
+
 def submission_for(demo: DemoReport) -> ReportSubmission:
     return ReportSubmission(
         narrative=demo.what_happened,
@@ -80,6 +140,7 @@ def submission_for(demo: DemoReport) -> ReportSubmission:
         service_area=demo.service_area,
         reporter_role=demo.reporter_role,
         import_key=demo.seed_key,
+        factor_codes=reporter_ticks(demo),
     )
 
 

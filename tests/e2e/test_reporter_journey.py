@@ -25,7 +25,8 @@ def fill_in_the_report_by_keyboard(page: Any, narrative: str) -> None:
     type_into(page, "#what_nearly_happened", "A child could have stayed at risk for longer.")
     choose_radio(page, "potential_severity", "serious")
     type_into(page, "#what_stopped_it", "A colleague remembered the earlier referral.")
-    press_on(page, "input[name=factors]")  # the first prompt of the first tier
+    press_on(page, "details.app-factor-tier summary", "Enter")  # open the first tier
+    press_on(page, "input[name=factors]")  # and tick its first prompt
     type_into(page, "#what_made_it_likely", "Three changes of worker in two months.")
     type_into(page, "#what_would_help", "A handover checklist with the chronology on it.")
     choose_radio(page, "event_type", "near_miss")
@@ -60,6 +61,7 @@ def test_file_a_report_by_keyboard_then_follow_it_up(page: Any, live_server: Liv
 
     assert page.locator("h1").inner_text() == "Check your answers before sending your report"
     assert "The chronology was missing after a transfer." in page.content()
+    assert "Something we meant to do did not happen" in page.content()  # the tick arrived
     assert serious_accessibility_violations(page) == []
     with page.expect_navigation():
         press_on(page, "button[data-prevent-double-click]", "Enter")

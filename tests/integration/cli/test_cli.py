@@ -9,6 +9,7 @@ from learnhub.auth.models import ApiToken, User
 from learnhub.core.permissions import Role
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
+from learnhub.taxonomy.models import FactorSource, ReportFactor
 from tests.factories import make_user
 
 PASSWORD = "a long enough password"
@@ -105,6 +106,9 @@ def test_demo_seed_only_twice_duplicates_nothing(runner: FlaskCliRunner) -> None
     reports = db.session.scalars(sa.select(Report)).all()
     assert len(reports) == 40
     assert {report.source for report in reports} == {ReportSource.DEMO}
+    ticked = db.session.scalars(sa.select(ReportFactor)).all()
+    assert len({factor.report_id for factor in ticked}) > len(reports) / 2  # most tick something
+    assert {factor.source for factor in ticked} == {FactorSource.REPORTER}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(Role)
 
 
