@@ -18,7 +18,7 @@ from learnhub.api.schemas import (
     ReportCreatedSchema,
     ReportRequestSchema,
 )
-from learnhub.core.errors import problem
+from learnhub.core.errors import contains_nul, problem
 from learnhub.core.permissions import Permission, permissions_of, requires
 from learnhub.core.time import local_today
 from learnhub.extensions import db
@@ -45,6 +45,8 @@ def load_json(schema: Schema) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise RequestInvalid({"_body": ["Send a JSON object with Content-Type: application/json"]})
+    if contains_nul(body):
+        raise RequestInvalid({"_body": ["Text cannot contain NUL characters"]})
     try:
         return schema.load(body)
     except ValidationError as exc:

@@ -66,6 +66,8 @@ def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         text = raw.decode("utf-8-sig")  # Excel writes a byte-order mark
     except UnicodeDecodeError as exc:
         raise ImportFileInvalid("The file is not UTF-8 text: save it as 'CSV UTF-8'") from exc
+    if "\x00" in text:
+        raise ImportFileInvalid("The file contains NUL characters: is it really a CSV file?")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader)]

@@ -128,3 +128,11 @@ def test_unreadable_files_get_a_clear_message(runner: FlaskCliRunner, tmp_path: 
     empty = write_csv(tmp_path, "")
     assert "empty" in runner.invoke(args=["import-reports", str(empty)]).output
     assert count_reports() == 0
+
+
+def test_a_binary_file_is_refused(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"narrative\nabc\x00def\n")
+    result = runner.invoke(args=["import-reports", str(path)])
+    assert result.exit_code != 0
+    assert "NUL" in result.output

@@ -209,3 +209,15 @@ def test_without_the_csrf_token_nothing_is_filed(client: FlaskClient) -> None:
     response = client.post("/report/submit", data=answers())
     assert response.status_code in (302, 400)
     assert count_reports() == 0
+
+
+def test_nul_characters_in_a_form_are_a_400_not_a_crash(client: FlaskClient) -> None:
+    response = continue_to_check(client, narrative="before\x00after", service_area="x\x00")
+    assert response.status_code == 400
+    login_page = client.get("/login")
+    login = client.post(
+        "/login",
+        data={"email": "a\x00@example.org", "password": "p", "csrf_token": csrf_token(login_page)},
+    )
+    assert login.status_code == 400
+    assert count_reports() == 0
