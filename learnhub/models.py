@@ -8,7 +8,9 @@ from learnhub.core.models import JobLock, Setting
 from learnhub.reports.models import Report, ReporterMessage, ServiceArea
 from learnhub.review.models import Action
 from learnhub.taxonomy.models import (
+    FactorChange,
     ReportFactor,
+    ReviewerCoding,
     SuggestionModel,
     TaxonomyCode,
     TaxonomyCodeMapping,
@@ -24,10 +26,12 @@ __all__ = [
     "Bulletin",
     "BulletinItem",
     "Delivery",
+    "FactorChange",
     "JobLock",
     "Report",
     "ReportFactor",
     "ReporterMessage",
+    "ReviewerCoding",
     "ServiceArea",
     "Setting",
     "Subscriber",

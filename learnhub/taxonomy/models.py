@@ -149,3 +149,51 @@ class SuggestionModel(Base):
     is_active: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     artefact: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CodingAction(enum.StrEnum):
+    CONFIRMED = "confirmed"  # a reporter's tick or a suggestion, accepted by a reviewer
+    ADDED = "added"  # a code the reviewer added themselves
+    REMOVED = "removed"
+
+
+class FactorChange(Base):
+    """One reviewer's change to a report's codes: the history of who decided what, and when."""
+
+    __tablename__ = "factor_changes"
+    __table_args__ = (sa.Index("ix_factor_changes_report_changed", "report_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_codes.id", ondelete="RESTRICT"), index=True
+    )
+    action: Mapped[CodingAction] = mapped_column(enum_type(CodingAction, "coding_action"))
+    # Which source the reviewer was responding to, if any (a tick or a suggestion).
+    prompted_by: Mapped[FactorSource | None] = mapped_column(
+        enum_type(FactorSource, "factor_change_prompt")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    code: Mapped[TaxonomyCode] = relationship()
+
+
+class ReviewerCoding(Base):
+    """The full set of codes one reviewer gave one report, kept to measure agreement."""
+
+    __tablename__ = "reviewer_codings"
+    __table_args__ = (sa.UniqueConstraint("report_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    taxonomy_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("taxonomy_versions.id", ondelete="RESTRICT")
+    )
+    codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    coded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

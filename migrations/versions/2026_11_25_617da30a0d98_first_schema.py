@@ -4,9 +4,9 @@ Reviewed by hand: enums are VARCHAR with CHECK constraints (portable between SQL
 PostgreSQL); booleans default through sa.true()/sa.false() so each dialect writes its own
 literal; timestamps are timezone-aware; reports hold dates only and no link to any account.
 
-Revision ID: dd679572fe36
+Revision ID: 617da30a0d98
 Revises:
-Create Date: 2026-11-25 20:10:52.349708
+Create Date: 2026-11-25 20:40:59.534387
 
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "dd679572fe36"
+revision = "617da30a0d98"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -653,6 +653,63 @@ def upgrade():
         )
 
     op.create_table(
+        "factor_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("code_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "action",
+            sa.Enum(
+                "confirmed",
+                "added",
+                "removed",
+                name="coding_action",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "prompted_by",
+            sa.Enum(
+                "reporter",
+                "suggested",
+                "reviewer",
+                name="factor_change_prompt",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=True,
+        ),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["taxonomy_codes.id"],
+            name=op.f("fk_factor_changes_code_id_taxonomy_codes"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_factor_changes_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_factor_changes_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_factor_changes")),
+    )
+    with op.batch_alter_table("factor_changes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_factor_changes_code_id"), ["code_id"], unique=False)
+        batch_op.create_index(
+            "ix_factor_changes_report_changed", ["report_id", "changed_at"], unique=False
+        )
+
+    op.create_table(
         "report_factors",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
@@ -765,6 +822,45 @@ def upgrade():
     with op.batch_alter_table("reporter_messages", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_reporter_messages_report_id"), ["report_id"], unique=False
+        )
+
+    op.create_table(
+        "reviewer_codings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=False),
+        sa.Column("taxonomy_version_id", sa.Integer(), nullable=False),
+        sa.Column("codes", sa.JSON(), nullable=False),
+        sa.Column("coded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_reviewer_codings_report_id_reports"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewer_id"],
+            ["users.id"],
+            name=op.f("fk_reviewer_codings_reviewer_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["taxonomy_version_id"],
+            ["taxonomy_versions.id"],
+            name=op.f("fk_reviewer_codings_taxonomy_version_id_taxonomy_versions"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reviewer_codings")),
+        sa.UniqueConstraint(
+            "report_id", "reviewer_id", name=op.f("uq_reviewer_codings_report_id_reviewer_id")
+        ),
+    )
+    with op.batch_alter_table("reviewer_codings", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reviewer_codings_report_id"), ["report_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_reviewer_codings_reviewer_id"), ["reviewer_id"], unique=False
         )
 
     op.create_table(
@@ -903,6 +999,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_taxonomy_code_mappings_from_code_id"))
 
     op.drop_table("taxonomy_code_mappings")
+    with op.batch_alter_table("reviewer_codings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reviewer_codings_reviewer_id"))
+        batch_op.drop_index(batch_op.f("ix_reviewer_codings_report_id"))
+
+    op.drop_table("reviewer_codings")
     with op.batch_alter_table("reporter_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reporter_messages_report_id"))
 
@@ -912,6 +1013,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_report_factors_code_id"))
 
     op.drop_table("report_factors")
+    with op.batch_alter_table("factor_changes", schema=None) as batch_op:
+        batch_op.drop_index("ix_factor_changes_report_changed")
+        batch_op.drop_index(batch_op.f("ix_factor_changes_code_id"))
+
+    op.drop_table("factor_changes")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deliveries_subscriber_id"))
         batch_op.drop_index("ix_deliveries_bulletin_status")
