@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from learnhub.reports.followup import bp as followup_bp
     from learnhub.reports.views import bp as reports_bp
     from learnhub.review.views import bp as review_bp
+    from learnhub.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (
         main_bp,
@@ -102,11 +103,14 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         followup_bp,
         review_bp,
+        taxonomy_bp,
         dashboard_bp,
         bulletins_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)
+    import learnhub.api.taxonomy  # noqa: F401 - adds its routes to the API blueprint
+
     # The API authenticates each request by bearer token, so there is no cookie to forge.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -16,9 +16,14 @@ from learnhub.extensions import db
 
 
 def build_app() -> Flask:
-    from learnhub import create_app
+    from learnhub import create_app, load_config_module
 
-    return create_app()
+    try:
+        return create_app()
+    except load_config_module().ConfigError as exc:
+        # One line an operator can act on, not a traceback.
+        click.echo(f"LearnHub cannot start: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=build_app, add_default_commands=False)
@@ -142,8 +147,41 @@ def create_token_command(email: str, name: str) -> None:
     )
 
 
+@click.command("scheduler")
+@click.option("--run-now", "run_now", multiple=True, help="Run this job once now, then stop.")
+@with_appcontext
+def scheduler_command(run_now: tuple[str, ...]) -> None:
+    """Run the periodic jobs (one scheduler process beside any number of web processes)."""
+    from learnhub.scheduler import JOBS, build_scheduler, run_job
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = {job.name: job for job in JOBS}
+    if run_now:
+        for name in run_now:
+            if name not in jobs:
+                raise click.BadParameter(f"no job {name!r}; jobs: {', '.join(jobs)}")
+            message = run_job(app, jobs[name])
+            click.echo(f"{name}: {message or 'running in another process; skipped'}")
+        return
+    click.echo("Scheduler started; jobs: " + ", ".join(jobs))
+    build_scheduler(app).start()
+
+
 def init_app(app: Flask) -> None:
     from learnhub.reports.cli import import_reports_command
+    from learnhub.taxonomy.cli import taxonomy_group
+    from learnhub.taxonomy.jobs import retrain_command
 
-    for command in (init_command, demo_command, users_group, tokens_group, import_reports_command):
+    if "retrain" not in taxonomy_group.commands:
+        taxonomy_group.add_command(retrain_command)
+
+    for command in (
+        init_command,
+        demo_command,
+        users_group,
+        tokens_group,
+        import_reports_command,
+        scheduler_command,
+        taxonomy_group,
+    ):
         app.cli.add_command(command)

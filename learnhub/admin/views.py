@@ -14,6 +14,10 @@ from learnhub.auth.models import User
 from learnhub.core.permissions import Permission, Role, requires
 from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
+from learnhub.review import coding as coding_services
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.agreement import Agreement, agreement_by_tier
+from learnhub.taxonomy.models import TaxonomyVersion
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,3 +53,22 @@ def users() -> str | Response:
 def service_areas() -> str:
     areas = db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.position))
     return render_template("admin/service_areas.html", areas=list(areas))
+
+
+@bp.route("/agreement")
+@requires(Permission.MANAGE_TAXONOMY)
+def agreement() -> str:
+    version = taxonomy.active_version(db.session)
+    reviewers, suggestions = ([], []) if version is None else agreement_figures(version)
+    return render_template(
+        "admin/agreement.html", version=version, reviewers=reviewers, suggestions=suggestions
+    )
+
+
+def agreement_figures(version: TaxonomyVersion) -> tuple[list[Agreement], list[Agreement]]:
+    tiers: dict[str, list[str]] = {}
+    for tier, codes in taxonomy.codes_by_tier(version):
+        tiers[tier.key] = [code.code for code in codes]
+    reviewer_pairs = coding_services.reviewer_pairs(db.session, version)
+    suggestion_pairs = coding_services.suggestion_pairs(db.session, version)
+    return agreement_by_tier(reviewer_pairs, tiers), agreement_by_tier(suggestion_pairs, tiers)

@@ -112,3 +112,20 @@ class ReplyRequestSchema(Schema):
 class ReplyCreatedSchema(Schema):
     message = fields.Nested(MessageSchema)
     identifier_flags = fields.List(fields.Nested(IdentifierFlagSchema))
+
+
+class SuggestionRequestSchema(Schema):
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+
+
+class SuggestedCodeSchema(Schema):
+    code = fields.String()
+    title = fields.String()
+    score = fields.Float()
+
+
+class SuggestionsSchema(Schema):
+    reference = fields.String()
+    taxonomy_version = fields.Integer()
+    algorithm = fields.String()
+    suggestions = fields.List(fields.Nested(SuggestedCodeSchema))

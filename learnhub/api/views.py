@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
@@ -17,13 +18,18 @@ from learnhub.api.schemas import (
     ReplyRequestSchema,
     ReportCreatedSchema,
     ReportRequestSchema,
+    SuggestionRequestSchema,
+    SuggestionsSchema,
 )
+from learnhub.audit import services as audit
 from learnhub.core.errors import contains_nul, problem
 from learnhub.core.permissions import Permission, permissions_of, requires
 from learnhub.core.time import local_today
 from learnhub.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.models import Report, ReportSource
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy import training
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -51,6 +57,13 @@ def load_json(schema: Schema) -> dict[str, Any]:
         return schema.load(body)
     except ValidationError as exc:
         raise RequestInvalid(exc.normalized_messages()) from exc
+
+
+def load_optional_json(schema: Schema) -> dict[str, Any]:
+    """Like load_json, for endpoints whose body may be left out altogether."""
+    if not request.content_length:
+        return schema.load({})
+    return load_json(schema)
 
 
 def today() -> dt.date:
@@ -179,3 +192,34 @@ def add_followup_message() -> tuple[Response, int]:
         }
     )
     return jsonify(body), 201
+
+
+@bp.route("/reports/<reference>/suggestions", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def report_suggestions(reference: str) -> Response:
+    """Ranked taxonomy codes for a report, with scores; reading a report is audited."""
+    report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
+    if report is None:
+        abort(404, "No report has this reference.")
+    version = taxonomy.active_version(db.session)
+    if version is None:
+        return problem(409, "Conflict", "No taxonomy version is active.")
+    data = load_optional_json(SuggestionRequestSchema())
+    suggester = training.suggester_for(db.session, version)
+    titles = {code.code: code.title for code in version.codes}
+    ranked = suggester.suggest(training.report_text(report), limit=data["limit"])
+    audit.record(db.session, g.api_user, "read", "report", report.reference, {"via": "api"})
+    db.session.commit()
+    return jsonify(
+        SuggestionsSchema().dump(
+            {
+                "reference": report.reference,
+                "taxonomy_version": version.number,
+                "algorithm": suggester.algorithm,
+                "suggestions": [
+                    {"code": s.code, "title": titles.get(s.code, s.code), "score": s.score}
+                    for s in ranked
+                ],
+            }
+        )
+    )

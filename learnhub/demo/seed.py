@@ -18,6 +18,7 @@ from learnhub.auth import services as accounts
 from learnhub.core.permissions import Role
 from learnhub.core.time import local_today
 from learnhub.demo.narratives import DemoReport, generate_reports
+from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
@@ -89,12 +90,19 @@ class SeedResult:
     accounts_created: int = 0
     reports_created: int = 0
     reports_existing: int = 0
+    coded: int = 0
+    second_opinions: int = 0
+    training: str = ""
 
     def summary(self) -> str:
-        return (
+        lines = [
             f"Demo: {self.accounts_created} accounts created, {self.reports_created} reports "
-            f"created, {self.reports_existing} already there."
-        )
+            f"created, {self.reports_existing} already there.",
+            f"Review panel: {self.coded} reports coded ({self.second_opinions} by two reviewers).",
+        ]
+        if self.training:
+            lines.append(f"Suggestions: {self.training}")
+        return "\n".join(lines)
 
 
 def demo_email(role: Role) -> str:
@@ -172,4 +180,12 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     db.session.commit()
     seed_reports(report_count, today, result)
     db.session.commit()
+    first = accounts.find_user_by_email(db.session, demo_email(Role.REVIEWER))
+    second = second_reviewer(DEMO_DOMAIN, DEMO_PASSWORD)
+    result.accounts.append((second.email, Role.REVIEWER.value))
+    db.session.commit()
+    panel = code_demo_reports(report_count, today, first, second, HINT_CODES)
+    result.coded, result.second_opinions, result.training = (
+        panel.coded, panel.second_opinions, panel.training
+    )
     return result

@@ -16,6 +16,8 @@ STAFF_NAVIGATION = (
     ("bulletins.manage", "Bulletins", Permission.EDIT_BULLETINS),
     ("admin.users", "Users", Permission.MANAGE_USERS),
     ("admin.service_areas", "Service areas", Permission.MANAGE_SETTINGS),
+    ("taxonomy.versions", "Taxonomy", Permission.MANAGE_TAXONOMY),
+    ("admin.agreement", "Agreement", Permission.MANAGE_TAXONOMY),
     ("auth.account", "Your account", Permission.STAFF),
 )
 

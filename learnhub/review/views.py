@@ -9,12 +9,14 @@ from werkzeug.wrappers import Response
 
 from learnhub.audit import services as audit
 from learnhub.core.permissions import Permission, requires
-from learnhub.core.time import local_today
+from learnhub.core.time import local_today, utcnow
 from learnhub.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus
-from learnhub.review import services
+from learnhub.review import coding, services
 from learnhub.review.forms import QuestionForm
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy import training
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -45,12 +47,20 @@ def report_or_404(reference: str) -> Report:
     return report
 
 
-def render_report(report: Report, form: QuestionForm) -> str:
+def render_report(
+    report: Report, form: QuestionForm, coding_errors: list[str] | None = None
+) -> str:
     flags = services.flags_by_field(report)
+    version = taxonomy.active_version(db.session)
+    choices = coding.coding_choices(db.session, report, version) if version else []
     return render_template(
         "review/report.html",
         report=report,
         form=form,
+        version=version,
+        choices=choices,
+        coding_errors=coding_errors or [],
+        history=coding.coding_history(db.session, report),
         questions=QUESTIONS,
         fields=NARRATIVE_FIELDS,
         segments={
@@ -65,9 +75,41 @@ def render_report(report: Report, form: QuestionForm) -> str:
 def report(reference: str) -> str:
     found = report_or_404(reference)
     services.mark_replies_seen(found)
+    version = taxonomy.active_version(db.session)
+    if version is not None:
+        suggester = training.suggester_for(db.session, version)
+        coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
     audit.record(db.session, current_user, "read", "report", found.reference)
     db.session.commit()
     return render_report(found, QuestionForm())
+
+
+@bp.route("/reports/<reference>/coding", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def save_coding(reference: str) -> str | Response:
+    found = report_or_404(reference)
+    version = taxonomy.active_version(db.session)
+    if version is None:
+        abort(409)
+    chosen = request.form.getlist("codes")
+    try:
+        changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())
+    except taxonomy.UnknownCodes as exc:
+        db.session.rollback()
+        return render_report(
+            found, QuestionForm(formdata=None), ["Unknown codes: " + ", ".join(exc.unknown)]
+        )
+    audit.record(
+        db.session,
+        current_user,
+        "update",
+        "report_codes",
+        found.reference,
+        {"changes": [f"{c.action.value}:{c.code_id}" for c in changes], "codes": sorted(chosen)},
+    )
+    db.session.commit()
+    flash("Coding saved" if changes else "Coding saved: no changes", "success")
+    return redirect(url_for("review.report", reference=found.reference) + "#coding")
 
 
 @bp.route("/reports/<reference>/questions", methods=["POST"])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.core.database import Base, enum_type
 from learnhub.core.time import utcnow
+
+if TYPE_CHECKING:
+    from learnhub.auth.models import User
 
 
 class VersionStatus(enum.StrEnum):
@@ -177,6 +180,7 @@ class FactorChange(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     code: Mapped[TaxonomyCode] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class ReviewerCoding(Base):

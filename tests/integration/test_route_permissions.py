@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from learnhub import create_app
 from learnhub.core.permissions import Role
@@ -41,6 +41,16 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "review.queue": frozenset({R}),
     "review.report": frozenset({R}),
     "review.ask": frozenset({R}),
+    "review.save_coding": frozenset({R}),
+    "admin.agreement": frozenset({A}),
+    "api.report_suggestions": frozenset({R}),
+    "taxonomy.browse": PUBLIC,
+    "taxonomy.code": PUBLIC,
+    "api.taxonomy": PUBLIC,
+    "api.taxonomy_versions": PUBLIC,
+    "taxonomy.versions": frozenset({A}),
+    "taxonomy.version": frozenset({A}),
+    "taxonomy.activate": frozenset({A}),
     "dashboard.overview": frozenset({R, L}),
     "bulletins.manage": frozenset({E}),
     "admin.users": frozenset({A}),
@@ -62,7 +72,10 @@ def test_every_registered_endpoint_has_an_expected_access() -> None:
 
 
 def url_for_rule(rule: Rule) -> str:
-    values = {name: 1 if "int" in repr(rule._converters[name]) else "x" for name in rule.arguments}
+    values = {
+        name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
+        for name in rule.arguments
+    }
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -93,3 +93,29 @@ def test_receipt_key_falls_back_to_the_secret_key(tmp_path: Path) -> None:
         "development", str(tmp_path), environ={"LEARNHUB_SECRET_KEY": "k" * 40}
     )
     assert settings["RECEIPT_KEY"] == "k" * 40
+
+
+@pytest.mark.parametrize(
+    "command", [["-m", "learnhub", "routes"], ["-c", "import wsgi"]], ids=["cli", "wsgi"]
+)
+def test_production_without_a_secret_stops_with_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNHUB_")}
+    env.update(LEARNHUB_ENV="production", LEARNHUB_DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "LEARNHUB_SECRET_KEY" in lines[0]

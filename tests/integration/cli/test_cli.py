@@ -9,7 +9,7 @@ from learnhub.auth.models import ApiToken, User
 from learnhub.core.permissions import Role
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
-from learnhub.taxonomy.models import FactorSource, ReportFactor
+from learnhub.taxonomy.models import FactorChange, FactorSource, ReportFactor, ReviewerCoding
 from tests.factories import make_user
 
 PASSWORD = "a long enough password"
@@ -100,16 +100,25 @@ def test_demo_seed_only_twice_duplicates_nothing(runner: FlaskCliRunner) -> None
     assert first.exit_code == 0, first.output
     for role in Role:
         assert f"{role.value}@demo.example.org" in first.output
+    changes_after_first = db.session.scalar(sa.select(sa.func.count()).select_from(FactorChange))
     second = runner.invoke(args=["demo", "--seed-only", "--reports", "40"])
     assert second.exit_code == 0, second.output
+    assert "Review panel: 0 reports coded" in second.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FactorChange)) == (
+        changes_after_first
+    )
     assert "0 accounts created, 0 reports created, 40 already there" in second.output
     reports = db.session.scalars(sa.select(Report)).all()
     assert len(reports) == 40
     assert {report.source for report in reports} == {ReportSource.DEMO}
-    ticked = db.session.scalars(sa.select(ReportFactor)).all()
-    assert len({factor.report_id for factor in ticked}) > len(reports) / 2  # most tick something
-    assert {factor.source for factor in ticked} == {FactorSource.REPORTER}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(Role)
+    factors = db.session.scalars(sa.select(ReportFactor)).all()
+    ticked = [f for f in factors if f.source is FactorSource.REPORTER]
+    assert len({f.report_id for f in ticked}) > len(reports) / 2  # most reporters tick something
+    assert all(f.decided_by_id is None for f in ticked)
+    coded = {f.report_id for f in factors if f.source is FactorSource.REVIEWER}
+    assert coded  # the panel has coded the older reports
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewerCoding)) >= len(coded)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == len(Role) + 1  # two reviewers
 
 
 def test_demo_accounts_can_sign_in(runner: FlaskCliRunner, app: Flask) -> None:

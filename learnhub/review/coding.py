@@ -1,0 +1,249 @@
+"""Human-factors coding of a report: the reporter's ticks and the system's suggestions are
+shown beside the taxonomy, and a reviewer confirms, removes or adds codes. Every change is kept
+with the reviewer and the time; the reporter's identity is never part of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnhub.auth.models import User
+from learnhub.reports.models import Report, ReportStatus
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.models import (
+    CodingAction,
+    FactorChange,
+    FactorSource,
+    FactorStatus,
+    ReportFactor,
+    ReviewerCoding,
+    TaxonomyCode,
+    TaxonomyVersion,
+)
+from learnhub.taxonomy.suggest import Suggester
+
+SUGGESTIONS_KEPT = 5
+
+
+@dataclass(frozen=True)
+class CodeChoice:
+    code: TaxonomyCode
+    ticked_by_reporter: bool
+    suggested_score: float | None
+    confirmed: bool
+
+
+def factors_of(session: Session, report: Report) -> list[ReportFactor]:
+    return list(session.scalars(sa.select(ReportFactor).where(ReportFactor.report_id == report.id)))
+
+
+def store_suggestions(
+    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+) -> list[ReportFactor]:
+    """Suggest codes once per report and version; later views read what was stored."""
+    existing = [
+        f
+        for f in factors_of(session, report)
+        if f.source is FactorSource.SUGGESTED and f.code.version_id == version.id
+    ]
+    if existing:
+        return existing
+    by_code = {c.code: c for c in version.codes}
+    rows = [
+        ReportFactor(
+            report_id=report.id,
+            code_id=by_code[s.code].id,
+            source=FactorSource.SUGGESTED,
+            confidence=round(min(max(s.score, 0.0), 1.0), 4),
+        )
+        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
+        if s.code in by_code
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def coding_choices(
+    session: Session, report: Report, version: TaxonomyVersion
+) -> list[tuple[taxonomy.TierInfo, list[CodeChoice]]]:
+    factors = factors_of(session, report)
+    ticked = {f.code_id for f in factors if f.source is FactorSource.REPORTER}
+    suggested = {f.code_id: f.confidence for f in factors if f.source is FactorSource.SUGGESTED}
+    confirmed = {
+        f.code_id
+        for f in factors
+        if f.source is FactorSource.REVIEWER and f.status is FactorStatus.CONFIRMED
+    }
+    return [
+        (
+            tier,
+            [
+                CodeChoice(
+                    code=code,
+                    ticked_by_reporter=code.id in ticked,
+                    suggested_score=suggested.get(code.id),
+                    confirmed=code.id in confirmed,
+                )
+                for code in codes
+            ],
+        )
+        for tier, codes in taxonomy.codes_by_tier(version)
+    ]
+
+
+def confirmed_codes(session: Session, report: Report) -> list[TaxonomyCode]:
+    return [
+        f.code
+        for f in factors_of(session, report)
+        if f.source is FactorSource.REVIEWER and f.status is FactorStatus.CONFIRMED
+    ]
+
+
+def _prompt_for(code_id: int, factors: list[ReportFactor]) -> FactorSource | None:
+    sources = {f.source for f in factors if f.code_id == code_id}
+    if FactorSource.REPORTER in sources:
+        return FactorSource.REPORTER
+    if FactorSource.SUGGESTED in sources:
+        return FactorSource.SUGGESTED
+    return None
+
+
+def save_coding(
+    session: Session,
+    report: Report,
+    reviewer: User,
+    version: TaxonomyVersion,
+    chosen: list[str],
+    now: dt.datetime,
+) -> list[FactorChange]:
+    """Make ``chosen`` the report's confirmed codes; record each change and this reviewer's set."""
+    codes = taxonomy.resolve_codes(session, version, chosen)
+    wanted = {code.id for code in codes}
+    factors = factors_of(session, report)
+    reviewer_rows = {f.code_id: f for f in factors if f.source is FactorSource.REVIEWER}
+    current = {cid for cid, f in reviewer_rows.items() if f.status is FactorStatus.CONFIRMED}
+    changes = []
+    for code_id in sorted(wanted - current):
+        row = reviewer_rows.get(code_id) or ReportFactor(
+            report_id=report.id, code_id=code_id, source=FactorSource.REVIEWER
+        )
+        row.status, row.decided_by_id, row.decided_at = FactorStatus.CONFIRMED, reviewer.id, now
+        session.add(row)
+        prompt = _prompt_for(code_id, factors)
+        action = CodingAction.CONFIRMED if prompt else CodingAction.ADDED
+        changes.append(
+            FactorChange(
+                report_id=report.id,
+                code_id=code_id,
+                action=action,
+                prompted_by=prompt,
+                user_id=reviewer.id,
+                changed_at=now,
+            )
+        )
+    for code_id in sorted(current - wanted):
+        row = reviewer_rows[code_id]
+        row.status, row.decided_by_id, row.decided_at = FactorStatus.REMOVED, reviewer.id, now
+        changes.append(
+            FactorChange(
+                report_id=report.id,
+                code_id=code_id,
+                action=CodingAction.REMOVED,
+                user_id=reviewer.id,
+                changed_at=now,
+            )
+        )
+    for factor in factors:
+        if factor.source is not FactorSource.REVIEWER:
+            # Ticks and suggestions read as confirmed or not, for measuring how good they were.
+            factor.status = (
+                FactorStatus.CONFIRMED if factor.code_id in wanted else FactorStatus.REMOVED
+            )
+    session.add_all(changes)
+    record_reviewer_set(session, report, reviewer, version, sorted(c.code for c in codes), now)
+    report.taxonomy_version_id = version.id
+    report.triaged_on = report.triaged_on or now.date()
+    if report.status is ReportStatus.NEW:
+        report.status = ReportStatus.CODING
+    session.flush()
+    return changes
+
+
+def record_reviewer_set(
+    session: Session,
+    report: Report,
+    reviewer: User,
+    version: TaxonomyVersion,
+    codes: list[str],
+    now: dt.datetime,
+) -> None:
+    coding = session.scalar(
+        sa.select(ReviewerCoding).where(
+            ReviewerCoding.report_id == report.id, ReviewerCoding.reviewer_id == reviewer.id
+        )
+    )
+    if coding is None:
+        coding = ReviewerCoding(report_id=report.id, reviewer_id=reviewer.id)
+        session.add(coding)
+    coding.codes, coding.taxonomy_version_id, coding.coded_at = codes, version.id, now
+
+
+def coding_history(session: Session, report: Report) -> list[FactorChange]:
+    return list(
+        session.scalars(
+            sa.select(FactorChange)
+            .where(FactorChange.report_id == report.id)
+            .order_by(FactorChange.changed_at, FactorChange.id)
+        )
+    )
+
+
+def reviewer_pairs(
+    session: Session, version: TaxonomyVersion
+) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """For each report two reviewers coded in this version, the first two reviewers' sets."""
+    by_report: dict[int, list[frozenset[str]]] = {}
+    rows = session.scalars(
+        sa.select(ReviewerCoding)
+        .where(ReviewerCoding.taxonomy_version_id == version.id)
+        .order_by(ReviewerCoding.report_id, ReviewerCoding.coded_at, ReviewerCoding.id)
+    )
+    for coding in rows:
+        by_report.setdefault(coding.report_id, []).append(frozenset(coding.codes))
+    return [(sets[0], sets[1]) for sets in by_report.values() if len(sets) >= 2]
+
+
+def suggestion_pairs(
+    session: Session, version: TaxonomyVersion, top: int = 3
+) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """For each coded report, the system's top suggestions beside the reviewer's codes."""
+    suggested: dict[int, list[tuple[float, str]]] = {}
+    confirmed: dict[int, set[str]] = {}
+    rows = session.execute(
+        sa.select(
+            ReportFactor.report_id,
+            ReportFactor.source,
+            ReportFactor.status,
+            ReportFactor.confidence,
+            TaxonomyCode.code,
+        )
+        .join(TaxonomyCode, ReportFactor.code_id == TaxonomyCode.id)
+        .where(TaxonomyCode.version_id == version.id)
+    )
+    for report_id, source, status, confidence, code in rows:
+        if source is FactorSource.SUGGESTED:
+            suggested.setdefault(report_id, []).append((confidence or 0.0, code))
+        elif source is FactorSource.REVIEWER and status is FactorStatus.CONFIRMED:
+            confirmed.setdefault(report_id, set()).add(code)
+    return [
+        (
+            frozenset(code for _, code in sorted(suggested.get(rid, []), reverse=True)[:top]),
+            frozenset(codes),
+        )
+        for rid, codes in confirmed.items()
+        if rid in suggested
+    ]

@@ -1,0 +1,68 @@
+"""The one list of periodic jobs, and the scheduler process that runs them.
+
+The scheduler runs in its own process (`learnhub scheduler`), never inside web workers. Each job
+runs inside an app context and under a database lease, so a second scheduler started by mistake
+skips a job another process is running instead of running it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from learnhub.core.locks import LeaseHeld, lease
+from learnhub.extensions import db
+from learnhub.taxonomy.jobs import retrain_suggestions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], str]
+    trigger: dict[str, object]  # keyword arguments for a CronTrigger
+    lease: dt.timedelta
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
+    ),
+)
+
+
+def run_job(app: Flask, job: Job) -> str | None:
+    """Run one job now, under its lease; None if another process holds the lease."""
+    with app.app_context():
+        try:
+            with lease(db.session, f"job:{job.name}", job.lease):
+                message = job.run()
+        except LeaseHeld:
+            log.info("Job %s is running elsewhere; skipped", job.name)
+            return None
+        finally:
+            db.session.remove()
+    log.info("Job %s: %s", job.name, message)
+    return message
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=app.config["TIMEZONE"])
+    for job in JOBS:
+        scheduler.add_job(
+            run_job,
+            CronTrigger(timezone=app.config["TIMEZONE"], **job.trigger),
+            args=(app, job),
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    return scheduler

@@ -1,0 +1,62 @@
+"""A reviewer opens a report, sees the identifying-details flags and suggestions, codes it with
+the keyboard, and asks the reporter a question — in a real browser, with axe-core checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from learnhub.core.permissions import Role
+from learnhub.extensions import db
+from learnhub.reports.models import ReportSource
+from learnhub.reports.services import ReportSubmission, file_report
+from tests.e2e.conftest import LiveServer, serious_accessibility_violations
+from tests.e2e.keyboard import press_on, type_into
+from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member
+
+pytestmark = pytest.mark.e2e
+
+
+def a_report(live_server: LiveServer) -> str:
+    with live_server.app.app_context():
+        filed = file_report(
+            db.session,
+            ReportSubmission(
+                narrative="No placement was found, so the young person slept in the office. "
+                "Call Jayden's mum on 07700 900321.",
+                event_type="near_miss",
+                event_month=dt.date(2026, 10, 1),
+                factor_codes=["EXT-1"],
+            ),
+            today=dt.date(2026, 10, 20),
+            source=ReportSource.WEB,
+            receipt_key=live_server.app.config["RECEIPT_KEY"],
+        )
+        db.session.commit()
+        reference = filed.report.reference
+        db.session.remove()
+    return reference
+
+
+def test_a_reviewer_codes_a_report_and_asks_a_question(page: Any, live_server: LiveServer) -> None:
+    reference = a_report(live_server)
+    sign_in_with_the_keyboard(page, live_server, staff_member(live_server, Role.REVIEWER))
+    page.goto(f"{live_server.url}/review/reports/{reference}")
+    assert page.locator("mark.app-identifier").count() >= 2
+    assert page.locator("text=Suggested").count() >= 1
+    assert serious_accessibility_violations(page) == []
+
+    press_on(page, "#code-EXT-1")  # the reporter's tick, shown in an open tier
+    with page.expect_navigation():
+        press_on(page, "form[action$='/coding'] button", "Enter")
+    assert "Coding saved" in page.content()
+    assert "Coding history (1 change)" in page.content()
+
+    type_into(page, "#body", "Which team was on duty that night?")
+    with page.expect_navigation():
+        press_on(page, "form[action$='/questions'] button", "Enter")
+    assert "Your question is waiting for the reporter" in page.content()
+    assert serious_accessibility_violations(page) == []
+    assert page.csp_errors == []
