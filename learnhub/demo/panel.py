@@ -79,8 +79,13 @@ def code_demo_reports(
             sa.select(Report).where(Report.import_key.like("demo-%"), Report.received_on < cutoff)
         )
     }
-    done = set(db.session.scalars(sa.select(ReviewerCoding.report_id).where(
-        ReviewerCoding.reviewer_id.in_([first.id, second.id]))))
+    done = set(
+        db.session.scalars(
+            sa.select(ReviewerCoding.report_id).where(
+                ReviewerCoding.reviewer_id.in_([first.id, second.id])
+            )
+        )
+    )
     for demo in generate_reports(count, today=today):
         report = reports.get(demo.seed_key)
         if report is None or report.id in done:

@@ -186,6 +186,8 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     db.session.commit()
     panel = code_demo_reports(report_count, today, first, second, HINT_CODES)
     result.coded, result.second_opinions, result.training = (
-        panel.coded, panel.second_opinions, panel.training
+        panel.coded,
+        panel.second_opinions,
+        panel.training,
     )
     return result
