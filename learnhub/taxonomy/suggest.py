@@ -1,8 +1,5 @@
-"""Suggest human-factors codes for a report's text: from the taxonomy's own wording on day one,
-then from reviewer-confirmed codes; and measure the suggestions against reviewers' decisions.
-
-Pure: no database and no Flask. Prediction needs numpy only; training also needs scikit-learn.
-"""
+"""Suggest human-factors codes for a report's text, from the taxonomy's wording on day one and then
+from reviewer-confirmed codes, and measure them. Pure; prediction needs numpy only."""
 
 from __future__ import annotations
 
@@ -34,7 +31,7 @@ MIN_EXAMPLES = 3
 # back-off only needs to steady the first handful of examples.
 BLEND_PRIOR = 1.0
 # Chosen on the demo data (top-3 recall and micro F1 at 100-800 reports over three splits); the
-# hand-written labelled set was kept out of the choice.
+# hand-labelled reports served only to check that learning from few reports was not made worse.
 REGULARISATION_C = 3.0
 # The day-one similarity enters each classifier as one extra column; scaled so that it stands
 # comparison with the unit-length TF-IDF features under the same regularisation.
@@ -42,6 +39,7 @@ STACK_SCALE = 5.0
 # The back-off curve has only three parameters but is fitted in-sample, where a code no reviewer
 # has given is never right; mild regularisation keeps it from calling such codes impossible.
 BACK_OFF_C = 1.0
+BACK_OFF_SCALE = 10.0
 MAX_ITERATIONS = 2000
 MIN_DOCUMENT_FREQUENCY = 2
 MAX_FEATURES = 6000
@@ -109,7 +107,8 @@ class Suggester(Protocol):
     algorithm: str
 
     def suggest(self, text: str, limit: int = 5) -> list[Suggestion]:
-        """Up to ``limit`` codes, best first, scored in [0, 1]; none for a text without words."""
+        """Up to ``limit`` codes, best first, scored in [0, 1]; none if the text gives nothing to
+        go on (no words, or for day one no word the catalogue uses)."""
         ...
 
 
@@ -710,11 +709,15 @@ def _fit_back_off(similarities: np.ndarray, labels: np.ndarray, seed: int) -> _B
         # Nothing to learn a curve from: keep day one's, with rarity left out.
         return _BackOff(DAY_ONE_STEEPNESS, 0.0, -DAY_ONE_STEEPNESS * DAY_ONE_MIDPOINT)
     rarity = np.broadcast_to(_rarity(labels.sum(axis=0), len(labels)), labels.shape)
+    # Similarities are scaled to the size of the rarity figures, so one penalty suits both.
+    features = np.column_stack([BACK_OFF_SCALE * similarities.ravel(), rarity.ravel()])
     curve = LogisticRegression(C=BACK_OFF_C, max_iter=MAX_ITERATIONS, random_state=seed)
-    curve.fit(np.column_stack([similarities.ravel(), rarity.ravel()]), labels.ravel())
-    similarity_slope, rarity_slope = (round(float(v), STORED_DECIMALS) for v in curve.coef_[0])
+    curve.fit(features, labels.ravel())
+    similarity_slope, rarity_slope = curve.coef_[0]
     return _BackOff(
-        similarity_slope, rarity_slope, round(float(curve.intercept_[0]), STORED_DECIMALS)
+        round(float(similarity_slope) * BACK_OFF_SCALE, STORED_DECIMALS),
+        round(float(rarity_slope), STORED_DECIMALS),
+        round(float(curve.intercept_[0]), STORED_DECIMALS),
     )
 
 
@@ -872,17 +875,7 @@ def evaluate(
     found = total = 0
     for report in held_out:
         suggestions = suggester.suggest(report.text, limit=max(k, _EVERY_CODE))
-        predicted = {s.code for s in suggestions if s.score >= threshold}
-        if not predicted and suggestions:
-            predicted = {suggestions[0].code}
-        for code in predicted | report.codes:
-            tally = tallies.setdefault(code, [0, 0, 0])
-            if code in predicted and code in report.codes:
-                tally[0] += 1
-            elif code in predicted:
-                tally[1] += 1
-            else:
-                tally[2] += 1
+        _tally(tallies, _predicted(suggestions, threshold), report.codes)
         found += len(report.codes & {s.code for s in suggestions[:k]})
         total += len(report.codes)
     given = {code for report in held_out for code in report.codes}
@@ -895,6 +888,20 @@ def evaluate(
         reports=len(held_out),
         codes=len(given),
     )
+
+
+def _predicted(suggestions: Sequence[Suggestion], threshold: float) -> set[str]:
+    predicted = {s.code for s in suggestions if s.score >= threshold}
+    return predicted or {s.code for s in suggestions[:1]}
+
+
+def _tally(tallies: dict[str, list[int]], predicted: set[str], given: frozenset[str]) -> None:
+    for code in predicted | given:
+        tally = tallies.setdefault(code, [0, 0, 0])
+        if code not in predicted:
+            tally[2] += 1
+        else:
+            tally[0 if code in given else 1] += 1
 
 
 # More than any catalogue holds, so that evaluation sees every code's score.

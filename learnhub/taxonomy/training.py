@@ -6,6 +6,7 @@ until enough reports are coded, suggestions come from the taxonomy's own words.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -18,8 +19,9 @@ from learnhub.taxonomy.models import SuggestionModel, TaxonomyVersion
 from learnhub.taxonomy.versions import catalogue_of, report_codes_in
 
 MIN_CODED_REPORTS = 40
+log = logging.getLogger(__name__)
 _cache_lock = threading.Lock()
-_cache: dict[tuple[int, int | None], suggest.Suggester] = {}
+_cache: dict[tuple[int, int | None, object], suggest.Suggester] = {}
 
 
 def report_text(report: Report) -> str:
@@ -27,8 +29,11 @@ def report_text(report: Report) -> str:
 
 
 def active_model(session: Session, version: TaxonomyVersion) -> SuggestionModel | None:
+    # The artefact (a megabyte or more) loads only when a cache miss needs it.
     return session.scalar(
-        sa.select(SuggestionModel).where(
+        sa.select(SuggestionModel)
+        .options(sa.orm.defer(SuggestionModel.artefact))
+        .where(
             SuggestionModel.taxonomy_version_id == version.id,
             SuggestionModel.is_active.is_(True),
         )
@@ -38,17 +43,19 @@ def active_model(session: Session, version: TaxonomyVersion) -> SuggestionModel 
 def suggester_for(session: Session, version: TaxonomyVersion) -> suggest.Suggester:
     """The trained model in use for this version, or the day-one suggester if there is none."""
     model = active_model(session, version)
-    key = (version.id, model.id if model else None)
+    # The creation time joins the id because SQLite may reuse the id of a deleted row.
+    key = (version.id, model.id if model else None, model.created_at if model else None)
     with _cache_lock:
         if key in _cache:
             return _cache[key]
     catalogue = catalogue_of(version)
+    suggester: suggest.Suggester = suggest.day_one_suggester(catalogue)
     if model is not None and model.artefact:
-        suggester: suggest.Suggester = suggest.TrainedModel.from_json(
-            model.artefact.decode(), catalogue
-        )
-    else:
-        suggester = suggest.day_one_suggester(catalogue)
+        try:
+            suggester = suggest.TrainedModel.from_json(model.artefact.decode(), catalogue)
+        except (suggest.ModelInvalid, UnicodeDecodeError):
+            # A damaged or mismatched model must not stop reviewers working: fall back.
+            log.warning("Suggestion model %s could not be loaded; using day-one", model.id)
     with _cache_lock:
         _cache[key] = suggester
     return suggester
