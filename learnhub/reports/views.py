@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -35,6 +36,7 @@ from learnhub.taxonomy.models import TaxonomyCode
 bp = Blueprint("reports", __name__)
 
 PENDING_TOKENS = "report_tokens"
+SENT_TOKENS = "report_tokens_sent"
 RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
 
@@ -107,7 +109,16 @@ def spend_submission_token(token: str) -> bool:
     if not token or token not in pending:
         return False
     session[PENDING_TOKENS] = [t for t in pending if t != token]
+    sent = session.get(SENT_TOKENS, [])
+    session[SENT_TOKENS] = [*sent[-(MAX_PENDING_TOKENS - 1) :], token]
     return True
+
+
+def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
+    form.submission_token.data = issue_submission_token()
+    return render_template(
+        "reports/check.html", form=form, checked=checked, groups=factor_groups()
+    ), 200
 
 
 def within_rate_limit() -> bool:
@@ -126,19 +137,25 @@ def new() -> tuple[str, int]:
     checked = check_form(form)
     if checked is None:
         return render_form(form)
-    form.submission_token.data = issue_submission_token()
-    return render_template(
-        "reports/check.html", form=form, checked=checked, groups=factor_groups()
-    ), 200
+    return render_check_page(form, checked)
 
 
 @bp.route("/report/submit", methods=["POST"])
 @requires(Permission.PUBLIC)
 def submit() -> Response | tuple[str, int]:
     form = build_form()
-    if not spend_submission_token(form.submission_token.data or ""):
-        # Already filed from this page (a double press, or Back then Submit): file nothing again.
+    token = form.submission_token.data or ""
+    if token and token in session.get(SENT_TOKENS, []):
+        # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
+    if not spend_submission_token(token):
+        # The session behind the check page has gone (expired, or cookies cleared): show the
+        # answers again so they can be sent, rather than lose them.
+        checked = check_form(form)
+        if checked is None:
+            return render_form(form)
+        flash("Check your answers again, then send your report", "important")
+        return render_check_page(form, checked)
     if not within_rate_limit():
         abort(429)
     if check_form(form) is None:

@@ -221,3 +221,19 @@ def test_nul_characters_in_a_form_are_a_400_not_a_crash(client: FlaskClient) -> 
     )
     assert login.status_code == 400
     assert count_reports() == 0
+
+
+def test_a_lost_session_shows_the_answers_again_instead_of_losing_them(
+    client: FlaskClient,
+) -> None:
+    check_page = continue_to_check(client)
+    with client.session_transaction() as session:
+        session.pop("report_tokens", None)  # as if the session had expired
+    response = send_from_check_page(client, check_page)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Check your answers again, then send your report" in body
+    assert "The chronology was missing after the case moved teams" in body
+    assert count_reports() == 0
+    send_from_check_page(client, response)
+    assert count_reports() == 1
