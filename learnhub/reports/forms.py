@@ -94,6 +94,22 @@ class ReportForm(FlaskForm):
     )
     submission_token = HiddenField()
 
+    # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
+    CHOICE_MESSAGES = {
+        "potential_severity": "Choose how serious it could have been from the list",
+        "event_type": "Choose what kind of event this was",
+        "service_area": "Choose a service area from the list",
+        "reporter_role": "Choose a role from the list",
+        "factors": "Choose factors from the list",
+    }
+
+    def validate(self, extra_validators: dict[str, object] | None = None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        for name, message in self.CHOICE_MESSAGES.items():
+            field = getattr(self, name)
+            field.errors = [message if "valid choice" in e else e for e in field.errors]
+        return valid
+
     def use_service_areas(self, areas: list[ServiceArea]) -> None:
         self.service_area.choices = [SelectChoice("", "Prefer not to say")] + [
             SelectChoice(area.slug, area.name) for area in areas

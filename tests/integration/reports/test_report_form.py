@@ -145,15 +145,19 @@ def test_identifying_details_are_shown_before_sending_and_flagged_for_reviewers(
         ({"narrative": ""}, "narrative", "Tell us what happened"),
         ({"narrative": "x" * 10_001}, "narrative", "10,000 characters or fewer"),
         ({"event_type": ""}, "event_type", "Choose what kind of event this was"),
-        ({"event_type": "disaster"}, "event_type", "Not a valid choice"),
+        ({"event_type": "disaster"}, "event_type", "Choose what kind of event this was"),
         ({"event_month": "", "event_year": ""}, "event_month", "Enter the month and year"),
         ({"event_month": "13"}, "event_month", "Month must be a number from 1 to 12"),
         ({"event_year": "26"}, "event_month", "Year must be 4 numbers"),
         ({"event_month": "12", "event_year": "2099"}, "event_month", "this month or earlier"),
         ({"event_year": "2001"}, "event_month", "within the last 5 years"),
-        ({"service_area": "mars"}, "service_area", "Not a valid choice"),
-        ({"reporter_role": "chief"}, "reporter_role", "Not a valid choice"),
-        ({"potential_severity": "apocalyptic"}, "potential_severity", "Not a valid choice"),
+        ({"service_area": "mars"}, "service_area", "Choose a service area from the list"),
+        ({"reporter_role": "chief"}, "reporter_role", "Choose a role from the list"),
+        (
+            {"potential_severity": "apocalyptic"},
+            "potential_severity",
+            "Choose how serious it could have been",
+        ),
     ],
 )
 def test_bad_input_gets_a_message_on_its_field_and_keeps_the_text(
