@@ -63,6 +63,7 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "SAFEGUARDING_OUT_OF_HOURS_PHONE": as_str,
     "SESSION_COOKIE_SECURE": as_bool,
     "LOG_LEVEL": as_str,
+    "TRUSTED_PROXIES": as_int,
     "REPORT_SUBMISSION_LIMIT": as_str,
     "RECEIPT_LOOKUP_LIMIT": as_str,
     "FOLLOWUP_SESSION_MINUTES": as_int,
@@ -99,6 +100,9 @@ class Config:
     SAFEGUARDING_OUT_OF_HOURS_PHONE = "01632 960 001"
     SESSION_COOKIE_SECURE = False
     LOG_LEVEL = "INFO"
+    # How many reverse proxies sit in front: their X-Forwarded-For is then believed, so rate
+    # limits see each client rather than the proxy. The address is never stored or logged.
+    TRUSTED_PROXIES = 0
     # Anonymous routes: limits per client, counted under a daily-changing in-memory key.
     REPORT_SUBMISSION_LIMIT = "20/hour"
     RECEIPT_LOOKUP_LIMIT = "10/15minute"  # wrong receipts only

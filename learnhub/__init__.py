@@ -30,6 +30,11 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     from learnhub.core import errors, logging, security
 
     logging.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     init_templates(app)
     init_extensions(app)
     errors.init_app(app)

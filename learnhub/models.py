@@ -5,7 +5,7 @@ from learnhub.auth.models import ApiToken, User
 from learnhub.bulletins.models import Bulletin, BulletinItem, Delivery, Subscriber
 from learnhub.core.database import Base
 from learnhub.core.models import JobLock, Setting
-from learnhub.reports.models import Report, ReporterMessage, ServiceArea
+from learnhub.reports.models import Report, ReporterMessage, ServiceArea, SpentSubmission
 from learnhub.review.models import Action
 from learnhub.taxonomy.models import (
     FactorChange,
@@ -34,6 +34,7 @@ __all__ = [
     "ReviewerCoding",
     "ServiceArea",
     "Setting",
+    "SpentSubmission",
     "Subscriber",
     "SuggestionModel",
     "TaxonomyCode",

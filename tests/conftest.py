@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.serving import make_server
 
 from learnhub import create_app
+from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.databases import throwaway_database
@@ -94,3 +98,30 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
     """A new, empty database of the kind this run uses, for tests of migrations and set-up."""
     with throwaway_database(tmp_path) as url:
         yield url
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with throwaway_database(tmp_path_factory.mktemp("live")) as database_url:
+        app = create_app(app_settings(database_url))
+        with app.app_context():
+            initialise()
+            db.session.remove()
+        server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{server.port}", app=app)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()

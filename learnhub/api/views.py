@@ -49,6 +49,8 @@ def request_invalid(exc: RequestInvalid) -> Response:
 
 def load_json(schema: Schema) -> dict[str, Any]:
     body = request.get_json(silent=True)
+    if body is None:
+        abort(400, "The body must be JSON, sent with Content-Type: application/json.")
     if not isinstance(body, dict):
         raise RequestInvalid({"_body": ["Send a JSON object with Content-Type: application/json"]})
     if contains_nul(body):
@@ -135,6 +137,8 @@ def create_report() -> tuple[Response, int]:
 
 def report_for_receipt_header() -> Report:
     """The report whose receipt is in X-Receipt; one neutral 404 for any wrong code."""
+    if not request.headers.get(RECEIPT_HEADER, "").strip():
+        abort(400, f"Send the receipt code in the {RECEIPT_HEADER} header.")
     if not client_allowed("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
         abort(429)
     try:

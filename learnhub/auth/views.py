@@ -18,7 +18,12 @@ from werkzeug.wrappers import Response
 from learnhub.audit import services as audit
 from learnhub.auth import services
 from learnhub.auth.forms import LoginForm
-from learnhub.core.permissions import Permission, permissions_of, requires
+from learnhub.core.permissions import (
+    PERMISSION_DESCRIPTIONS,
+    Permission,
+    permissions_of,
+    requires,
+)
 from learnhub.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -78,5 +83,9 @@ def logout() -> Response:
 def account() -> str:
     return render_template(
         "auth/account.html",
-        permissions=sorted(permissions_of(current_user.role)),
+        permissions=[
+            PERMISSION_DESCRIPTIONS[p]
+            for p in sorted(permissions_of(current_user.role))
+            if p not in (Permission.PUBLIC, Permission.STAFF)
+        ],
     )

@@ -84,4 +84,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a transaction that read first and then
+        # writes would otherwise fail at once with "database is locked" under concurrency,
+        # instead of waiting its turn. SQLite is the laptop demo; production is PostgreSQL.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

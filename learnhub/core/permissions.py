@@ -42,6 +42,21 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "audit.view"
 
 
+PERMISSION_DESCRIPTIONS = {
+    Permission.PUBLIC: "Use everything any member of the public can: reporting and follow-up",
+    Permission.STAFF: "Manage your own account",
+    Permission.REVIEW_REPORTS: "Read and triage reports, ask reporters questions, code reports",
+    Permission.TRIAGE_THEMES: "Accept, merge or dismiss candidate themes",
+    Permission.MANAGE_ACTIONS: "Agree actions and record their progress",
+    Permission.EDIT_BULLETINS: "Draft and edit the monthly bulletin",
+    Permission.APPROVE_BULLETINS: "Approve another editor's bulletin for publication",
+    Permission.VIEW_DASHBOARD: "Read the dashboards (figures only, small numbers hidden)",
+    Permission.MANAGE_USERS: "Add staff accounts and set their roles",
+    Permission.MANAGE_TAXONOMY: "Load, compare and activate taxonomy versions",
+    Permission.MANAGE_SETTINGS: "Manage service areas and settings",
+    Permission.VIEW_AUDIT: "Read the audit trail",
+}
+
 ALL_ROLES = frozenset(Role)
 
 MATRIX: dict[Permission, frozenset[Role]] = {

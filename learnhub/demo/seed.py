@@ -15,6 +15,7 @@ from flask import current_app
 
 from learnhub.audit import services as audit
 from learnhub.auth import services as accounts
+from learnhub.auth.models import User
 from learnhub.core.permissions import Role
 from learnhub.core.time import local_today
 from learnhub.demo.narratives import DemoReport, generate_reports
@@ -181,7 +182,9 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     seed_reports(report_count, today, result)
     db.session.commit()
     first = accounts.find_user_by_email(db.session, demo_email(Role.REVIEWER))
+    accounts_before = len(db.session.scalars(sa.select(User.id)).all())
     second = second_reviewer(DEMO_DOMAIN, DEMO_PASSWORD)
+    result.accounts_created += len(db.session.scalars(sa.select(User.id)).all()) - accounts_before
     result.accounts.append((second.email, Role.REVIEWER.value))
     db.session.commit()
     panel = code_demo_reports(report_count, today, first, second, HINT_CODES)

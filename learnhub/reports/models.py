@@ -183,3 +183,16 @@ class ReporterMessage(Base):
     seen_by_panel: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     report: Mapped[Report] = relationship(back_populates="messages")
+
+
+class SpentSubmission(Base):
+    """One-time keys of sent check pages, so a double press or a race files one report.
+
+    Deliberately unlinked from reports: it records that a key was used on a day, nothing more,
+    and keys are purged after a few days.
+    """
+
+    __tablename__ = "spent_submissions"
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    spent_on: Mapped[dt.date] = mapped_column(index=True)

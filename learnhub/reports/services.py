@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learnhub.core.time import add_months, month_start
@@ -27,6 +29,7 @@ from learnhub.reports.models import (
     ReportSource,
     ReportStatus,
     ServiceArea,
+    SpentSubmission,
 )
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
@@ -52,6 +55,32 @@ class ReceiptNotFound(Exception):
 
 class ThreadClosed(Exception):
     """The follow-up thread no longer takes replies."""
+
+
+class AlreadySubmitted(Exception):
+    """This check page has been sent before: file nothing again."""
+
+
+SPENT_KEYS_KEPT_DAYS = 7
+
+
+def spend_submission_key(session: Session, key: str, today: dt.date) -> None:
+    """Mark a check page's one-time key as used, in the caller's transaction.
+
+    The database, not the browser, decides: two presses of Send racing each other in two
+    processes still file one report, because only one insert of the key can succeed.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    session.execute(
+        sa.delete(SpentSubmission).where(
+            SpentSubmission.spent_on < today - dt.timedelta(days=SPENT_KEYS_KEPT_DAYS)
+        )
+    )
+    session.add(SpentSubmission(key_hash=digest, spent_on=today))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise AlreadySubmitted from exc
 
 
 @dataclass

@@ -21,8 +21,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from learnhub.core.errors import render_http_error
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import local_today
 from learnhub.extensions import db
@@ -148,6 +150,8 @@ def submit() -> Response | tuple[str, int]:
     if token and token in session.get(SENT_TOKENS, []):
         # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
+    if not within_rate_limit():
+        abort(429)  # before the page's key is used, so going back and sending again still works
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
         # answers again so they can be sent, rather than lose them.
@@ -156,10 +160,13 @@ def submit() -> Response | tuple[str, int]:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
-    if not within_rate_limit():
-        abort(429)
     if check_form(form) is None:
         return render_form(form)
+    try:
+        services.spend_submission_key(db.session, token, today())
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        return redirect(url_for("reports.confirmation"))
     filed = services.file_report(
         db.session,
         submission_from(form),
@@ -170,6 +177,20 @@ def submit() -> Response | tuple[str, int]:
     db.session.commit()
     session[RECEIPT_TO_SHOW] = filed.receipt
     return redirect(url_for("reports.confirmation"))
+
+
+@bp.app_errorhandler(CSRFError)
+def page_timed_out(error: CSRFError) -> tuple[str, int] | Response | tuple[Response, int]:
+    """On the report pages a lost session must not lose the reporter's words: show the form
+    again with everything they typed and a new token, instead of a dead end."""
+    if request.endpoint not in ("reports.new", "reports.submit"):
+        return render_http_error(error)
+    form = build_form()
+    form.form_errors.append(
+        "This page timed out, so your report has not been sent yet. Check your answers, "
+        "then continue and send them again."
+    )
+    return render_form(form, 400)
 
 
 @bp.route("/report/confirmation")

@@ -26,6 +26,7 @@ from learnhub.taxonomy.models import (
 from learnhub.taxonomy.suggest import Suggester
 
 SUGGESTIONS_KEPT = 5
+SUGGESTION_SHOWN_FROM = 0.2  # below this a suggestion is noise on the page
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class CodeChoice:
     ticked_by_reporter: bool
     suggested_score: float | None
     confirmed: bool
+    checked: bool  # ticked on the form: the confirmed codes, or the reporter's before any coding
+
+    @property
+    def worth_suggesting(self) -> bool:
+        return (self.suggested_score or 0.0) >= SUGGESTION_SHOWN_FROM
 
 
 def factors_of(session: Session, report: Report) -> list[ReportFactor]:
@@ -78,6 +84,8 @@ def coding_choices(
         for f in factors
         if f.source is FactorSource.REVIEWER and f.status is FactorStatus.CONFIRMED
     }
+    never_coded = not any(f.source is FactorSource.REVIEWER for f in factors)
+    checked = confirmed | (ticked if never_coded else set())
     return [
         (
             tier,
@@ -87,6 +95,7 @@ def coding_choices(
                     ticked_by_reporter=code.id in ticked,
                     suggested_score=suggested.get(code.id),
                     confirmed=code.id in confirmed,
+                    checked=code.id in checked,
                 )
                 for code in codes
             ],

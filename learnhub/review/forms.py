@@ -1,7 +1,7 @@
 """Forms on the reviewer's report page."""
 
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from learnhub.reports.services import MAX_REPLY_LENGTH
@@ -20,3 +20,4 @@ class QuestionForm(FlaskForm):
             ),
         ],
     )
+    confirm_identifiers = HiddenField()

@@ -48,7 +48,10 @@ def report_or_404(reference: str) -> Report:
 
 
 def render_report(
-    report: Report, form: QuestionForm, coding_errors: list[str] | None = None
+    report: Report,
+    form: QuestionForm,
+    coding_errors: list[str] | None = None,
+    question_findings: list[object] | None = None,
 ) -> str:
     flags = services.flags_by_field(report)
     version = taxonomy.active_version(db.session)
@@ -60,6 +63,7 @@ def render_report(
         version=version,
         choices=choices,
         coding_errors=coding_errors or [],
+        question_findings=question_findings or [],
         history=coding.coding_history(db.session, report),
         questions=QUESTIONS,
         fields=NARRATIVE_FIELDS,
@@ -119,6 +123,11 @@ def ask(reference: str) -> str | Response:
     form = QuestionForm()
     if form.validate_on_submit():
         today = local_today(current_app.config["TIMEZONE"])
+        _, findings = reports.check_reply(form.body.data or "")
+        if findings and form.confirm_identifiers.data != "yes":
+            # The reporter reads this with only a receipt: nothing identifying should go to them.
+            form.confirm_identifiers.data = "yes"
+            return render_report(found, form, question_findings=findings)
         try:
             message = reports.ask_reporter(
                 db.session, found, current_user.id, form.body.data or "", today

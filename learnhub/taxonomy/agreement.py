@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+MIN_REPORTS = 10
+
 
 @dataclass(frozen=True)
 class Agreement:
@@ -46,6 +48,8 @@ def agreement_by_tier(
                 only_b += b and not a
                 neither += not a and not b
         observed, kappa = cohens_kappa(both, only_a, only_b, neither)
+        if len(pairs) < MIN_REPORTS:
+            kappa = None  # a handful of reports says nothing about how people read the codes
         results.append(
             Agreement(tier, len(pairs), both + only_a + only_b + neither, observed, kappa)
         )

@@ -8,22 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
-
-from learnhub import create_app
-from learnhub.core.logging import AnonymousRequestHandler
-from learnhub.extensions import db
-from learnhub.setup import initialise
-from tests.conftest import app_settings
-from tests.databases import throwaway_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -37,33 +26,6 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-
-
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with throwaway_database(tmp_path_factory.mktemp("live")) as database_url:
-        app = create_app(app_settings(database_url))
-        with app.app_context():
-            initialise()
-            db.session.remove()
-        server = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler
-        )
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield LiveServer(url=f"http://127.0.0.1:{server.port}", app=app)
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ import pytest
 
 from learnhub.core.permissions import Role
 from learnhub.extensions import db
-from tests.e2e.conftest import LiveServer, serious_accessibility_violations
+from tests.conftest import LiveServer
+from tests.e2e.conftest import serious_accessibility_violations
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e

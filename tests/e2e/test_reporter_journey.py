@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import Report
-from tests.e2e.conftest import LiveServer, serious_accessibility_violations
+from tests.conftest import LiveServer
+from tests.e2e.conftest import serious_accessibility_violations
 from tests.e2e.keyboard import choose_radio, press_on, tab_to, type_into
 from tests.factories import make_user
 

@@ -241,3 +241,16 @@ def test_a_lost_session_shows_the_answers_again_instead_of_losing_them(
     assert count_reports() == 0
     send_from_check_page(client, response)
     assert count_reports() == 1
+
+
+def test_a_timed_out_page_shows_the_form_again_with_every_answer(client: FlaskClient) -> None:
+    check_page = continue_to_check(client)
+    stale = MultiDict(
+        [(k, "stale" if k == "csrf_token" else v) for k, v in hidden_fields(check_page)]
+    )
+    response = client.post("/report/submit", data=stale)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This page timed out, so your report has not been sent yet" in body
+    assert "The chronology was missing after the case moved teams" in body
+    assert count_reports() == 0

@@ -82,3 +82,21 @@ def test_an_empty_question_gets_a_message(client: FlaskClient) -> None:
 def test_an_unknown_reference_is_404(client: FlaskClient) -> None:
     login(client, make_user())
     assert client.get("/review/reports/LR-00000-00000").status_code == 404
+
+
+def test_a_question_that_names_someone_asks_for_confirmation(client: FlaskClient) -> None:
+    report, _ = make_report()
+    login(client, make_user())
+    page = client.get(f"/review/reports/{report.reference}")
+    question = "Was it Jane Smith who visited?"
+    first = client.post(
+        f"/review/reports/{report.reference}/questions",
+        data={"body": question, "csrf_token": csrf_token(page)},
+    )
+    assert "Your question may identify someone" in first.get_data(as_text=True)
+    assert db.session.scalars(sa.select(ReporterMessage)).all() == []
+    client.post(
+        f"/review/reports/{report.reference}/questions",
+        data={"body": question, "confirm_identifiers": "yes", "csrf_token": csrf_token(page)},
+    )
+    assert db.session.scalars(sa.select(ReporterMessage)).one().body == question

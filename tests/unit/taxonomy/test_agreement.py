@@ -24,10 +24,18 @@ def test_agreement_pools_decisions_within_each_tier() -> None:
         (frozenset({"A1", "W1"}), frozenset({"A1", "W1"})),
         (frozenset({"A2"}), frozenset({"A1"})),
     ]
-    acts, went_well = agreement_by_tier(pairs, tiers)
-    # acts decisions: (A1 yes/yes), (A2 no/no), (A1 no/yes), (A2 yes/no) -> po = 0.5, pe = 0.5
-    assert (acts.tier, acts.reports, acts.decisions) == ("acts", 2, 4)
+    acts, went_well = agreement_by_tier(pairs * 5, tiers)
+    # acts decisions per pair of reports: (A1 yes/yes), (A2 no/no), (A1 no/yes), (A2 yes/no)
+    # -> po = 0.5, pe = 0.5, kappa = 0
+    assert (acts.tier, acts.reports, acts.decisions) == ("acts", 10, 20)
     assert acts.observed == pytest.approx(0.5)
     assert acts.kappa == pytest.approx(0.0)
     assert went_well.observed == pytest.approx(1.0)
     assert went_well.kappa == pytest.approx(1.0)
+
+
+def test_too_few_reports_give_no_kappa() -> None:
+    pairs = [(frozenset({"A1"}), frozenset({"A1"}))] * 3
+    (acts,) = agreement_by_tier(pairs, {"acts": ["A1", "A2"]})
+    assert acts.observed == pytest.approx(1.0)
+    assert acts.kappa is None

@@ -4,9 +4,9 @@ Reviewed by hand: enums are VARCHAR with CHECK constraints (portable between SQL
 PostgreSQL); booleans default through sa.true()/sa.false() so each dialect writes its own
 literal; timestamps are timezone-aware; reports hold dates only and no link to any account.
 
-Revision ID: 617da30a0d98
+Revision ID: 8c0cd232e5bb
 Revises:
-Create Date: 2026-11-25 20:40:59.534387
+Create Date: 2026-11-25 21:47:20.143507
 
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "617da30a0d98"
+revision = "8c0cd232e5bb"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -40,6 +40,17 @@ def upgrade():
         sa.UniqueConstraint("name", name=op.f("uq_service_areas_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_service_areas_slug")),
     )
+    op.create_table(
+        "spent_submissions",
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("spent_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("key_hash", name=op.f("pk_spent_submissions")),
+    )
+    with op.batch_alter_table("spent_submissions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_spent_submissions_spent_on"), ["spent_on"], unique=False
+        )
+
     op.create_table(
         "subscribers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1079,5 +1090,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_subscribers_status"))
 
     op.drop_table("subscribers")
+    with op.batch_alter_table("spent_submissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_spent_submissions_spent_on"))
+
+    op.drop_table("spent_submissions")
     op.drop_table("service_areas")
     op.drop_table("job_locks")

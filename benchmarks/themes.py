@@ -1,0 +1,208 @@
+"""Theme detection on synthetic reports: recovery of planted themes over many seeds, and scale.
+
+Run with ``python3 -m benchmarks.themes`` (``--recovery`` or ``--scale`` for one part;
+``--sizes 10000,100000`` to choose the scale sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from learnhub.themes.detect import (
+    FACTOR_COMBINATION,
+    TEXT_CLUSTER,
+    Candidate,
+    DetectionParameters,
+    ReportInput,
+    detect,
+)
+
+TODAY = datetime.date(2026, 6, 15)
+WINDOW = 12
+TIERS = (
+    "ACT-SKILL",
+    "ACT-DEC",
+    "PRE-TEAM",
+    "PRE-ENV",
+    "SUP-PLAN",
+    "SUP-OVER",
+    "ORG-RES",
+    "ORG-PROC",
+)
+CODES = tuple(f"{tier}-{number}" for tier in TIERS for number in range(1, 6))
+LETTERS = np.array(list("abcdefghijklmnoprstuvw"))
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A theme put into the synthetic data on purpose, and the reports that carry it."""
+
+    kind: str
+    codes: tuple[str, ...]
+    members: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    reports: list[ReportInput]
+    planted: list[Planted]
+
+
+def _vocabulary(rng: np.random.Generator, size: int) -> np.ndarray:
+    lengths = rng.integers(4, 10, size=size)
+    words = {"".join(rng.choice(LETTERS, length)) for length in lengths}
+    return np.array(sorted(words))
+
+
+def _months(rng: np.random.Generator, count: int, rising: bool = False) -> list[datetime.date]:
+    first = TODAY.year * 12 + TODAY.month - WINDOW
+    weights = np.ones(WINDOW)
+    if rising:
+        weights[-3:] = 8.0
+    chosen = rng.choice(WINDOW, size=count, p=weights / weights.sum())
+    return [datetime.date((first + m) // 12, (first + m) % 12 + 1, 1) for m in chosen]
+
+
+def synthetic_reports(
+    seed: int,
+    noise: int,
+    *,
+    combinations: int = 3,
+    clusters: int = 3,
+    theme_size: tuple[int, int] = (12, 30),
+    rising: bool = False,
+) -> Synthetic:
+    """Random reports (independent codes, random words) with planted recurring themes.
+
+    Noise reports carry 1-3 codes drawn with unequal frequencies and 10-18 words drawn with
+    Zipf-like frequencies, so common words and codes co-occur by chance as in real data.
+    """
+    rng = np.random.default_rng(seed)
+    vocabulary = _vocabulary(rng, 4000)
+    word_weights = 1 / np.arange(1, len(vocabulary) + 1) ** 0.8
+    word_weights /= word_weights.sum()
+    code_weights = rng.uniform(0.3, 3.0, size=len(CODES))
+    code_weights /= code_weights.sum()
+
+    def noise_codes() -> set[str]:
+        count = int(rng.integers(1, 4))
+        return {str(c) for c in rng.choice(CODES, size=count, replace=False, p=code_weights)}
+
+    def words(count: int) -> list[str]:
+        return [str(w) for w in rng.choice(vocabulary, size=count, p=word_weights)]
+
+    rows: list[tuple[datetime.date, set[str], str]] = [
+        (month, noise_codes(), " ".join(words(int(rng.integers(10, 19)))))
+        for month in _months(rng, noise)
+    ]
+    planted: list[tuple[str, tuple[str, ...], range]] = []
+    chosen_codes = [str(c) for c in rng.permutation(CODES)]
+    for index in range(combinations):
+        size = int(rng.integers(*theme_size))
+        codes = tuple(sorted(chosen_codes[3 * index : 3 * index + 2 + index % 2]))
+        start = len(rows)
+        for month in _months(rng, size, rising=rising and index == 0):
+            extra = {str(rng.choice(CODES))} if rng.random() < 0.5 else set()
+            rows.append((month, set(codes) | extra, " ".join(words(int(rng.integers(10, 19))))))
+        planted.append((FACTOR_COMBINATION, codes, range(start, len(rows))))
+    for index in range(clusters):
+        size = int(rng.integers(*theme_size))
+        theme_words = rng.choice(vocabulary[1000:], size=8, replace=False)
+        start = len(rows)
+        for month in _months(rng, size, rising=rising and index == 0):
+            own = [str(w) for w in rng.choice(theme_words, size=int(rng.integers(4, 7)))]
+            text = " ".join(rng.permutation([*own, *words(int(rng.integers(6, 12)))]))
+            rows.append((month, noise_codes(), text))
+        planted.append((TEXT_CLUSTER, (), range(start, len(rows))))
+    # Report ids are a shuffle so that planted reports are not contiguous.
+    ids = rng.permutation(len(rows)) + 1
+    reports = [
+        ReportInput(int(ids[i]), month, frozenset(codes), text)
+        for i, (month, codes, text) in enumerate(rows)
+    ]
+    themes = [
+        Planted(kind, codes, frozenset(int(ids[i]) for i in members))
+        for kind, codes, members in planted
+    ]
+    return Synthetic(reports, themes)
+
+
+def recovers(candidate: Candidate, planted: Planted) -> bool:
+    """A code theme by its exact codes; a narrative theme by sharing half of its reports."""
+    if planted.kind == FACTOR_COMBINATION:
+        return candidate.kind == FACTOR_COMBINATION and set(candidate.codes) == set(planted.codes)
+    shared = len(planted.members & set(candidate.members))
+    return candidate.kind == TEXT_CLUSTER and shared >= 0.5 * max(
+        len(planted.members), len(candidate.members)
+    )
+
+
+def score(found: Sequence[Candidate], planted: Sequence[Planted]) -> tuple[int, int, int]:
+    """(true candidates, candidates, planted themes recovered)."""
+    true = sum(any(recovers(c, p) for p in planted) for c in found)
+    recovered = sum(any(recovers(c, p) for c in found) for p in planted)
+    return true, len(found), recovered
+
+
+def recovery(seeds: int = 20, noise: int = 2000) -> None:
+    parameters = DetectionParameters()
+    print(f"Recovery over {seeds} seeds, {noise} noise reports, 3 code + 3 narrative themes each")
+    print(f"{'seed':>5}{'found':>7}{'true':>6}{'recovered':>11}{'noise-only found':>18}")
+    totals = np.zeros(5, dtype=int)
+    for seed in range(seeds):
+        data = synthetic_reports(seed, noise)
+        true, found, recovered = score(
+            detect(data.reports, today=TODAY, parameters=parameters), data.planted
+        )
+        pure = synthetic_reports(seed, noise, combinations=0, clusters=0)
+        false = len(detect(pure.reports, today=TODAY, parameters=parameters))
+        totals += (found, true, recovered, len(data.planted), false)
+        print(f"{seed:>5}{found:>7}{true:>6}{recovered:>8}/{len(data.planted):<2}{false:>18}")
+    found, true, recovered, planted, false = totals
+    print(f"precision {true / max(found, 1):.3f}  recall {recovered / planted:.3f}  ", end="")
+    print(f"candidates from pure noise: {false} over {seeds} runs")
+
+
+def _peak_mb() -> float:
+    # ru_maxrss is the whole process's peak resident set, in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale(sizes: Sequence[int]) -> None:
+    print(f"{'reports':>9}{'detect s':>10}{'peak RSS MB':>13}{'us per n log2 n':>17}{'found':>7}")
+    for size in sizes:
+        data = synthetic_reports(0, size, combinations=5, clusters=5, theme_size=(200, 400))
+        started = time.perf_counter()
+        found = detect(data.reports, today=TODAY, parameters=DetectionParameters())
+        elapsed = time.perf_counter() - started
+        ratio = elapsed / (size * math.log2(size)) * 1e6
+        print(f"{size:>9}{elapsed:>10.2f}{_peak_mb():>13.0f}{ratio:>17.4f}{len(found):>7}")
+        del data, found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recovery", action="store_true")
+    parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args(argv)
+    both = not args.recovery and not args.scale
+    if args.recovery or both:
+        recovery(args.seeds)
+    if args.scale or both:
+        scale([int(size) for size in args.sizes.split(",")])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

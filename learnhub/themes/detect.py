@@ -1,0 +1,798 @@
+"""Theme detection as pure functions: recurring factor-code combinations, narrative clusters,
+rising trends, and reconciliation with the themes found by earlier runs.
+
+Everything here works on plain data (no database, no Flask) and is deterministic for the same
+reports and parameters, whatever order the reports arrive in.
+
+Statistics (the panel can read them in each candidate's ``statistics``):
+
+* Code combinations (2 or 3 codes). A pair {A, B} is tested against independence of the two codes
+  with the exact hypergeometric upper tail (Fisher's one-sided test, conditional on how often each
+  code occurs). A triple is tested against the most generous explanation by one of its pairs plus an
+  independent third code: given the reports holding the pair, the number also holding the third
+  code is binomial with that code's overall rate; the triple's p-value is the largest of its three
+  splits, so a triple counts only when no pair explains it. Every combination meeting the support
+  threshold is tested and the p-values are corrected with Benjamini-Hochberg at ``alpha``: the
+  panel's queue tolerates a few false candidates among many real ones (false discovery rate), BH
+  keeps far more power than Bonferroni with hundreds of combinations, and when there is no real
+  theme at all it still bounds the chance of any candidate by ``alpha``. Combinations below the
+  support threshold cannot become candidates, so (Tarone's argument) they are not counted.
+  A significant combination must also reach ``min_lift`` (at 1M reports a tiny, useless excess is
+  "significant") and span ``min_months`` distinct months.
+* Most specific wins. A significant pair inside a significant triple is kept only if it is still
+  significant (at the BH cut-off) once the triple's reports are removed, i.e. only if it recurs
+  beyond the triple.
+* Single codes. One code alone is not a "combination"; it recurs more than chance when its share of
+  reports rises, so a single code is a candidate when the rising test below passes, corrected with
+  BH across codes and with the reports of its combination candidates removed (again: the most
+  specific explanation wins). Concentration in place (team, area) is not measured: the reports
+  carry no place here.
+* Rising. The last ``rising_recent_months`` months of the window are compared with the months
+  before (the baseline). Given the theme's reports in both periods, under "no change" the recent
+  count is binomial with probability equal to the recent share of *all* reports (the exact
+  conditional test for two Poisson rates with exposure). A theme is rising when the one-sided
+  p-value is at most ``rising_alpha`` and it has at least ``min_support`` recent reports. Using all
+  reports as exposure means a month with more reporting overall (or the part-month at the end of
+  the window) does not make every theme look like it rises.
+* Text clusters. TF-IDF (sublinear tf, l2) fitted on a deterministic sample of at most
+  ``text_sample_size`` reports, chosen by a hash of the report id so that the sample barely changes
+  from run to run; spherical k-means with a fixed seed on the sample; clusters whose members are
+  close together are kept, similar centroids are merged, then every report in the window is
+  assigned to its nearest kept centroid when its cosine similarity reaches ``member_similarity``.
+  A cluster is a candidate when its members' mean pairwise cosine similarity reaches
+  ``min_tightness``, it has ``min_support`` members over ``min_months`` months, and at most
+  ``explained_overlap`` of its members belong to one code candidate. At large n a theme rarer than
+  about ``min_support / sample share`` may be missed by the sample; code combinations are counted on
+  every report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy import sparse
+from scipy.stats import binom, hypergeom
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+CandidateKind = Literal["factor_combination", "text_cluster"]
+FACTOR_COMBINATION: CandidateKind = "factor_combination"
+TEXT_CLUSTER: CandidateKind = "text_cluster"
+
+_WORD = re.compile(r"[a-z][a-z']+[a-z]")
+_SIGNATURE_LENGTH = 64
+_CHUNK = 100_000
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """One report as the job sees it: the month of the event, its confirmed codes, its text."""
+
+    report_id: int
+    month: datetime.date
+    codes: frozenset[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class DetectionParameters:
+    """Thresholds of a run; the module docstring says what each test means."""
+
+    window_months: int = 12
+    min_support: int = 3
+    min_months: int = 2
+    max_codes: int = 3
+    alpha: float = 0.01
+    min_lift: float = 1.5
+    rising_recent_months: int = 3
+    rising_alpha: float = 0.01
+    text_clusters: bool = True
+    text_sample_size: int = 20_000
+    docs_per_cluster: int = 40
+    max_clusters: int = 200
+    member_similarity: float = 0.25
+    min_tightness: float = 0.12
+    merge_similarity: float = 0.3
+    explained_overlap: float = 0.5
+    max_terms: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_codes <= 3:
+            raise ValueError("max_codes must be 1, 2 or 3")
+        if not 0 < self.rising_recent_months < self.window_months:
+            raise ValueError("rising_recent_months must be positive and shorter than the window")
+        if self.min_support < 1 or self.min_months < 1:
+            raise ValueError("min_support and min_months must be at least 1")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A recurring theme found in one run."""
+
+    signature: str
+    kind: CandidateKind
+    codes: tuple[str, ...]
+    terms: tuple[str, ...]
+    members: tuple[int, ...]
+    monthly_counts: dict[str, int]
+    statistics: dict[str, Any]
+    rising: bool
+    rising_reason: str
+
+
+@dataclass(frozen=True)
+class ExistingTheme:
+    """A theme stored by an earlier run, with the panel's decision on it."""
+
+    id: int
+    signature: str
+    status: str
+    codes: tuple[str, ...]
+    members: frozenset[int]
+    dismissed_member_count: int | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """How this run's candidates continue, replace or repeat the stored themes."""
+
+    matched: dict[int, Candidate]
+    new: list[Candidate]
+    retired: list[int]
+    suppressed: list[Candidate]
+    # Matched themes whose status should go back to "candidate": dismissed themes that have
+    # clearly grown and retired themes that came back.
+    reproposed: list[int] = field(default_factory=list)
+
+
+# --- the window ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Window:
+    months: list[str]
+    ids: np.ndarray
+    month: np.ndarray
+    texts: list[str]
+    code_names: list[str]
+    codes: sparse.csc_matrix  # reports x codes, 0/1
+    totals: np.ndarray  # reports per month
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def rows_with(self, code: int) -> np.ndarray:
+        return self.codes.indices[self.codes.indptr[code] : self.codes.indptr[code + 1]]
+
+
+def _month_number(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _window(
+    reports: Sequence[ReportInput], today: datetime.date, parameters: DetectionParameters
+) -> _Window:
+    last = _month_number(today)
+    first = last - parameters.window_months + 1
+    months = [f"{number // 12:04d}-{number % 12 + 1:02d}" for number in range(first, last + 1)]
+    # Sorting by id makes the run independent of the order the reports were read in.
+    rows = sorted(
+        (report for report in reports if first <= _month_number(report.month) <= last),
+        key=lambda report: report.report_id,
+    )
+    ids = np.fromiter((report.report_id for report in rows), dtype=np.int64, count=len(rows))
+    if len(ids) > 1 and np.any(ids[1:] == ids[:-1]):
+        raise ValueError("report ids must be unique")
+    month = np.fromiter(
+        (_month_number(report.month) - first for report in rows), dtype=np.int32, count=len(rows)
+    )
+    code_names = sorted({code for report in rows for code in report.codes})
+    index = {code: position for position, code in enumerate(code_names)}
+    lengths = np.fromiter((len(report.codes) for report in rows), dtype=np.int64, count=len(rows))
+    columns = np.fromiter(
+        (index[code] for report in rows for code in report.codes),
+        dtype=np.int32,
+        count=int(lengths.sum()),
+    )
+    pointers = np.concatenate(([0], np.cumsum(lengths)))
+    data = np.ones(len(columns), dtype=np.int32)
+    matrix = sparse.csr_matrix(
+        (data, columns, pointers), shape=(len(rows), len(code_names))
+    ).tocsc()
+    matrix.sort_indices()
+    totals = np.bincount(month, minlength=len(months))
+    return _Window(months, ids, month, [report.text for report in rows], code_names, matrix, totals)
+
+
+def _monthly(window: _Window, rows: np.ndarray) -> np.ndarray:
+    return np.bincount(window.month[rows], minlength=len(window.months))
+
+
+def _distinct_months(window: _Window, rows: np.ndarray) -> int:
+    return int(np.count_nonzero(_monthly(window, rows)))
+
+
+# --- shared statistics ---------------------------------------------------------------------------
+
+
+def _benjamini_hochberg(p_values: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    """Adjusted p-values and the largest raw p-value rejected (0 when none is)."""
+    count = len(p_values)
+    if count == 0:
+        return np.array([], dtype=float), 0.0
+    order = np.argsort(p_values, kind="stable")
+    ranked = p_values[order] * count / np.arange(1, count + 1)
+    adjusted_sorted = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1.0)
+    adjusted = np.empty(count)
+    adjusted[order] = adjusted_sorted
+    passing = np.nonzero(p_values[order] <= alpha * np.arange(1, count + 1) / count)[0]
+    cutoff = float(p_values[order][passing[-1]]) if len(passing) else 0.0
+    return adjusted, cutoff
+
+
+@dataclass(frozen=True)
+class _Trend:
+    p_value: float
+    recent: int
+    expected: float
+    rising: bool
+    reason: str
+
+
+def _trend(counts: np.ndarray, totals: np.ndarray, parameters: DetectionParameters) -> _Trend:
+    """The conditional binomial test of the recent months against the baseline (docstring)."""
+    split = len(counts) - parameters.rising_recent_months
+    recent, baseline = int(counts[split:].sum()), int(counts[:split].sum())
+    recent_total, baseline_total = int(totals[split:].sum()), int(totals[:split].sum())
+    label = f"last {parameters.rising_recent_months} months"
+    if baseline_total == 0 or recent_total == 0:
+        return _Trend(1.0, recent, 0.0, False, f"no reports in the baseline or the {label}")
+    share = recent_total / (recent_total + baseline_total)
+    expected = (recent + baseline) * share
+    p_value = float(binom.sf(recent - 1, recent + baseline, share)) if recent else 1.0
+    rising = p_value <= parameters.rising_alpha and recent >= parameters.min_support
+    verdict = "rising" if rising else "not rising"
+    reason = (
+        f"{verdict}: {recent} reports in the {label} against {expected:.1f} expected from the"
+        f" baseline share of all reports (one-sided conditional binomial p = {p_value:.2g},"
+        f" threshold {parameters.rising_alpha})"
+    )
+    return _Trend(p_value, recent, expected, rising, reason)
+
+
+def _candidate(
+    window: _Window,
+    *,
+    kind: CandidateKind,
+    signature: str,
+    codes: Iterable[str],
+    terms: Iterable[str],
+    rows: np.ndarray,
+    statistics: dict[str, Any],
+    parameters: DetectionParameters,
+) -> Candidate:
+    counts = _monthly(window, rows)
+    trend = _trend(counts, window.totals, parameters)
+    statistics = {
+        **statistics,
+        "support": len(rows),
+        "months": int(np.count_nonzero(counts)),
+        "reports_in_window": window.size,
+        "rising_p_value": trend.p_value,
+        "rising_recent": trend.recent,
+        "rising_expected": round(trend.expected, 3),
+    }
+    return Candidate(
+        signature=signature,
+        kind=kind,
+        codes=tuple(codes),
+        terms=tuple(terms),
+        members=tuple(int(report_id) for report_id in window.ids[rows]),
+        monthly_counts={
+            month: int(count) for month, count in zip(window.months, counts, strict=True)
+        },
+        statistics=statistics,
+        rising=trend.rising,
+        rising_reason=trend.reason,
+    )
+
+
+def _code_signature(codes: Sequence[str]) -> str:
+    signature = "codes:" + "+".join(codes)
+    if len(signature) <= _SIGNATURE_LENGTH:
+        return signature
+    return "codes:" + hashlib.sha256(signature.encode()).hexdigest()[:32]
+
+
+# --- code combinations ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Combination:
+    codes: tuple[int, ...]
+    support: int
+    expected: float
+    p_value: float
+    test: str
+    adjusted: float = 1.0
+    rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+
+
+def _pairs(window: _Window, frequent: np.ndarray, minimum: int) -> list[_Combination]:
+    matrix = window.codes[:, frequent]
+    counts = (matrix.T @ matrix).toarray()
+    margins = np.diag(counts)
+    first, second = np.nonzero(np.triu(counts, k=1) >= minimum)
+    observed = counts[first, second]
+    n = window.size
+    p_values = hypergeom.sf(observed - 1, n, margins[first], margins[second])
+    expected = margins[first] * margins[second] / n
+    return [
+        _Combination(
+            (int(frequent[a]), int(frequent[b])), int(o), float(e), float(p), "hypergeometric"
+        )
+        for a, b, o, e, p in zip(first, second, observed, expected, p_values, strict=True)
+    ]
+
+
+def _triples(
+    window: _Window, frequent: np.ndarray, pair_counts: dict[tuple[int, int], int], minimum: int
+) -> list[_Combination]:
+    csr = window.codes[:, frequent].tocsr()
+    rate = np.asarray(csr.sum(axis=0)).ravel() / window.size
+    found: list[_Combination] = []
+    for a in range(len(frequent)):
+        # Only reports holding code a: the work is the number of triples that really occur.
+        rows = window.rows_with(int(frequent[a]))
+        sub = csr[rows][:, a + 1 :]
+        counts = (sub.T @ sub).toarray()
+        first, second = np.nonzero(np.triu(counts, k=1) >= minimum)
+        for b_offset, c_offset in zip(first, second, strict=True):
+            b, c = a + 1 + int(b_offset), a + 1 + int(c_offset)
+            observed = int(counts[b_offset, c_offset])
+            splits = [((a, b), c), ((a, c), b), ((b, c), a)]
+            tails = [
+                (
+                    float(binom.sf(observed - 1, pair_counts[pair], rate[third])),
+                    pair_counts[pair] * rate[third],
+                )
+                for pair, third in splits
+            ]
+            p_value, expected = max(tails)
+            codes = (int(frequent[a]), int(frequent[b]), int(frequent[c]))
+            found.append(
+                _Combination(
+                    codes, observed, float(expected), p_value, "binomial, best pair + third code"
+                )
+            )
+    return found
+
+
+def _rows_of(window: _Window, codes: Sequence[int]) -> np.ndarray:
+    rows = window.rows_with(codes[0])
+    for code in codes[1:]:
+        rows = np.intersect1d(rows, window.rows_with(code), assume_unique=True)
+    return rows
+
+
+def _significant_combinations(
+    window: _Window, parameters: DetectionParameters
+) -> tuple[list[_Combination], int, float]:
+    if parameters.max_codes < 2 or window.size == 0:
+        return [], 0, 0.0
+    margins = np.diff(window.codes.indptr)
+    frequent = np.nonzero(margins >= parameters.min_support)[0]
+    pairs = _pairs(window, frequent, parameters.min_support)
+    pair_counts = {}
+    position = {int(code): index for index, code in enumerate(frequent)}
+    for pair in pairs:
+        pair_counts[(position[pair.codes[0]], position[pair.codes[1]])] = pair.support
+    triples = (
+        _triples(window, frequent, pair_counts, parameters.min_support)
+        if parameters.max_codes >= 3
+        else []
+    )
+    tested = pairs + triples
+    adjusted, cutoff = _benjamini_hochberg(
+        np.array([item.p_value for item in tested]), parameters.alpha
+    )
+    significant = []
+    for item, adjusted_p in zip(tested, adjusted, strict=True):
+        item.adjusted = float(adjusted_p)
+        if adjusted_p > parameters.alpha or item.support < parameters.min_lift * item.expected:
+            continue
+        item.rows = _rows_of(window, item.codes)
+        if _distinct_months(window, item.rows) >= parameters.min_months:
+            significant.append(item)
+    return _most_specific(window, significant, cutoff), len(tested), cutoff
+
+
+def _most_specific(
+    window: _Window, significant: list[_Combination], cutoff: float
+) -> list[_Combination]:
+    """Drop a pair whose excess is explained by significant triples containing it."""
+    triples = [item for item in significant if len(item.codes) == 3]
+    kept = []
+    for item in significant:
+        if len(item.codes) == 2:
+            covering = [t.rows for t in triples if set(item.codes) <= set(t.codes)]
+            if covering:
+                removed = len(np.unique(np.concatenate(covering)))
+                n = window.size - removed
+                a, b = (int(np.diff(window.codes.indptr)[code]) - removed for code in item.codes)
+                p_value = float(hypergeom.sf(item.support - removed - 1, n, a, b))
+                if p_value > cutoff:
+                    continue
+        kept.append(item)
+    return kept
+
+
+def _single_codes(
+    window: _Window, combinations: list[_Combination], parameters: DetectionParameters
+) -> list[Candidate]:
+    margins = np.diff(window.codes.indptr)
+    eligible = [int(code) for code in np.nonzero(margins >= parameters.min_support)[0]]
+    trends = [
+        _trend(_monthly(window, window.rows_with(c)), window.totals, parameters) for c in eligible
+    ]
+    p_values = np.array([trend.p_value for trend in trends])
+    adjusted, cutoff = _benjamini_hochberg(p_values, parameters.rising_alpha)
+    found = []
+    for code, trend, adjusted_p in zip(eligible, trends, adjusted, strict=True):
+        if adjusted_p > parameters.rising_alpha or not trend.rising:
+            continue
+        rows = window.rows_with(code)
+        if _distinct_months(window, rows) < parameters.min_months:
+            continue
+        explained = [item.rows for item in combinations if code in item.codes]
+        if explained:
+            removed = np.unique(np.concatenate(explained))
+            rest = np.setdiff1d(rows, removed, assume_unique=True)
+            totals = window.totals - _monthly(window, removed)
+            if _trend(_monthly(window, rest), totals, parameters).p_value > cutoff:
+                continue
+        name = window.code_names[code]
+        statistics = {
+            "test": "rising share (conditional binomial)",
+            "p_value": trend.p_value,
+            "adjusted_p_value": float(adjusted_p),
+            "correction": "benjamini-hochberg",
+            "tests": len(eligible),
+        }
+        found.append(
+            _candidate(
+                window,
+                kind=FACTOR_COMBINATION,
+                signature=_code_signature([name]),
+                codes=[name],
+                terms=[],
+                rows=rows,
+                statistics=statistics,
+                parameters=parameters,
+            )
+        )
+    return found
+
+
+def _combination_candidates(
+    window: _Window, parameters: DetectionParameters
+) -> tuple[list[Candidate], list[_Combination]]:
+    combinations, tested, _cutoff = _significant_combinations(window, parameters)
+    found = []
+    for item in combinations:
+        names = [window.code_names[code] for code in item.codes]
+        statistics = {
+            "test": item.test,
+            "expected": round(item.expected, 3),
+            "lift": round(item.support / item.expected, 3) if item.expected else None,
+            "p_value": item.p_value,
+            "adjusted_p_value": item.adjusted,
+            "correction": "benjamini-hochberg",
+            "tests": tested,
+        }
+        found.append(
+            _candidate(
+                window,
+                kind=FACTOR_COMBINATION,
+                signature=_code_signature(names),
+                codes=names,
+                terms=[],
+                rows=item.rows,
+                statistics=statistics,
+                parameters=parameters,
+            )
+        )
+    return found, combinations
+
+
+# --- text clusters -------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+
+
+def _sample(ids: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Positions of a deterministic sample that keeps its members as reports come and go."""
+    if len(ids) <= size:
+        return np.arange(len(ids))
+    with np.errstate(over="ignore"):
+        keys = (ids.astype(np.uint64) + np.uint64(seed)) * _GOLDEN
+    return np.sort(np.argsort(keys, kind="stable")[:size])
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def _assign(matrix: sparse.csr_matrix, centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Each row's nearest centroid, or -1 when none is similar enough."""
+    labels = np.full(matrix.shape[0], -1, dtype=np.int64)
+    if len(centroids) == 0:
+        return labels
+    for start in range(0, matrix.shape[0], _CHUNK):
+        similarity = np.asarray(matrix[start : start + _CHUNK] @ centroids.T)
+        best = similarity.argmax(axis=1)
+        close = similarity[np.arange(len(best)), best] >= threshold
+        labels[start : start + len(best)] = np.where(close, best, -1)
+    return labels
+
+
+def _centroids(matrix: sparse.csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
+    chosen = labels >= 0
+    indicator = sparse.csr_matrix(
+        (np.ones(int(chosen.sum())), (labels[chosen], np.nonzero(chosen)[0])),
+        shape=(count, matrix.shape[0]),
+    )
+    return _normalise(np.asarray((indicator @ matrix).todense()))
+
+
+def _tightness(matrix: sparse.csr_matrix) -> float:
+    """Mean pairwise cosine similarity of l2-normalised rows."""
+    size = matrix.shape[0]
+    if size < 2:
+        return 0.0
+    total = np.asarray(matrix.sum(axis=0)).ravel()
+    return float((total @ total - size) / (size * (size - 1)))
+
+
+def _merge(centroids: np.ndarray, threshold: float) -> np.ndarray:
+    """Labels joining centroids that are similar (one theme split by k-means)."""
+    similar = sparse.csr_matrix(centroids @ centroids.T >= threshold)
+    _count, labels = sparse.csgraph.connected_components(similar, directed=False)
+    return labels
+
+
+def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
+    """Centroids of the tight clusters in the sample (rows are unit vectors)."""
+    size = sample.shape[0]
+    clusters = min(parameters.max_clusters, max(2, size // parameters.docs_per_cluster), size // 2)
+    if clusters < 2:
+        return np.zeros((0, sample.shape[1]))
+    with warnings.catch_warnings():
+        # Duplicate narratives make k-means find fewer distinct clusters; that is harmless here.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KMeans(
+            n_clusters=clusters, n_init=1, max_iter=50, random_state=parameters.seed
+        ).fit(sample)
+    centroids = _normalise(np.asarray(model.cluster_centers_))
+    for _round in range(2):
+        labels = _assign(sample, centroids, parameters.member_similarity)
+        keep = [
+            label
+            for label in range(len(centroids))
+            if np.count_nonzero(labels == label) >= 2
+            and _tightness(sample[labels == label]) >= parameters.min_tightness
+        ]
+        if not keep:
+            return np.zeros((0, sample.shape[1]))
+        joined = _merge(centroids[keep], parameters.merge_similarity)
+        relabel = np.full(len(centroids), -1)
+        relabel[keep] = joined
+        merged_labels = np.where(labels >= 0, relabel[labels], -1)
+        centroids = _centroids(sample, merged_labels, int(joined.max()) + 1)
+    return centroids
+
+
+def _label_terms(
+    members: sparse.csr_matrix,
+    document_frequency: np.ndarray,
+    documents: int,
+    vocabulary: np.ndarray,
+    limit: int,
+) -> list[str]:
+    inside = (np.asarray((members > 0).sum(axis=0)).ravel() + 0.5) / (members.shape[0] + 1)
+    overall = (document_frequency + 0.5) / (documents + 1)
+    # Each term's share of the divergence of the cluster from the whole window.
+    score = np.where(inside >= 0.2, inside * np.log(inside / overall), 0.0)
+    order = np.lexsort((vocabulary, -score))
+    return [str(vocabulary[i]) for i in order[:limit] if score[i] > 0]
+
+
+def _label_codes(window: _Window, rows: np.ndarray) -> list[str]:
+    inside = np.asarray(window.codes[rows].sum(axis=0)).ravel() / max(len(rows), 1)
+    overall = np.diff(window.codes.indptr) / max(window.size, 1)
+    lift = np.divide(inside, overall, out=np.zeros_like(inside), where=overall > 0)
+    chosen = np.nonzero((inside >= 0.3) & (lift >= 2))[0]
+    ranked = sorted(chosen, key=lambda code: (-lift[code], window.code_names[code]))
+    return [window.code_names[code] for code in ranked[:3]]
+
+
+def _text_candidates(
+    window: _Window, code_candidates: list[Candidate], parameters: DetectionParameters
+) -> list[Candidate]:
+    if not parameters.text_clusters or window.size < 2 * parameters.min_support:
+        return []
+    positions = _sample(window.ids, parameters.text_sample_size, parameters.seed)
+    vectoriser = TfidfVectorizer(
+        analyzer=_words, min_df=2, max_df=0.5, sublinear_tf=True, dtype=np.float32
+    )
+    try:
+        sample = vectoriser.fit_transform([window.texts[p] for p in positions]).tocsr()
+    except ValueError:  # no word occurs in two reports: nothing to cluster
+        return []
+    centroids = _sample_clusters(sample, parameters).astype(np.float32)
+    if len(centroids) == 0:
+        return []
+    full = sample if len(positions) == window.size else vectoriser.transform(window.texts).tocsr()
+    labels = _assign(full, centroids, parameters.member_similarity)
+    document_frequency = np.asarray((sample > 0).sum(axis=0)).ravel()
+    vocabulary = vectoriser.get_feature_names_out()
+    explained = [set(candidate.members) for candidate in code_candidates]
+    found = []
+    for label in range(len(centroids)):
+        rows = np.nonzero(labels == label)[0]
+        if len(rows) < parameters.min_support:
+            continue
+        tightness = _tightness(full[rows])
+        if tightness < parameters.min_tightness:
+            continue
+        if _distinct_months(window, rows) < parameters.min_months:
+            continue
+        ids = set(window.ids[rows].tolist())
+        if any(len(ids & other) > parameters.explained_overlap * len(ids) for other in explained):
+            continue
+        terms = _label_terms(
+            full[rows], document_frequency, sample.shape[0], vocabulary, parameters.max_terms
+        )
+        codes = _label_codes(window, rows)
+        digest = hashlib.sha256("|".join(sorted(terms)).encode()).hexdigest()[:24]
+        statistics = {
+            "tightness": round(tightness, 4),
+            "share_of_window": round(len(rows) / window.size, 6),
+            "method": "tf-idf, spherical k-means on a sample, nearest-centroid assignment",
+            "sample_size": int(sample.shape[0]),
+        }
+        found.append(
+            _candidate(
+                window,
+                kind=TEXT_CLUSTER,
+                signature=f"text:{digest}",
+                codes=codes,
+                terms=terms,
+                rows=rows,
+                statistics=statistics,
+                parameters=parameters,
+            )
+        )
+    return found
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def detect(
+    reports: Sequence[ReportInput],
+    *,
+    today: datetime.date,
+    parameters: DetectionParameters | None = None,
+) -> list[Candidate]:
+    """Candidate themes among the reports of the window ending in ``today``'s month.
+
+    Sorted by kind (code combinations first), then by support (largest first), then signature.
+    """
+    parameters = parameters or DetectionParameters()
+    window = _window(reports, today, parameters)
+    combination_candidates, combinations = _combination_candidates(window, parameters)
+    code_candidates = combination_candidates + _single_codes(window, combinations, parameters)
+    text = _text_candidates(window, code_candidates, parameters)
+    unique: dict[str, Candidate] = {}
+    for candidate in code_candidates + text:
+        # Two clusters labelled alike keep one identity: the larger.
+        held = unique.get(candidate.signature)
+        if held is None or len(candidate.members) > len(held.members):
+            unique[candidate.signature] = candidate
+    return sorted(
+        unique.values(),
+        key=lambda c: (c.kind != FACTOR_COMBINATION, -len(c.members), c.signature),
+    )
+
+
+# --- reconciliation ------------------------------------------------------------------------------
+
+
+def _overlap(left: frozenset[int], right: frozenset[int]) -> float:
+    """Share of the smaller group that is also in the other (robust to a theme growing)."""
+    smaller = min(len(left), len(right))
+    return len(left & right) / smaller if smaller else 0.0
+
+
+def _match_score(theme: ExistingTheme, candidate: Candidate, min_overlap: float) -> float:
+    if theme.signature == candidate.signature:
+        return 3.0
+    same_codes = candidate.kind == FACTOR_COMBINATION and theme.kind in (None, FACTOR_COMBINATION)
+    if same_codes and theme.codes and sorted(theme.codes) == sorted(candidate.codes):
+        return 2.0
+    if theme.kind is not None and theme.kind != candidate.kind:
+        return 0.0
+    overlap = _overlap(theme.members, frozenset(candidate.members))
+    return overlap if overlap >= min_overlap else 0.0
+
+
+def reconcile(
+    existing: Sequence[ExistingTheme],
+    found: Sequence[Candidate],
+    *,
+    growth_factor: float = 1.5,
+    min_overlap: float = 0.5,
+) -> Reconciliation:
+    """Match this run's candidates to stored themes, one to one, best match first.
+
+    A candidate continues a theme with the same signature, else a code combination with the same
+    codes, else the theme sharing at least ``min_overlap`` of the smaller member set. Continuing a
+    candidate, accepted or retired theme updates it (a retired one is re-proposed); continuing a
+    dismissed or merged theme is suppressed unless it now has ``growth_factor`` times the members it
+    had when dismissed. Candidate themes that nothing continues are retired; accepted themes are the
+    panel's and are never retired here.
+    """
+    pairs = []
+    for theme in existing:
+        for index, candidate in enumerate(found):
+            score = _match_score(theme, candidate, min_overlap)
+            if score > 0:
+                pairs.append((-score, theme.id, candidate.signature, index, theme))
+    pairs.sort(key=lambda pair: pair[:4])
+    used_themes: set[int] = set()
+    used_candidates: set[int] = set()
+    matched: dict[int, Candidate] = {}
+    suppressed: list[Candidate] = []
+    reproposed: list[int] = []
+    for _score, theme_id, _signature, index, theme in pairs:
+        if theme_id in used_themes or index in used_candidates:
+            continue
+        used_themes.add(theme_id)
+        used_candidates.add(index)
+        candidate = found[index]
+        if theme.status in ("dismissed", "merged"):
+            before = theme.dismissed_member_count or len(theme.members)
+            if len(candidate.members) < growth_factor * before:
+                suppressed.append(candidate)
+                continue
+            reproposed.append(theme_id)
+        elif theme.status == "retired":
+            reproposed.append(theme_id)
+        matched[theme_id] = candidate
+    new = [candidate for index, candidate in enumerate(found) if index not in used_candidates]
+    retired = sorted(
+        theme.id for theme in existing if theme.status == "candidate" and theme.id not in matched
+    )
+    return Reconciliation(
+        matched=dict(sorted(matched.items())),
+        new=new,
+        retired=retired,
+        suppressed=suppressed,
+        reproposed=sorted(reproposed),
+    )

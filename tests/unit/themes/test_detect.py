@@ -1,0 +1,185 @@
+"""Theme detection finds planted themes among noise, stays quiet on noise, and keeps identities."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import random
+
+import pytest
+
+from benchmarks.themes import TODAY, Synthetic, recovers, synthetic_reports
+from learnhub.themes.detect import (
+    FACTOR_COMBINATION,
+    TEXT_CLUSTER,
+    Candidate,
+    DetectionParameters,
+    ExistingTheme,
+    ReportInput,
+    detect,
+    reconcile,
+)
+
+PARAMETERS = DetectionParameters()
+
+
+@pytest.fixture(scope="module")
+def planted() -> Synthetic:
+    return synthetic_reports(7, 1500, theme_size=(20, 30), rising=True)
+
+
+@pytest.fixture(scope="module")
+def found(planted: Synthetic) -> list[Candidate]:
+    return detect(planted.reports, today=TODAY, parameters=PARAMETERS)
+
+
+def _match(found: list[Candidate], index: int, planted: Synthetic) -> Candidate:
+    matches = [c for c in found if recovers(c, planted.planted[index])]
+    assert len(matches) == 1, planted.planted[index]
+    return matches[0]
+
+
+def test_planted_code_combinations_are_found(planted: Synthetic, found: list[Candidate]) -> None:
+    for index, theme in enumerate(planted.planted):
+        if theme.kind == FACTOR_COMBINATION:
+            candidate = _match(found, index, planted)
+            assert candidate.statistics["adjusted_p_value"] <= PARAMETERS.alpha
+            assert candidate.statistics["lift"] >= PARAMETERS.min_lift
+            assert set(theme.members) <= set(candidate.members)
+
+
+def test_a_pair_inside_a_planted_triple_is_not_proposed_twice(
+    planted: Synthetic, found: list[Candidate]
+) -> None:
+    triples = [t for t in planted.planted if len(t.codes) == 3]
+    assert triples
+    for triple in triples:
+        inside = [c for c in found if c.codes and set(c.codes) < set(triple.codes)]
+        assert inside == []
+
+
+def test_planted_narrative_clusters_are_found(planted: Synthetic, found: list[Candidate]) -> None:
+    for index, theme in enumerate(planted.planted):
+        if theme.kind == TEXT_CLUSTER:
+            candidate = _match(found, index, planted)
+            assert len(candidate.terms) >= 3
+            assert candidate.statistics["tightness"] >= PARAMETERS.min_tightness
+
+
+def test_few_false_candidates_among_planted(planted: Synthetic, found: list[Candidate]) -> None:
+    false = [c for c in found if not any(recovers(c, p) for p in planted.planted)]
+    assert len(false) <= 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pure_noise_gives_almost_no_candidates(seed: int) -> None:
+    noise = synthetic_reports(seed, 1500, combinations=0, clusters=0)
+    assert len(detect(noise.reports, today=TODAY, parameters=PARAMETERS)) <= 1
+
+
+def test_same_input_in_any_order_gives_the_same_output(
+    planted: Synthetic, found: list[Candidate]
+) -> None:
+    shuffled = list(planted.reports)
+    random.Random(3).shuffle(shuffled)
+    assert detect(shuffled, today=TODAY, parameters=PARAMETERS) == found
+    assert detect(planted.reports, today=TODAY, parameters=PARAMETERS) == found
+
+
+def test_a_planted_rising_theme_is_flagged_and_flat_ones_are_not(
+    planted: Synthetic, found: list[Candidate]
+) -> None:
+    # The generator makes the first code theme and the first narrative theme rise.
+    first_text = next(i for i, t in enumerate(planted.planted) if t.kind == TEXT_CLUSTER)
+    for index in range(len(planted.planted)):
+        candidate = _match(found, index, planted)
+        assert candidate.rising is (index in (0, first_text)), candidate.rising_reason
+    assert "binomial" in _match(found, 0, planted).rising_reason
+
+
+def _report(report_id: int, month: int, codes: set[str], text: str = "") -> ReportInput:
+    return ReportInput(report_id, datetime.date(2026, month, 1), frozenset(codes), text)
+
+
+def test_a_single_code_is_a_candidate_only_when_its_share_rises() -> None:
+    reports = [_report(i, 1 + i % 12, {f"X-{i % 7}"}) for i in range(1, 1201)]
+    extra = [_report(2000 + i, 10 + i % 3, {"RISE-1"}) for i in range(30)]
+    extra += [_report(3000 + i, 1 + i % 9, {"RISE-1"}) for i in range(9)]
+    found = detect(reports + extra, today=datetime.date(2026, 12, 31), parameters=PARAMETERS)
+    assert [c.codes for c in found] == [("RISE-1",)]
+    assert found[0].rising
+    assert found[0].signature == "codes:RISE-1"
+
+
+def test_reports_outside_the_window_are_ignored() -> None:
+    old = [_report(i, 1, {"A-1", "B-1"}) for i in range(1, 40)]
+    shifted = [dataclasses.replace(r, month=datetime.date(2024, 1, 1)) for r in old]
+    assert detect(shifted, today=datetime.date(2026, 6, 1), parameters=PARAMETERS) == []
+
+
+def test_parameters_are_checked() -> None:
+    with pytest.raises(ValueError, match="max_codes"):
+        DetectionParameters(max_codes=4)
+
+
+def _candidate(signature: str, members: range, codes: tuple[str, ...] = ()) -> Candidate:
+    return Candidate(
+        signature=signature,
+        kind=FACTOR_COMBINATION if codes else TEXT_CLUSTER,
+        codes=codes,
+        terms=(),
+        members=tuple(members),
+        monthly_counts={},
+        statistics={},
+        rising=False,
+        rising_reason="",
+    )
+
+
+def _theme(
+    theme_id: int, signature: str, status: str, members: range, dismissed: int | None = None
+) -> ExistingTheme:
+    return ExistingTheme(theme_id, signature, status, (), frozenset(members), dismissed)
+
+
+def test_reconcile_keeps_identity_when_members_overlap() -> None:
+    existing = [_theme(1, "text:old", "candidate", range(10)), _theme(2, "x", "accepted", range(5))]
+    grown = _candidate("text:new", range(4, 20))
+    fresh = _candidate("text:other", range(100, 110))
+    result = reconcile(existing, [grown, fresh])
+    assert result.matched == {1: grown}
+    assert result.new == [fresh]
+    assert result.retired == []  # an accepted theme is the panel's: never retired by the job
+
+
+def test_reconcile_matches_code_themes_by_codes_and_retires_vanished_candidates() -> None:
+    stored = ExistingTheme(5, "codes:A+B", "candidate", ("B", "A"), frozenset(range(10)))
+    gone = _theme(6, "text:gone", "candidate", range(50, 60))
+    same_codes = _candidate("codes:A+B", range(200, 210), ("A", "B"))
+    result = reconcile([stored, gone], [same_codes])
+    assert result.matched == {5: same_codes}
+    assert result.retired == [6]
+
+
+def test_reconcile_suppresses_a_dismissed_theme_until_it_has_clearly_grown() -> None:
+    dismissed = _theme(9, "text:d", "dismissed", range(10), dismissed=10)
+    small = _candidate("text:d", range(14))
+    result = reconcile([dismissed], [small])
+    assert result.suppressed == [small]
+    assert result.matched == {}
+    assert result.new == []
+    assert result.retired == []
+
+    big = _candidate("text:d2", range(15))
+    result = reconcile([dismissed], [big], growth_factor=1.5)
+    assert result.matched == {9: big}
+    assert result.reproposed == [9]
+    assert result.suppressed == []
+
+
+def test_reconcile_matches_one_to_one() -> None:
+    existing = [_theme(1, "a", "candidate", range(10)), _theme(2, "b", "candidate", range(10))]
+    only = _candidate("c", range(10))
+    result = reconcile(existing, [only])
+    assert result.matched == {1: only}
+    assert result.retired == [2]
