@@ -119,6 +119,8 @@ class Config:
     # Far above the longest report (five answers of 10,000 characters); anything bigger is a 413.
     MAX_CONTENT_LENGTH = 512 * 1024
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # SQLite only: take the write lock when a transaction starts (see core/database.py).
+    SQLITE_BEGIN_IMMEDIATE = True
     WTF_CSRF_TIME_LIMIT: int | None = None
     TESTING = False
     DEBUG = False
@@ -135,6 +137,9 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - used only by the test suite
     RECEIPT_KEY = "testing-receipt-key"
     RATELIMIT_STORAGE_URL = "memory://"
+    # Each test runs inside one long transaction that is rolled back; a second connection (the
+    # migration check in `learnhub init`) must still be able to read beside it.
+    SQLITE_BEGIN_IMMEDIATE = False
     # Cheap hashing keeps a suite that signs in hundreds of times fast; never used outside tests.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024

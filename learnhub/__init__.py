@@ -72,7 +72,7 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, begin_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     # The permission guard runs first: a stranger is sent to sign in, not shown a CSRF error.
     guard.init_app(app)

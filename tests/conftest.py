@@ -109,7 +109,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with throwaway_database(tmp_path_factory.mktemp("live")) as database_url:
-        app = create_app(app_settings(database_url))
+        # A real server, so SQLite transactions take the write lock up front as in the demo.
+        app = create_app(app_settings(database_url, SQLITE_BEGIN_IMMEDIATE=True))
         with app.app_context():
             initialise()
             db.session.remove()

@@ -62,7 +62,7 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+def configure_sqlite(engine: sa.Engine, *, begin_immediate: bool = True) -> None:
     """Make SQLite behave like the PostgreSQL we run in production, as far as it can.
 
     Foreign keys are off in SQLite unless asked for; WAL lets readers carry on while a report is
@@ -87,4 +87,4 @@ def configure_sqlite(engine: sa.Engine) -> None:
         # IMMEDIATE takes the write lock up front: a transaction that read first and then
         # writes would otherwise fail at once with "database is locked" under concurrency,
         # instead of waiting its turn. SQLite is the laptop demo; production is PostgreSQL.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begin_immediate else "BEGIN")
