@@ -171,6 +171,7 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.cli import import_reports_command
     from learnhub.taxonomy.cli import taxonomy_group
     from learnhub.taxonomy.jobs import retrain_command
+    from learnhub.themes.jobs import themes_group
 
     if "retrain" not in taxonomy_group.commands:
         taxonomy_group.add_command(retrain_command)
@@ -183,5 +184,6 @@ def init_app(app: Flask) -> None:
         import_reports_command,
         scheduler_command,
         taxonomy_group,
+        themes_group,
     ):
         app.cli.add_command(command)

@@ -19,6 +19,7 @@ from flask import Flask
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.extensions import db
 from learnhub.taxonomy.jobs import retrain_suggestions
+from learnhub.themes.jobs import detect_themes
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("detect-themes", detect_themes, {"hour": 2, "minute": 15}, dt.timedelta(hours=1)),
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
     ),

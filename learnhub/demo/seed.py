@@ -94,6 +94,7 @@ class SeedResult:
     coded: int = 0
     second_opinions: int = 0
     training: str = ""
+    themes: str = ""
 
     def summary(self) -> str:
         lines = [
@@ -103,6 +104,8 @@ class SeedResult:
         ]
         if self.training:
             lines.append(f"Suggestions: {self.training}")
+        if self.themes:
+            lines.append(f"Themes: {self.themes}")
         return "\n".join(lines)
 
 
@@ -193,4 +196,17 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
         panel.second_opinions,
         panel.training,
     )
+    result.themes = detect_demo_themes(today)
     return result
+
+
+def detect_demo_themes(today: dt.date) -> str:
+    """Run the theme job once, the first time the demo is seeded: seeding again adds no run."""
+    from learnhub.themes.models import RunStatus, ThemeRun
+    from learnhub.themes.services import run_detection
+
+    done = db.session.scalar(sa.select(ThemeRun.id).where(ThemeRun.status == RunStatus.SUCCEEDED))
+    if done is not None:
+        return ""
+    run = run_detection(db.session, today)
+    return f"{run.candidates_new} candidate themes from {run.reports_read} reports."

@@ -1,0 +1,155 @@
+"""The theme job on the database: read the window, detect, reconcile with stored themes, record
+the run. The run's record is committed first, the themes in one transaction after, so a crash
+mid-run leaves the previous themes as they were and the run marked as failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import traceback
+from dataclasses import asdict
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnhub.core.time import add_months, month_start, utcnow
+from learnhub.reports.models import Report
+from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.versions import report_codes_in
+from learnhub.themes import detect
+from learnhub.themes.models import (
+    RunStatus,
+    Theme,
+    ThemeKind,
+    ThemeMember,
+    ThemeRun,
+    ThemeStatus,
+)
+
+TEXT_FIELDS = ("narrative", "what_made_it_likely")
+
+
+def window_reports(
+    session: Session, today: dt.date, parameters: detect.DetectionParameters
+) -> list[detect.ReportInput]:
+    first = add_months(month_start(today), -(parameters.window_months - 1))
+    version = taxonomy.active_version(session)
+    ids = sa.select(Report.id).where(Report.event_month >= first)
+    codes = report_codes_in(session, version, ids) if version else {}
+    rows = session.execute(
+        sa.select(Report.id, Report.event_month, Report.narrative, Report.what_made_it_likely)
+        .where(Report.event_month >= first)
+        .order_by(Report.id)
+    )
+    return [
+        detect.ReportInput(
+            report_id=rid,
+            month=month,
+            codes=codes.get(rid, frozenset()),
+            text=f"{narrative or ''}\n{likely or ''}",
+        )
+        for rid, month, narrative, likely in rows
+    ]
+
+
+def input_digest(reports: list[detect.ReportInput]) -> str:
+    digest = hashlib.sha256()
+    for r in reports:
+        digest.update(f"{r.report_id}|{r.month}|{','.join(sorted(r.codes))}|".encode())
+        digest.update(hashlib.sha256(r.text.encode()).digest())
+    return digest.hexdigest()
+
+
+def existing_themes(session: Session) -> list[detect.ExistingTheme]:
+    members: dict[int, set[int]] = {}
+    for theme_id, report_id in session.execute(
+        sa.select(ThemeMember.theme_id, ThemeMember.report_id)
+    ):
+        members.setdefault(theme_id, set()).add(report_id)
+    return [
+        detect.ExistingTheme(
+            id=t.id,
+            signature=t.signature,
+            status=t.status.value,
+            codes=tuple(t.defining_codes),
+            members=frozenset(members.get(t.id, ())),
+            dismissed_member_count=t.dismissed_member_count,
+            kind=t.kind.value,
+        )
+        for t in session.scalars(sa.select(Theme).order_by(Theme.id))
+    ]
+
+
+def title_for(candidate: detect.Candidate) -> str:
+    if candidate.kind == detect.FACTOR_COMBINATION:
+        return "Recurring factors: " + " + ".join(candidate.codes)
+    return "Recurring story: " + ", ".join(candidate.terms[:4])
+
+
+def apply_candidate(
+    session: Session, theme: Theme, candidate: detect.Candidate, run: ThemeRun
+) -> None:
+    theme.defining_codes = list(candidate.codes)
+    theme.terms = list(candidate.terms)
+    theme.member_count = len(candidate.members)
+    theme.monthly_counts = dict(candidate.monthly_counts)
+    theme.statistics = {**candidate.statistics, "rising_reason": candidate.rising_reason}
+    theme.is_rising = candidate.rising
+    theme.last_run_id = run.id
+    session.execute(sa.delete(ThemeMember).where(ThemeMember.theme_id == theme.id))
+    session.add_all(ThemeMember(theme_id=theme.id, report_id=rid) for rid in candidate.members)
+
+
+def record_reconciliation(
+    session: Session, reconciliation: detect.Reconciliation, run: ThemeRun
+) -> None:
+    themes = {t.id: t for t in session.scalars(sa.select(Theme))}
+    for theme_id, candidate in reconciliation.matched.items():
+        apply_candidate(session, themes[theme_id], candidate, run)
+    for theme_id in reconciliation.reproposed:
+        themes[theme_id].status = ThemeStatus.CANDIDATE
+    for theme_id in reconciliation.retired:
+        themes[theme_id].status = ThemeStatus.RETIRED
+    for candidate in reconciliation.new:
+        theme = Theme(
+            signature=candidate.signature,
+            kind=ThemeKind(candidate.kind),
+            status=ThemeStatus.CANDIDATE,
+            title=title_for(candidate),
+            first_run_id=run.id,
+        )
+        session.add(theme)
+        session.flush()
+        apply_candidate(session, theme, candidate, run)
+    run.candidates_new = len(reconciliation.new)
+    run.candidates_updated = len(reconciliation.matched)
+    run.candidates_retired = len(reconciliation.retired)
+
+
+def run_detection(
+    session: Session, today: dt.date, parameters: detect.DetectionParameters | None = None
+) -> ThemeRun:
+    """One recorded run: its record committed first, its results committed together or not."""
+    parameters = parameters or detect.DetectionParameters()
+    run = ThemeRun(status=RunStatus.RUNNING, parameters={**asdict(parameters), "today": str(today)})
+    session.add(run)
+    session.commit()
+    started = time.monotonic()
+    try:
+        reports = window_reports(session, today, parameters)
+        run.reports_read, run.input_digest = len(reports), input_digest(reports)
+        found = detect.detect(reports, today=today, parameters=parameters)
+        record_reconciliation(session, detect.reconcile(existing_themes(session), found), run)
+        run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
+        run.duration_ms = int((time.monotonic() - started) * 1000)
+        session.commit()
+    except Exception:
+        session.rollback()
+        failed = session.get(ThemeRun, run.id)
+        failed.status, failed.finished_at = RunStatus.FAILED, utcnow()
+        failed.error = traceback.format_exc(limit=5)[-4000:]
+        failed.duration_ms = int((time.monotonic() - started) * 1000)
+        session.commit()
+        raise
+    return run
