@@ -114,7 +114,8 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
     ):
         app.register_blueprint(blueprint)
-    import learnhub.api.taxonomy  # noqa: F401 - adds its routes to the API blueprint
+    import learnhub.api.taxonomy
+    import learnhub.api.themes  # noqa: F401 - likewise
 
     # The API authenticates each request by bearer token, so there is no cookie to forge.
     csrf.exempt(api_bp)

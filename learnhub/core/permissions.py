@@ -32,6 +32,7 @@ class Permission(enum.StrEnum):
     STAFF = "staff"  # any signed-in member of staff: their own account, signing out
     REVIEW_REPORTS = "reports.review"
     TRIAGE_THEMES = "themes.triage"
+    VIEW_THEMES = "themes.view"
     MANAGE_ACTIONS = "actions.manage"
     EDIT_BULLETINS = "bulletins.edit"
     APPROVE_BULLETINS = "bulletins.approve"
@@ -47,6 +48,7 @@ PERMISSION_DESCRIPTIONS = {
     Permission.STAFF: "Manage your own account",
     Permission.REVIEW_REPORTS: "Read and triage reports, ask reporters questions, code reports",
     Permission.TRIAGE_THEMES: "Accept, merge or dismiss candidate themes",
+    Permission.VIEW_THEMES: "Read recurring themes and their trends",
     Permission.MANAGE_ACTIONS: "Agree actions and record their progress",
     Permission.EDIT_BULLETINS: "Draft and edit the monthly bulletin",
     Permission.APPROVE_BULLETINS: "Approve another editor's bulletin for publication",
@@ -64,6 +66,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.STAFF: ALL_ROLES,
     Permission.REVIEW_REPORTS: frozenset({Role.REVIEWER}),
     Permission.TRIAGE_THEMES: frozenset({Role.REVIEWER}),
+    # Leaders see themes as figures only, with small counts suppressed.
+    Permission.VIEW_THEMES: frozenset({Role.REVIEWER, Role.LEADER}),
     Permission.MANAGE_ACTIONS: frozenset({Role.REVIEWER}),
     Permission.EDIT_BULLETINS: frozenset({Role.EDITOR}),
     Permission.APPROVE_BULLETINS: frozenset({Role.EDITOR}),

@@ -48,6 +48,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "taxonomy.code": PUBLIC,
     "api.taxonomy": PUBLIC,
     "api.taxonomy_versions": PUBLIC,
+    "api.themes": frozenset({R, L}),
+    "api.theme": frozenset({R, L}),
     "taxonomy.versions": frozenset({A}),
     "taxonomy.version": frozenset({A}),
     "taxonomy.activate": frozenset({A}),

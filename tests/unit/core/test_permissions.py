@@ -17,9 +17,12 @@ def test_anonymous_holds_only_public(permission: Permission) -> None:
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.REVIEWER, {"reports.review", "themes.triage", "actions.manage", "dashboard.view"}),
+        (
+            Role.REVIEWER,
+            {"reports.review", "themes.triage", "themes.view", "actions.manage", "dashboard.view"},
+        ),
         (Role.EDITOR, {"bulletins.edit", "bulletins.approve"}),
-        (Role.LEADER, {"dashboard.view"}),
+        (Role.LEADER, {"dashboard.view", "themes.view"}),
         (Role.ADMIN, {"users.manage", "taxonomy.manage", "settings.manage", "audit.view"}),
     ],
 )

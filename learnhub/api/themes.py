@@ -1,0 +1,80 @@
+"""Themes in the API: reviewers see them whole; leaders see figures with small counts hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, jsonify, request
+from werkzeug.wrappers import Response
+
+from learnhub.api.themes_schemas import ThemeSchema
+from learnhub.api.views import RequestInvalid, bp
+from learnhub.core.permissions import Permission, Role, requires
+from learnhub.dashboard.services import suppress
+from learnhub.extensions import db
+from learnhub.themes.models import Theme, ThemeStatus
+
+LISTED_STATUSES = (ThemeStatus.CANDIDATE, ThemeStatus.ACCEPTED, ThemeStatus.DISMISSED)
+
+
+def count_for_viewer(count: int, k: int, leader: bool) -> dict[str, Any]:
+    if not leader:
+        return {"value": count, "suppressed": False}
+    cell = suppress(count, k)
+    return {"value": cell.value, "suppressed": cell.suppressed}
+
+
+def theme_body(theme: Theme, *, leader: bool, k: int) -> dict[str, Any]:
+    members = count_for_viewer(theme.member_count, k, leader)
+    monthly = [
+        {"month": month, **count_for_viewer(count, k, leader)}
+        for month, count in sorted(theme.monthly_counts.items())
+    ]
+    statistics = theme.statistics or {}
+    return ThemeSchema().dump(
+        {
+            "id": theme.id,
+            "title": theme.title,
+            "kind": theme.kind.value,
+            "status": theme.status.value,
+            "defining_codes": theme.defining_codes,
+            "terms": theme.terms,
+            "member_count": members["value"],
+            "suppressed": members["suppressed"],
+            "monthly_counts": monthly,
+            "rising": theme.is_rising,
+            "rising_reason": statistics.get("rising_reason", ""),
+            "score": statistics.get("lift", statistics.get("tightness")),
+        }
+    )
+
+
+def viewer_is_leader() -> bool:
+    return g.api_user.role is Role.LEADER
+
+
+@bp.route("/themes")
+@requires(Permission.VIEW_THEMES)
+def themes() -> Response:
+    wanted = request.args.get("status", ThemeStatus.CANDIDATE.value)
+    allowed = [s.value for s in LISTED_STATUSES]
+    if wanted not in allowed:
+        raise RequestInvalid({"status": ["Must be one of: " + ", ".join(allowed)]})
+    rows = db.session.scalars(
+        sa.select(Theme)
+        .where(Theme.status == ThemeStatus(wanted))
+        .order_by(Theme.member_count.desc(), Theme.id)
+    )
+    k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
+    return jsonify({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+
+
+@bp.route("/themes/<int:theme_id>")
+@requires(Permission.VIEW_THEMES)
+def theme(theme_id: int) -> Response:
+    found = db.session.get(Theme, theme_id)
+    if found is None or found.status not in LISTED_STATUSES:
+        abort(404, "No theme has this id.")
+    k = current_app.config["K_THRESHOLD"]
+    return jsonify(theme_body(found, leader=viewer_is_leader(), k=k))
