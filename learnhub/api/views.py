@@ -3,7 +3,6 @@ and follow-up need none, and never look at who is asking."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,9 +21,9 @@ from learnhub.api.schemas import (
     SuggestionsSchema,
 )
 from learnhub.audit import services as audit
+from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import contains_nul, problem
 from learnhub.core.permissions import Permission, permissions_of, requires
-from learnhub.core.time import local_today
 from learnhub.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.models import Report, ReportSource
@@ -68,16 +67,6 @@ def load_optional_json(schema: Schema) -> dict[str, Any]:
     return load_json(schema)
 
 
-def today() -> dt.date:
-    return local_today(current_app.config["TIMEZONE"])
-
-
-def client_allowed(limit_setting: str, scope: str, *, count: bool = True) -> bool:
-    limiter = current_app.extensions["learnhub_anonymous_limiter"]
-    check = limiter.allow if count else limiter.would_allow
-    return check(current_app.config[limit_setting], scope, request.remote_addr or "-", today())
-
-
 @bp.route("/me")
 @requires(Permission.STAFF)
 def me() -> Response:
@@ -99,7 +88,7 @@ def me() -> Response:
 @requires(Permission.PUBLIC)
 def create_report() -> tuple[Response, int]:
     data = load_json(ReportRequestSchema())
-    if not client_allowed("REPORT_SUBMISSION_LIMIT", "report"):
+    if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
         abort(429)
     submission = reports.ReportSubmission(
         narrative=data["narrative"],
@@ -118,7 +107,7 @@ def create_report() -> tuple[Response, int]:
         filed = reports.file_report(
             db.session,
             submission,
-            today=today(),
+            today=service_today(),
             source=ReportSource.API,
             receipt_key=current_app.config["RECEIPT_KEY"],
         )
@@ -139,14 +128,14 @@ def report_for_receipt_header() -> Report:
     """The report whose receipt is in X-Receipt; one neutral 404 for any wrong code."""
     if not request.headers.get(RECEIPT_HEADER, "").strip():
         abort(400, f"Send the receipt code in the {RECEIPT_HEADER} header.")
-    if not client_allowed("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
+    if not client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
         abort(429)
     try:
         return reports.report_for_receipt(
             db.session, request.headers.get(RECEIPT_HEADER, ""), current_app.config["RECEIPT_KEY"]
         )
     except reports.ReceiptNotFound:
-        client_allowed("RECEIPT_LOOKUP_LIMIT", "receipt")
+        client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt")
         abort(404, "No report matches this receipt.")
 
 
@@ -179,7 +168,7 @@ def add_followup_message() -> tuple[Response, int]:
     report = report_for_receipt_header()
     data = load_json(ReplyRequestSchema())
     try:
-        message = reports.add_reporter_reply(db.session, report, data["body"], today())
+        message = reports.add_reporter_reply(db.session, report, data["body"], service_today())
     except reports.ReportInvalid as exc:
         raise RequestInvalid({name: [m] for name, m in exc.errors.items()}) from exc
     except reports.ThreadClosed:

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from learnhub.auth import services
 from learnhub.auth.models import User
+from learnhub.core.context import service_today
 from learnhub.core.errors import problem
 from learnhub.core.permissions import Permission, permission_of, role_may
-from learnhub.core.time import local_today
 from learnhub.extensions import db, login_manager
 
 API_BLUEPRINT = "api"
@@ -39,7 +39,7 @@ def bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith(BEARER):
         return None
-    today = local_today(current_app.config["TIMEZONE"])
+    today = service_today()
     return services.user_for_token(db.session, header[len(BEARER) :].strip(), today)
 
 

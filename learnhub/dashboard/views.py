@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from learnhub.core.context import service_today
 from learnhub.core.permissions import Permission, requires
-from learnhub.core.time import local_today
 from learnhub.dashboard import services
 from learnhub.extensions import db
 
@@ -17,7 +17,5 @@ MONTHS_SHOWN = 18
 @requires(Permission.VIEW_DASHBOARD)
 def overview() -> str:
     k = current_app.config["K_THRESHOLD"]
-    volumes = services.monthly_volumes(
-        db.session, local_today(current_app.config["TIMEZONE"]), MONTHS_SHOWN, k
-    )
+    volumes = services.monthly_volumes(db.session, service_today(), MONTHS_SHOWN, k)
     return render_template("dashboard/overview.html", volumes=volumes, k=k)

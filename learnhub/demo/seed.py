@@ -16,8 +16,8 @@ from flask import current_app
 from learnhub.audit import services as audit
 from learnhub.auth import services as accounts
 from learnhub.auth.models import User
+from learnhub.core.context import service_today
 from learnhub.core.permissions import Role
-from learnhub.core.time import local_today
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.extensions import db
@@ -178,7 +178,7 @@ def seed_reports(count: int, today: dt.date, result: SeedResult) -> None:
 
 def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     """Create what is missing of the demo; commits in batches so a large seed can resume."""
-    today = today or local_today(current_app.config["TIMEZONE"])
+    today = today or service_today()
     result = SeedResult()
     ensure_demo_accounts(result)
     db.session.commit()

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from learnhub.core.time import local_today
+from learnhub.core.context import service_today
 from learnhub.extensions import db
 from learnhub.reports import imports
 
@@ -20,7 +20,7 @@ from learnhub.reports import imports
 def import_reports_command(csv_file: Path, dry_run: bool) -> None:
     """Import reports from CSV_FILE (columns: narrative, event_month, event_type, service_area,
     factors; all but narrative optional). Every row is checked first; any problem saves nothing."""
-    today = local_today(current_app.config["TIMEZONE"])
+    today = service_today()
     try:
         plan = imports.plan_import(db.session, csv_file.read_bytes(), today)
     except imports.ImportFileInvalid as exc:

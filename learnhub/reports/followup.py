@@ -15,14 +15,14 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
 from werkzeug.wrappers import Response
 
+from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.permissions import Permission, requires
-from learnhub.core.time import local_today, utcnow
+from learnhub.core.time import utcnow
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReceiptForm, ReplyForm
@@ -32,24 +32,6 @@ bp = Blueprint("followup", __name__, url_prefix="/followup")
 
 FOLLOWUP = "followup"
 NOT_FOUND = "We could not find a report with that receipt code. Check the code and try again."
-
-
-def today() -> dt.date:
-    return local_today(current_app.config["TIMEZONE"])
-
-
-def lookup_allowed() -> bool:
-    limiter = current_app.extensions["learnhub_anonymous_limiter"]
-    return limiter.would_allow(
-        current_app.config["RECEIPT_LOOKUP_LIMIT"], "receipt", request.remote_addr or "-", today()
-    )
-
-
-def count_failed_lookup() -> None:
-    limiter = current_app.extensions["learnhub_anonymous_limiter"]
-    limiter.allow(
-        current_app.config["RECEIPT_LOOKUP_LIMIT"], "receipt", request.remote_addr or "-", today()
-    )
 
 
 def open_thread(hashed: str) -> None:
@@ -77,7 +59,7 @@ def report_in_session() -> Report | None:
 def enter() -> str | Response | tuple[str, int]:
     form = ReceiptForm()
     if form.validate_on_submit():
-        if not lookup_allowed():
+        if not client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
             abort(429)
         try:
             hashed = services.hash_for_receipt(
@@ -85,7 +67,7 @@ def enter() -> str | Response | tuple[str, int]:
             )
             services.report_for_hash(db.session, hashed)
         except services.ReceiptNotFound:
-            count_failed_lookup()
+            client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt")  # wrong codes count
             form.receipt.errors = [NOT_FOUND]
         else:
             open_thread(hashed)
@@ -107,7 +89,7 @@ def thread() -> str | Response:
             if findings and form.confirm_identifiers.data != "yes":
                 form.confirm_identifiers.data = "yes"
             else:
-                services.add_reporter_reply(db.session, report, text, today())
+                services.add_reporter_reply(db.session, report, text, service_today())
                 db.session.commit()
                 flash("Your reply has been sent to the review panel", "success")
                 return redirect(url_for("followup.thread"))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.core.time import parse_month
-from learnhub.reports.models import EventType, ReportSource, ServiceArea
+from learnhub.reports.models import EventType, Report, ReportSource, ServiceArea
 from learnhub.reports.services import ReportInvalid, ReportSubmission, check_submission, file_report
 
 REQUIRED_COLUMNS = ("narrative",)
@@ -156,8 +156,6 @@ def plan_import(session: Session, raw: bytes, today: dt.date) -> ImportPlan:
 
 
 def existing_keys(session: Session, keys: list[str]) -> set[str]:
-    from learnhub.reports.models import Report
-
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]

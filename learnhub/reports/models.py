@@ -151,14 +151,6 @@ class Report(Base):
         order_by="ReporterMessage.id",
     )
 
-    @property
-    def is_deidentified(self) -> bool:
-        return self.redacted is not None
-
-    def answers(self) -> dict[str, str]:
-        """The reporter's free-text answers, keyed like NARRATIVE_FIELDS."""
-        return {name: getattr(self, name) or "" for name in NARRATIVE_FIELDS}
-
 
 class ReporterMessage(Base):
     __tablename__ = "reporter_messages"

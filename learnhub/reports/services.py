@@ -300,10 +300,6 @@ def unused_reference(session: Session) -> str:
             return reference
 
 
-def import_key_exists(session: Session, import_key: str) -> bool:
-    return session.scalar(sa.select(Report.id).where(Report.import_key == import_key)) is not None
-
-
 # ---------------------------------------------------------------- the anonymous follow-up thread
 
 

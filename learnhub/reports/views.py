@@ -7,7 +7,6 @@ signed in: a member of staff who files a report is as anonymous as anyone.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from flask import (
@@ -24,9 +23,9 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.permissions import Permission, requires
-from learnhub.core.time import local_today
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReportForm
@@ -41,10 +40,6 @@ PENDING_TOKENS = "report_tokens"
 SENT_TOKENS = "report_tokens_sent"
 RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
-
-
-def today() -> dt.date:
-    return local_today(current_app.config["TIMEZONE"])
 
 
 def factor_groups() -> list[tuple[taxonomy.TierInfo, list[TaxonomyCode]]]:
@@ -88,7 +83,7 @@ def check_form(form: ReportForm) -> services.CheckedSubmission | None:
     form_ok = form.validate()
     submission = submission_from(form)  # also puts any month error on the form
     try:
-        checked = services.check_submission(db.session, submission, today())
+        checked = services.check_submission(db.session, submission, service_today())
     except services.ReportInvalid as exc:
         show_errors(form, exc.errors)
         return None
@@ -123,13 +118,6 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
     ), 200
 
 
-def within_rate_limit() -> bool:
-    limiter = current_app.extensions["learnhub_anonymous_limiter"]
-    return limiter.allow(
-        current_app.config["REPORT_SUBMISSION_LIMIT"], "report", request.remote_addr or "-", today()
-    )
-
-
 @bp.route("/report", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
 def new() -> tuple[str, int]:
@@ -150,7 +138,7 @@ def submit() -> Response | tuple[str, int]:
     if token and token in session.get(SENT_TOKENS, []):
         # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
-    if not within_rate_limit():
+    if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
         abort(429)  # before the page's key is used, so going back and sending again still works
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
@@ -163,14 +151,14 @@ def submit() -> Response | tuple[str, int]:
     if check_form(form) is None:
         return render_form(form)
     try:
-        services.spend_submission_key(db.session, token, today())
+        services.spend_submission_key(db.session, token, service_today())
     except services.AlreadySubmitted:
         db.session.rollback()
         return redirect(url_for("reports.confirmation"))
     filed = services.file_report(
         db.session,
         submission_from(form),
-        today=today(),
+        today=service_today(),
         source=ReportSource.WEB,
         receipt_key=current_app.config["RECEIPT_KEY"],
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from learnhub.audit import services as audit
+from learnhub.core.context import service_today
 from learnhub.core.permissions import Permission, requires
-from learnhub.core.time import local_today, utcnow
+from learnhub.core.time import utcnow
 from learnhub.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus
@@ -122,7 +123,7 @@ def ask(reference: str) -> str | Response:
     found = report_or_404(reference)
     form = QuestionForm()
     if form.validate_on_submit():
-        today = local_today(current_app.config["TIMEZONE"])
+        today = service_today()
         _, findings = reports.check_reply(form.body.data or "")
         if findings and form.confirm_identifiers.data != "yes":
             # The reporter reads this with only a receipt: nothing identifying should go to them.

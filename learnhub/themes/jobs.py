@@ -6,13 +6,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from learnhub.core.time import local_today
+from learnhub.core.context import service_today
 from learnhub.extensions import db
 from learnhub.themes.services import run_detection
 
 
 def detect_themes() -> str:
-    run = run_detection(db.session, local_today(current_app.config["TIMEZONE"]))
+    run = run_detection(db.session, service_today())
     return (
         f"Theme run {run.id}: {run.reports_read} reports read; {run.candidates_new} new, "
         f"{run.candidates_updated} updated, {run.candidates_retired} retired "

@@ -124,3 +124,12 @@ def test_route_obeys_the_matrix(
         assert response.status_code == 403
         if is_api(rule):
             assert response.mimetype == "application/problem+json"
+
+
+def test_a_view_without_a_declared_permission_stops_the_app() -> None:
+    from learnhub.auth.guard import UndeclaredPermission, check_every_endpoint_declares_permission
+
+    app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
+    app.add_url_rule("/forgotten", "forgotten", lambda: "open to all by mistake")
+    with pytest.raises(UndeclaredPermission, match="forgotten"):
+        check_every_endpoint_declares_permission(app)

@@ -146,3 +146,15 @@ def test_changing_the_session_token_signs_out_other_browsers(client: FlaskClient
     rotate_session_token(db.session.get(User, user.id))
     db.session.commit()
     assert client.get("/review/").headers["Location"] == "/login"
+
+
+def test_one_client_trying_many_emails_is_throttled(app: Flask, client: FlaskClient) -> None:
+    # Each email stays under its own limit; the client as a whole does not.
+    per_client = app.config["LOGIN_MAX_FAILURES"] * 4
+    for attempt in range(per_client):
+        login(client, f"guess{attempt}@example.org", password="wrong wrong wrong")
+    user = make_user()
+    assert "too many times" in login(client, user).get_data(as_text=True)
+    other_client = app.test_client()
+    other_client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    assert login(other_client, user).status_code == 302

@@ -1,0 +1,27 @@
+"""Small helpers that read the running app: the service's today, and anonymous rate limits.
+
+They are for views, jobs and commands; services take these values as plain arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, request
+
+from learnhub.core.time import local_today
+
+
+def service_today() -> dt.date:
+    """Today where the service runs (LEARNHUB_TIMEZONE)."""
+    return local_today(current_app.config["TIMEZONE"])
+
+
+def client_within_limit(limit_setting: str, scope: str, *, count: bool = True) -> bool:
+    """Whether this client is within the anonymous limit named by ``limit_setting``;
+    ``count`` records this request as a hit, otherwise the limit is only looked at."""
+    limiter = current_app.extensions["learnhub_anonymous_limiter"]
+    check = limiter.allow if count else limiter.would_allow
+    return check(
+        current_app.config[limit_setting], scope, request.remote_addr or "-", service_today()
+    )
