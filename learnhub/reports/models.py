@@ -151,6 +151,10 @@ class Report(Base):
         order_by="ReporterMessage.id",
     )
 
+    def answers(self) -> dict[str, str]:
+        """The reporter's free-text answers, keyed like NARRATIVE_FIELDS."""
+        return {name: getattr(self, name) or "" for name in NARRATIVE_FIELDS}
+
 
 class ReporterMessage(Base):
     __tablename__ = "reporter_messages"

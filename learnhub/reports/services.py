@@ -211,6 +211,36 @@ def flags_for_reviewers(findings: dict[str, list[Finding]]) -> list[dict[str, An
     ]
 
 
+def flags_by_field(flags: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for flag in flags:
+        grouped.setdefault(str(flag.get("field")), []).append(flag)
+    return grouped
+
+
+def flagged_segments(text: str, flags: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """Split text into (piece, kind-or-None) so a page can highlight what may identify someone."""
+    segments: list[tuple[str, str | None]] = []
+    position = 0
+    for flag in sorted(flags, key=lambda f: int(f["start"])):
+        start, end = int(flag["start"]), int(flag["end"])
+        if start < position or end > len(text):
+            continue  # the text changed since it was scanned: show it plain rather than wrongly
+        segments.append((text[position:start], None))
+        segments.append((text[start:end], str(flag["kind"])))
+        position = end
+    segments.append((text[position:], None))
+    return [segment for segment in segments if segment[0]]
+
+
+def highlighted_answers(
+    answers: dict[str, str], flags: list[dict[str, Any]]
+) -> dict[str, list[tuple[str, str | None]]]:
+    """Each answer cut into pieces, flagged pieces marked with their kind, for highlighting."""
+    grouped = flags_by_field(flags)
+    return {name: flagged_segments(text, grouped.get(name, [])) for name, text in answers.items()}
+
+
 def check_submission(
     session: Session, submission: ReportSubmission, today: dt.date
 ) -> CheckedSubmission:

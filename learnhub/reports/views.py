@@ -113,9 +113,10 @@ def spend_submission_token(token: str) -> bool:
 
 def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
-    return render_template(
-        "reports/check.html", form=form, checked=checked, groups=factor_groups()
-    ), 200
+    segments = services.highlighted_answers(
+        checked.answers, services.flags_for_reviewers(checked.findings)
+    )
+    return render_template("reports/check.html", form=form, checked=checked, segments=segments), 200
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -54,7 +54,6 @@ def render_report(
     coding_errors: list[str] | None = None,
     question_findings: list[object] | None = None,
 ) -> str:
-    flags = services.flags_by_field(report)
     version = taxonomy.active_version(db.session)
     choices = coding.coding_choices(db.session, report, version) if version else []
     return render_template(
@@ -68,10 +67,7 @@ def render_report(
         history=coding.coding_history(db.session, report),
         questions=QUESTIONS,
         fields=NARRATIVE_FIELDS,
-        segments={
-            name: services.flagged_segments(getattr(report, name) or "", flags.get(name, []))
-            for name in NARRATIVE_FIELDS
-        },
+        segments=reports.highlighted_answers(report.answers(), report.identifier_flags or []),
     )
 
 
