@@ -19,6 +19,7 @@ from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.databases import throwaway_database
+from tests.smtp import SmtpSink, running_smtp_sink
 
 
 class RequestScopedClient(FlaskClient):
@@ -126,3 +127,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             thread.join(timeout=10)
             with app.app_context():
                 db.engine.dispose()
+
+
+@pytest.fixture
+def smtp_sink(app: Flask) -> Iterator[SmtpSink]:
+    """A real SMTP server in this process; the app's mail settings point at it for the test."""
+    with running_smtp_sink() as sink:
+        saved = {name: app.config[name] for name in sink.settings()}
+        app.config.update(sink.settings())
+        try:
+            yield sink
+        finally:
+            app.config.update(saved)
