@@ -27,6 +27,7 @@ from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReceiptForm, ReplyForm
 from learnhub.reports.models import Report
+from learnhub.review.services import completed_actions
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -103,6 +104,7 @@ def thread() -> str | Response:
         form=form,
         findings=findings,
         status_text=services.status_for_reporter(report),
+        actions=completed_actions(db.session, report),
     )
 
 

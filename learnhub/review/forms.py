@@ -1,10 +1,16 @@
-"""Forms on the reviewer's report page."""
+"""Forms on the review panel's pages. Checks of meaning live in the services."""
+
+from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, Form, HiddenField, SelectField, TextAreaField
+from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
 
-from learnhub.reports.services import MAX_REPLY_LENGTH
+from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
+from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
+from learnhub.review.services import MAX_OUTCOME_LENGTH, QueueFilters, QueueSort
 
 
 class QuestionForm(FlaskForm):
@@ -21,3 +27,113 @@ class QuestionForm(FlaskForm):
         ],
     )
     confirm_identifiers = HiddenField()
+
+
+ANY = SelectChoice("", "Any")
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the query string: a GET form that works without script."""
+
+    status = SelectField(
+        "State",
+        choices=choices([(s.value, s.value.replace("_", " ").capitalize()) for s in ReportStatus]),
+        default=ReportStatus.NEW.value,
+    )
+    service_area = SelectField("Service area", choices=[ANY], default="")
+    event_type = SelectField(
+        "Kind of event",
+        choices=[
+            ANY,
+            *choices([(t.value, t.value.replace("_", " ").capitalize()) for t in EventType]),
+        ],
+        default="",
+    )
+    potential_severity = SelectField(
+        "Potential severity",
+        choices=[ANY, *choices([(s.value, s.value.capitalize()) for s in PotentialSeverity])],
+        default="",
+    )
+    flags = SelectField(
+        "Identifying details",
+        choices=[ANY, *choices([("yes", "May identify someone"), ("no", "None found")])],
+        default="",
+    )
+    received_from = DateField(
+        "Received from", validators=[Optional()], description="For example, 2026-10-01"
+    )
+    received_to = DateField(
+        "Received to", validators=[Optional()], description="For example, 2026-10-31"
+    )
+    sort = SelectField(
+        "Order",
+        choices=choices([(QueueSort.OLDEST, "Oldest first"), (QueueSort.NEWEST, "Newest first")]),
+        default=QueueSort.OLDEST.value,
+    )
+
+    def offer_service_areas(self, areas: list[ServiceArea]) -> None:
+        self.service_area.choices = [ANY, *choices([(a.slug, a.name) for a in areas])]
+
+    def filters(self) -> QueueFilters:
+        """The filters to apply: a field that did not validate is left out, not guessed."""
+
+        def good(name: str) -> str:
+            field = self[name]
+            return "" if field.errors else (field.data or "")
+
+        flags = good("flags")
+        return QueueFilters(
+            status=ReportStatus(good("status") or ReportStatus.NEW.value),
+            service_area=good("service_area") or None,
+            event_type=EventType(good("event_type")) if good("event_type") else None,
+            potential_severity=(
+                PotentialSeverity(good("potential_severity"))
+                if good("potential_severity")
+                else None
+            ),
+            flagged={"yes": True, "no": False}.get(flags),
+            received_from=None if self.received_from.errors else self.received_from.data,
+            received_to=None if self.received_to.errors else self.received_to.data,
+            sort=QueueSort(good("sort") or QueueSort.OLDEST.value),
+        )
+
+
+def redacted_answer(label: str) -> TextAreaField:
+    too_long = f"Text must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+    return TextAreaField(label, validators=[Length(max=MAX_ANSWER_LENGTH, message=too_long)])
+
+
+class RedactionForm(FlaskForm):
+    """The de-identified version of each answer; field names match NARRATIVE_FIELDS."""
+
+    narrative = redacted_answer("What happened")
+    what_nearly_happened = redacted_answer("What nearly happened")
+    what_stopped_it = redacted_answer("What stopped it, or what went well")
+    what_made_it_likely = redacted_answer("What made it more likely")
+    what_would_help = redacted_answer("What would help")
+    confirm_anyway = BooleanField(
+        "Confirm anyway: I have read what is still found and it does not identify anyone"
+    )
+
+
+class MoveForm(FlaskForm):
+    to = HiddenField()
+
+
+class CloseForm(FlaskForm):
+    outcome_note = TextAreaField(
+        "Outcome note for the reporter",
+        description="The reporter reads this with their receipt. Say what the panel learned and "
+        "what will change. Describe people by their role, never by name.",
+        validators=[
+            DataRequired("Write an outcome note for the reporter"),
+            Length(
+                max=MAX_OUTCOME_LENGTH,
+                message=f"Outcome note must be {MAX_OUTCOME_LENGTH:,} characters or fewer",
+            ),
+        ],
+    )

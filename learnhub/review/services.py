@@ -1,42 +1,277 @@
-"""The review panel's triage queue."""
+"""The review panel's work on a report: the triage queue, moving a report between states,
+closing it with an outcome for the reporter, and what the reporter reads as "you said, we did".
+
+Plain functions over a session: they flush and raise, the view commits.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import enum
+import math
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from learnhub.reports.models import Report, ReportStatus
+from learnhub.reports.models import (
+    EventType,
+    PotentialSeverity,
+    Report,
+    ReportStatus,
+    ServiceArea,
+)
+from learnhub.review import coding
+from learnhub.review.models import Action, ActionStatus
+from learnhub.themes.models import Theme, ThemeMember
 
 QUEUE_PAGE_SIZE = 50
+MAX_OUTCOME_LENGTH = 5_000
+
+
+# ---------------------------------------------------------------------------- the triage queue
+
+
+class QueueSort(enum.StrEnum):
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What narrows the queue; every filter but the state also narrows the counts per state."""
+
+    status: ReportStatus = ReportStatus.NEW
+    service_area: str | None = None  # slug
+    event_type: EventType | None = None
+    potential_severity: PotentialSeverity | None = None
+    flagged: bool | None = None  # True: has identifying-details flags; False: has none
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    sort: QueueSort = QueueSort.OLDEST
 
 
 @dataclass(frozen=True)
 class QueueView:
-    status: ReportStatus
+    filters: QueueFilters
     counts: dict[ReportStatus, int]
     reports: list[Report]
+    page: int
+    pages: int
+    page_size: int
+
+    @property
+    def total(self) -> int:
+        return self.counts[self.filters.status]
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.reports else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.reports) - 1 if self.reports else 0
 
 
-def status_counts(session: Session) -> dict[ReportStatus, int]:
-    rows = session.execute(sa.select(Report.status, sa.func.count()).group_by(Report.status))
+def _narrowed(query: sa.Select, filters: QueueFilters) -> sa.Select:  # type: ignore[type-arg]
+    if filters.service_area:
+        query = query.where(
+            Report.service_area_id
+            == sa.select(ServiceArea.id)
+            .where(ServiceArea.slug == filters.service_area)
+            .scalar_subquery()
+        )
+    if filters.event_type is not None:
+        query = query.where(Report.event_type == filters.event_type)
+    if filters.potential_severity is not None:
+        query = query.where(Report.potential_severity == filters.potential_severity)
+    if filters.flagged is not None:
+        # json_array_length reads the stored JSON the same way on SQLite and PostgreSQL.
+        length = sa.func.json_array_length(Report.identifier_flags)
+        query = query.where(length > 0 if filters.flagged else length == 0)
+    if filters.received_from is not None:
+        query = query.where(Report.received_on >= filters.received_from)
+    if filters.received_to is not None:
+        query = query.where(Report.received_on <= filters.received_to)
+    return query
+
+
+def status_counts(session: Session, filters: QueueFilters | None = None) -> dict[ReportStatus, int]:
+    query = sa.select(Report.status, sa.func.count()).group_by(Report.status)
+    if filters is not None:
+        query = _narrowed(query, filters)
     counts = dict.fromkeys(ReportStatus, 0)
-    counts.update(dict(rows.all()))
+    for status, count in session.execute(query):
+        counts[status] = count
     return counts
 
 
-def triage_queue(session: Session, status: ReportStatus, limit: int = QUEUE_PAGE_SIZE) -> QueueView:
-    """Reports in one state, oldest first: the longest-waiting reporter is answered first."""
-    reports = session.scalars(
-        sa.select(Report)
-        .where(Report.status == status)
-        .order_by(Report.received_on, Report.id)
-        .limit(limit)
+def triage_queue(
+    session: Session, filters: QueueFilters, page: int = 1, page_size: int = QUEUE_PAGE_SIZE
+) -> QueueView:
+    """One page of reports in a state, oldest first unless asked otherwise: the longest-waiting
+    reporter is answered first. Two queries whatever the page: the counts and the page."""
+    counts = status_counts(session, filters)
+    pages = max(1, math.ceil(counts[filters.status] / page_size))
+    page = min(max(page, 1), pages)
+    order = (
+        (Report.received_on, Report.id)
+        if filters.sort is QueueSort.OLDEST
+        else (Report.received_on.desc(), Report.id.desc())
     )
-    return QueueView(status=status, counts=status_counts(session), reports=list(reports))
+    query = (
+        _narrowed(sa.select(Report).where(Report.status == filters.status), filters)
+        .options(selectinload(Report.service_area))
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return QueueView(
+        filters=filters,
+        counts=counts,
+        reports=list(session.scalars(query)),
+        page=page,
+        pages=pages,
+        page_size=page_size,
+    )
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page links to show: first, last and two either side of this one; None for a gap."""
+    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    shown: list[int | None] = []
+    for number in wanted:
+        if shown and number - (shown[-1] or 0) > 1:
+            shown.append(None)
+        shown.append(number)
+    return shown
 
 
 def mark_replies_seen(report: Report) -> None:
     for message in report.messages:
         message.seen_by_panel = True
+
+
+# --------------------------------------------------------------------------- moving a report
+
+
+class TransitionRefused(Exception):
+    """The report cannot move to that state yet; the message says what is missing."""
+
+
+# Where a reviewer may move a report from each state. Awaiting the reporter is reached only by
+# asking them a question, and a closed report stays closed: the reporter has read the outcome.
+MOVES: dict[ReportStatus, frozenset[ReportStatus]] = {
+    ReportStatus.NEW: frozenset({ReportStatus.CODING, ReportStatus.CLOSED}),
+    ReportStatus.AWAITING_REPORTER: frozenset({ReportStatus.CODING, ReportStatus.CLOSED}),
+    ReportStatus.CODING: frozenset({ReportStatus.READY_FOR_LEARNING, ReportStatus.CLOSED}),
+    ReportStatus.READY_FOR_LEARNING: frozenset({ReportStatus.CODING, ReportStatus.CLOSED}),
+    ReportStatus.CLOSED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What stands between a report and "ready for learning"."""
+
+    coded: bool
+    deidentified: bool
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+
+def readiness(session: Session, report: Report) -> Readiness:
+    coded = bool(coding.confirmed_codes(session, report))
+    deidentified = report.deidentified_on is not None
+    missing = []
+    if not coded:
+        missing.append("confirm at least one code")
+    if not deidentified:
+        missing.append("confirm a de-identified version")
+    return Readiness(coded=coded, deidentified=deidentified, missing=missing)
+
+
+def allowed_moves(report: Report) -> list[ReportStatus]:
+    return [status for status in ReportStatus if status in MOVES[report.status]]
+
+
+def _check_move(report: Report, to: ReportStatus) -> None:
+    if to not in MOVES[report.status]:
+        raise TransitionRefused(
+            f"A report that is {report.status.value.replace('_', ' ')} cannot move to "
+            f"{to.value.replace('_', ' ')}"
+        )
+
+
+def _leave(report: Report, to: ReportStatus, today: dt.date) -> ReportStatus:
+    _check_move(report, to)
+    before = report.status
+    report.status = to
+    if before is ReportStatus.NEW:
+        report.triaged_on = report.triaged_on or today
+    return before
+
+
+def move_report(session: Session, report: Report, to: ReportStatus, today: dt.date) -> ReportStatus:
+    """Move a report to ``to`` (not closed: see close_report); returns the state it left."""
+    if to is ReportStatus.CLOSED:
+        raise TransitionRefused("Write an outcome note to close the report")
+    _check_move(report, to)
+    if to is ReportStatus.READY_FOR_LEARNING:
+        needed = readiness(session, report)
+        if not needed.ready:
+            raise TransitionRefused(
+                "Before it is ready for learning, " + " and ".join(needed.missing)
+            )
+    before = _leave(report, to, today)
+    session.flush()
+    return before
+
+
+def check_outcome_note(text: str) -> str:
+    note = (text or "").strip()
+    if not note:
+        raise TransitionRefused("Write an outcome note for the reporter")
+    if len(note) > MAX_OUTCOME_LENGTH:
+        raise TransitionRefused(f"Outcome note must be {MAX_OUTCOME_LENGTH:,} characters or fewer")
+    return note
+
+
+def close_report(session: Session, report: Report, note: str, today: dt.date) -> ReportStatus:
+    """Close with the outcome the reporter reads on the follow-up page; their first feedback
+    if no question came before it."""
+    text = check_outcome_note(note)
+    before = _leave(report, ReportStatus.CLOSED, today)
+    report.outcome_note = text
+    report.closed_on = today
+    report.first_feedback_on = report.first_feedback_on or today
+    session.flush()
+    return before
+
+
+# ------------------------------------------------------------------- what the reporter reads
+
+
+def completed_actions(session: Session, report: Report) -> list[Action]:
+    """Completed actions agreed on this report: the reporter's "you said, we did"."""
+    return list(
+        session.scalars(
+            sa.select(Action)
+            .where(Action.report_id == report.id, Action.status == ActionStatus.COMPLETED)
+            .order_by(Action.completed_on, Action.id)
+        )
+    )
+
+
+def themes_of(session: Session, report: Report) -> list[Theme]:
+    return list(
+        session.scalars(
+            sa.select(Theme)
+            .join(ThemeMember, ThemeMember.theme_id == Theme.id)
+            .where(ThemeMember.report_id == report.id)
+            .order_by(Theme.title, Theme.id)
+        )
+    )

@@ -1,4 +1,5 @@
-"""Review panel pages: the triage queue and a report with its anonymous thread."""
+"""Review panel pages: the triage queue, and a report with its de-identified version, coding,
+anonymous thread and state."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
 from learnhub.extensions import db
 from learnhub.reports import services as reports
-from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus
-from learnhub.review import coding, services
-from learnhub.review.forms import QuestionForm
+from learnhub.reports.identifiers import Finding
+from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus, ServiceArea
+from learnhub.review import coding, redaction, services
+from learnhub.review.forms import (
+    CloseForm,
+    MoveForm,
+    QuestionForm,
+    QueueFilterForm,
+    RedactionForm,
+)
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy import training
 
@@ -33,12 +41,52 @@ QUESTIONS = {
 @bp.route("/")
 @requires(Permission.REVIEW_REPORTS)
 def queue() -> str:
-    try:
-        status = ReportStatus(request.args.get("status", ReportStatus.NEW.value))
-    except ValueError:
-        abort(404)
-    view = services.triage_queue(db.session, status)
-    return render_template("review/queue.html", view=view, statuses=list(ReportStatus))
+    form = QueueFilterForm(request.args)
+    form.offer_service_areas(
+        list(db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.name)))
+    )
+    if request.args:
+        form.validate()
+    view = services.triage_queue(db.session, form.filters(), page_number(request.args.get("page")))
+    kept = {
+        name: value
+        for name, value in request.args.items()
+        if name in form and name not in ("status", "page") and value and not form[name].errors
+    }
+    return render_template(
+        "review/queue.html",
+        view=view,
+        form=form,
+        kept=kept,
+        statuses=list(ReportStatus),
+        pagination=pagination(view, kept),
+    )
+
+
+def page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 9 else 1
+
+
+def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, object] | None:
+    """Parameters for the GOV.UK pagination component, keeping the filters in every link."""
+    if view.pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        return url_for("review.queue", **kept, status=view.filters.status.value, page=number)
+
+    items: list[dict[str, object]] = [
+        {"ellipsis": True}
+        if number is None
+        else {"number": number, "href": href(number), "current": number == view.page}
+        for number in services.page_numbers(view.page, view.pages)
+    ]
+    return {
+        "items": items,
+        "previous": {"href": href(view.page - 1)} if view.page > 1 else None,
+        "next": {"href": href(view.page + 1)} if view.page < view.pages else None,
+        "landmarkLabel": "Pages of reports",
+    }
 
 
 def report_or_404(reference: str) -> Report:
@@ -50,24 +98,38 @@ def report_or_404(reference: str) -> Report:
 
 def render_report(
     report: Report,
-    form: QuestionForm,
+    *,
+    question_form: QuestionForm | None = None,
+    redaction_form: RedactionForm | None = None,
+    close_form: CloseForm | None = None,
     coding_errors: list[str] | None = None,
     question_findings: list[object] | None = None,
+    redaction_findings: dict[str, list[Finding]] | None = None,
+    status_errors: list[str] | None = None,
 ) -> str:
     version = taxonomy.active_version(db.session)
     choices = coding.coding_choices(db.session, report, version) if version else []
     return render_template(
         "review/report.html",
         report=report,
-        form=form,
+        form=question_form or QuestionForm(formdata=None),
+        redaction_form=redaction_form or RedactionForm(formdata=None, data=redaction.draft(report)),
+        close_form=close_form or CloseForm(formdata=None),
+        move_form=MoveForm(formdata=None),
         version=version,
         choices=choices,
         coding_errors=coding_errors or [],
         question_findings=question_findings or [],
+        redaction_findings=redaction_findings or {},
+        status_errors=status_errors or [],
         history=coding.coding_history(db.session, report),
         questions=QUESTIONS,
         fields=NARRATIVE_FIELDS,
         segments=reports.highlighted_answers(report.answers(), report.identifier_flags or []),
+        moves=services.allowed_moves(report),
+        readiness=services.readiness(db.session, report),
+        themes=services.themes_of(db.session, report),
+        actions=services.completed_actions(db.session, report),
     )
 
 
@@ -82,7 +144,7 @@ def report(reference: str) -> str:
         coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
     audit.record(db.session, current_user, "read", "report", found.reference)
     db.session.commit()
-    return render_report(found, QuestionForm())
+    return render_report(found)
 
 
 @bp.route("/reports/<reference>/coding", methods=["POST"])
@@ -97,9 +159,7 @@ def save_coding(reference: str) -> str | Response:
         changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())
     except taxonomy.UnknownCodes as exc:
         db.session.rollback()
-        return render_report(
-            found, QuestionForm(formdata=None), ["Unknown codes: " + ", ".join(exc.unknown)]
-        )
+        return render_report(found, coding_errors=["Unknown codes: " + ", ".join(exc.unknown)])
     audit.record(
         db.session,
         current_user,
@@ -124,7 +184,7 @@ def ask(reference: str) -> str | Response:
         if findings and form.confirm_identifiers.data != "yes":
             # The reporter reads this with only a receipt: nothing identifying should go to them.
             form.confirm_identifiers.data = "yes"
-            return render_report(found, form, question_findings=findings)
+            return render_report(found, question_form=form, question_findings=findings)
         try:
             message = reports.ask_reporter(
                 db.session, found, current_user.id, form.body.data or "", today
@@ -143,4 +203,94 @@ def ask(reference: str) -> str | Response:
             db.session.commit()
             flash("Your question is waiting for the reporter", "success")
             return redirect(url_for("review.report", reference=found.reference))
-    return render_report(found, form)
+    return render_report(found, question_form=form)
+
+
+@bp.route("/reports/<reference>/redaction", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def redact(reference: str) -> str | Response:
+    found = report_or_404(reference)
+    form = RedactionForm()
+    if not form.validate_on_submit():
+        return render_report(found, redaction_form=form)
+    typed = {name: form[name].data or "" for name in NARRATIVE_FIELDS}
+    revising = found.deidentified_on is not None
+    try:
+        changed = redaction.confirm_redaction(
+            db.session, found, typed, service_today(), confirm_anyway=bool(form.confirm_anyway.data)
+        )
+    except redaction.RedactionInvalid as exc:
+        for name, message in exc.errors.items():
+            form[name].errors = [message]
+        return render_report(found, redaction_form=form)
+    except redaction.StillIdentifying as exc:
+        form.confirm_anyway.data = False
+        return render_report(found, redaction_form=form, redaction_findings=exc.findings)
+    audit.record(
+        db.session,
+        current_user,
+        "update" if revising else "create",
+        "report_redaction",
+        found.reference,
+        {"fields_changed": changed, "confirmed_anyway": bool(form.confirm_anyway.data)},
+    )
+    db.session.commit()
+    flash(
+        "De-identified version revised" if revising else "De-identified version confirmed",
+        "success",
+    )
+    return redirect(url_for("review.report", reference=found.reference) + "#redaction")
+
+
+@bp.route("/reports/<reference>/status", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def move(reference: str) -> str | Response:
+    found = report_or_404(reference)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        return render_report(found, status_errors=["This page timed out: try again"])
+    try:
+        to = ReportStatus(form.to.data)
+    except ValueError:
+        return render_report(found, status_errors=["Choose a state from the list"])
+    try:
+        before = services.move_report(db.session, found, to, service_today())
+    except services.TransitionRefused as exc:
+        db.session.rollback()
+        return render_report(found, status_errors=[str(exc)])
+    record_move(found, before)
+    db.session.commit()
+    flash(f"Report moved to {found.status.value.replace('_', ' ')}", "success")
+    return redirect(url_for("review.report", reference=found.reference) + "#status")
+
+
+def record_move(report: Report, before: ReportStatus) -> None:
+    audit.record(
+        db.session,
+        current_user,
+        "update",
+        "report_status",
+        report.reference,
+        {"from": before.value, "to": report.status.value},
+    )
+
+
+@bp.route("/reports/<reference>/close", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def close(reference: str) -> str | Response:
+    found = report_or_404(reference)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return render_report(found, close_form=form)
+    try:
+        before = services.close_report(
+            db.session, found, form.outcome_note.data or "", service_today()
+        )
+    except services.TransitionRefused as exc:
+        db.session.rollback()
+        form.outcome_note.errors = [str(exc)]
+        return render_report(found, close_form=form)
+    record_move(found, before)
+    db.session.commit()
+    flash("Report closed: the reporter can read the outcome with their receipt", "success")
+    return redirect(url_for("review.report", reference=found.reference) + "#status")
