@@ -20,6 +20,7 @@ from learnhub.core.context import service_today
 from learnhub.core.permissions import Role
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
+from learnhub.demo.review import review_demo_reports
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
@@ -95,6 +96,7 @@ class SeedResult:
     second_opinions: int = 0
     training: str = ""
     themes: str = ""
+    review: str = ""
 
     def summary(self) -> str:
         lines = [
@@ -106,6 +108,8 @@ class SeedResult:
             lines.append(f"Suggestions: {self.training}")
         if self.themes:
             lines.append(f"Themes: {self.themes}")
+        if self.review:
+            lines.append(f"Reports worked: {self.review}")
         return "\n".join(lines)
 
 
@@ -196,6 +200,7 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
         panel.second_opinions,
         panel.training,
     )
+    result.review = review_demo_reports(first, today).summary()
     result.themes = detect_demo_themes(today)
     return result
 
