@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, SelectField, TextAreaField
 from wtforms.fields import DateField
@@ -36,6 +38,23 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+DAY_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DAY_HINT = "For example, 2026-10-01 or 1/10/2026"
+
+
+class DayField(DateField):
+    """A day typed as text (not the browser's date picker), in either of two common forms."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, format=DAY_FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, like 2026-10-01") from None
+
+
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string: a GET form that works without script."""
 
@@ -63,12 +82,8 @@ class QueueFilterForm(Form):
         choices=[ANY, *choices([("yes", "May identify someone"), ("no", "None found")])],
         default="",
     )
-    received_from = DateField(
-        "Received from", validators=[Optional()], description="For example, 2026-10-01"
-    )
-    received_to = DateField(
-        "Received to", validators=[Optional()], description="For example, 2026-10-31"
-    )
+    received_from = DayField("Received from", validators=[Optional()], description=DAY_HINT)
+    received_to = DayField("Received to", validators=[Optional()], description=DAY_HINT)
     sort = SelectField(
         "Order",
         choices=choices([(QueueSort.OLDEST, "Oldest first"), (QueueSort.NEWEST, "Newest first")]),

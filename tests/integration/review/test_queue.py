@@ -59,7 +59,7 @@ def test_filters_narrow_the_list_and_stay_in_the_state_links(client: FlaskClient
     make_report(service_area="front-door", received_on=dt.date(2026, 9, 10))
     login(client, make_user())
     page = client.get(
-        "/review/?status=new&service_area=front-door&received_from=2026-10-01&flags=no"
+        "/review/?status=new&service_area=front-door&received_from=1/10/2026&flags=no"
     ).get_data(as_text=True)
     assert references(page) == [front.reference]
     assert "New (1)" in page
@@ -78,6 +78,7 @@ def test_bad_filters_get_a_message_keep_what_was_typed_and_are_ignored(
     assert "There is a problem" in page
     assert 'value="31/13/2026"' in page
     assert "Not a valid choice" in page
+    assert "Received from must be a real date, like 2026-10-01" in page
     assert references(page) == [report.reference]
 
 

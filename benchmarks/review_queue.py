@@ -1,0 +1,140 @@
+"""The triage queue at scale: counts per state and one page of reports, over 100,000 reports.
+
+Run with ``python3 -m benchmarks.review_queue`` (``--reports 200000`` to choose the size,
+``--database-url postgresql://...`` for an existing empty PostgreSQL database; the default is a
+throwaway SQLite file). Each figure is the median of several runs of the queue's two queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from learnhub import create_app
+from learnhub.extensions import db
+from learnhub.reports.models import (
+    EventType,
+    PotentialSeverity,
+    Report,
+    ReportSource,
+    ReportStatus,
+    ServiceArea,
+)
+from learnhub.review.services import QueueFilters, QueueSort, triage_queue
+from learnhub.setup import initialise
+
+TODAY = datetime.date(2026, 11, 25)
+BATCH = 5_000
+RUNS = 7
+# Roughly how a busy panel's reports sit: most closed or coded, a tail still new.
+STATUS_WEIGHTS = {
+    ReportStatus.NEW: 8,
+    ReportStatus.AWAITING_REPORTER: 3,
+    ReportStatus.CODING: 14,
+    ReportStatus.READY_FOR_LEARNING: 15,
+    ReportStatus.CLOSED: 60,
+}
+FLAG = [{"field": "narrative", "kind": "person_name", "start": 0, "end": 4}]
+
+
+def fill(count: int) -> None:
+    rng = random.Random(0)  # noqa: S311  (synthetic data, not secrets)
+    areas = list(db.session.scalars(sa.select(ServiceArea.id)))
+    statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+    for start in range(0, count, BATCH):
+        rows = []
+        for i in range(start, min(count, start + BATCH)):
+            received = TODAY - datetime.timedelta(days=rng.randrange(3 * 365))
+            rows.append(
+                {
+                    "reference": f"LR-{i:010d}",
+                    "received_on": received,
+                    "event_month": received.replace(day=1),
+                    "event_type": rng.choice(list(EventType)),
+                    "potential_severity": rng.choice([None, *PotentialSeverity]),
+                    "narrative": "Mark was not seen because the handover was lost.",
+                    "status": rng.choices(statuses, weights)[0],
+                    "source": ReportSource.IMPORT,
+                    "identifier_flags": FLAG if rng.random() < 0.3 else [],
+                    "service_area_id": rng.choice([None, *areas]),
+                }
+            )
+        db.session.execute(sa.insert(Report), rows)
+        db.session.commit()
+    # As autovacuum would have by then: statistics, and PostgreSQL's visibility map, which lets
+    # the counts per state come from the status index alone.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(
+            sa.text(
+                "VACUUM ANALYZE reports" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+            )
+        )
+
+
+def timed(filters: QueueFilters, page: int) -> tuple[float, int]:
+    times = []
+    shown = 0
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        view = triage_queue(db.session, filters, page)
+        times.append((time.perf_counter() - began) * 1000)
+        shown = view.total
+        db.session.rollback()
+    return statistics.median(times), shown
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{Path(folder) / 'queue.db'}"
+        app = create_app({"ENV": "testing", "DATABASE_URL": url})
+        with app.app_context():
+            initialise()
+            began = time.perf_counter()
+            fill(args.reports)
+            print(
+                f"{args.reports:,} reports on {db.engine.dialect.name} "
+                f"(filled in {time.perf_counter() - began:.1f} s)"
+            )
+            area = db.session.scalar(sa.select(ServiceArea.slug).order_by(ServiceArea.id))
+            cases = {
+                "new, first page": (QueueFilters(), 1),
+                "closed, first page": (QueueFilters(status=ReportStatus.CLOSED), 1),
+                "closed, last page": (QueueFilters(status=ReportStatus.CLOSED), 10_000),
+                "closed, newest first": (
+                    QueueFilters(status=ReportStatus.CLOSED, sort=QueueSort.NEWEST),
+                    1,
+                ),
+                "coding, area + flagged + 3 months": (
+                    QueueFilters(
+                        status=ReportStatus.CODING,
+                        service_area=area,
+                        flagged=True,
+                        received_from=TODAY - datetime.timedelta(days=90),
+                    ),
+                    1,
+                ),
+            }
+            print(f"{'queue page':<38}{'median ms':>10}{'reports':>10}")
+            for name, (filters, page) in cases.items():
+                ms, total = timed(filters, page)
+                print(f"{name:<38}{ms:>10.1f}{total:>10,}")
+            db.session.remove()
+            db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
