@@ -115,7 +115,6 @@ def render_report(
         form=question_form or QuestionForm(formdata=None),
         redaction_form=redaction_form or RedactionForm(formdata=None, data=redaction.draft(report)),
         close_form=close_form or CloseForm(formdata=None),
-        move_form=MoveForm(formdata=None),
         version=version,
         choices=choices,
         coding_errors=coding_errors or [],
