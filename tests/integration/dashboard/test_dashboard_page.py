@@ -54,12 +54,15 @@ def test_leaders_and_reviewers_read_the_figures(
     html = page.get_data(as_text=True)
     # 35 reports round to 35; March's 3 are hidden, and so is the next smallest month (February).
     assert "<strong>35</strong>" in html
-    assert "fewer than 5" in html and "not shown" in html
-    assert ">3<" not in html and ">9<" not in html
+    assert "fewer than 5" in html
+    assert "not shown" in html
+    assert ">3<" not in html
+    assert ">9<" not in html
     assert 'id="spc-sentence"' in html
     for name in ("reports", "factors"):
         assert f"/dashboard/charts/{name}.svg?from=2026-01&amp;to=2026-06" in html
-    assert "style=" not in html and "<script>" not in html
+    assert "style=" not in html
+    assert "<script>" not in html
 
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.ADMIN])
@@ -109,7 +112,8 @@ def test_bad_filters_are_explained_and_kept(
     page = signed_in(client).get("/dashboard/", query_string=query)
     html = page.get_data(as_text=True)
     assert page.status_code == 400
-    assert "There is a problem" in html and message in html
+    assert "There is a problem" in html
+    assert message in html
     assert f'href="#{field}"' in html
     assert client.get("/dashboard/charts/reports.svg", query_string=query).status_code == 400
 
@@ -123,7 +127,8 @@ def test_charts_are_svg_drawn_from_the_same_figures(app: Flask, client: FlaskCli
         assert response.mimetype == "image/svg+xml"
         assert response.data.lstrip().startswith(b"<?xml")
     svg = client.get("/dashboard/charts/reports.svg", query_string=PERIOD).get_data(as_text=True)
-    assert "Jan 2026" in svg and "Reports received" in svg
+    assert "Jan 2026" in svg
+    assert "Reports received" in svg
     assert client.get("/dashboard/charts/pie.svg").status_code == 404
 
 
@@ -188,7 +193,8 @@ def test_actions_and_themes_are_counted(app: Flask, client: FlaskClient) -> None
         )
     db.session.commit()
     html = signed_in(client).get("/dashboard/", query_string=PERIOD).get_data(as_text=True)
-    assert "Handovers before visits" in html and "Rising" in html
+    assert "Handovers before visits" in html
+    assert "Rising" in html
     rows = csv_rows(client.get("/dashboard/export/actions.csv", query_string=PERIOD))
     assert rows[1:] == [["Open", "5"], ["Overdue", "5"], ["Completed this quarter", "0"]]
 
@@ -207,7 +213,8 @@ def test_a_tier_drills_down_to_its_codes(app: Flask, client: FlaskClient) -> Non
     page = client.get("/dashboard/tiers/preconditions", query_string=PERIOD)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "PRE-TEAM-1" in html and "fewer than 5" in html
+    assert "PRE-TEAM-1" in html
+    assert "fewer than 5" in html
     rows = csv_rows(
         client.get("/dashboard/export/codes.csv", query_string={**PERIOD, "tier": "preconditions"})
     )
