@@ -15,6 +15,7 @@ Zero is shown as zero: "none at all" identifies nobody.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -139,6 +140,15 @@ def service_areas(session: Session) -> list[ServiceArea]:
     )
 
 
+MONTH_PATTERN = re.compile(r"\d{4}-\d{2}")
+
+
+def _month(text: str) -> dt.date:
+    if not MONTH_PATTERN.fullmatch(text.strip()):
+        raise ValueError(text)
+    return parse_month(text)
+
+
 def parse_filters(session: Session, args: Mapping[str, str], today: dt.date) -> Filters:
     """Filters from a query string; FiltersInvalid names each bad parameter."""
     errors: dict[str, str] = {}
@@ -146,12 +156,12 @@ def parse_filters(session: Session, args: Mapping[str, str], today: dt.date) -> 
     start = add_months(end, -(DEFAULT_MONTHS - 1))
     if args.get("to"):
         try:
-            end = parse_month(args["to"])
+            end = _month(args["to"])
         except ValueError:
             errors["to"] = "Enter the last month as YYYY-MM, for example 2026-03"
     if args.get("from"):
         try:
-            start = parse_month(args["from"])
+            start = _month(args["from"])
         except ValueError:
             errors["from"] = "Enter the first month as YYYY-MM, for example 2025-04"
         else:
