@@ -267,6 +267,9 @@ def summarise(session: Session, filters: Filters, today: dt.date, k: int) -> Sum
     cells, summary.total = publish_line([totals.get(m, (0,))[0] for m in months], k)
     summary.months = [MonthCell(m, c) for m, c in zip(months, cells, strict=True)]
     plotted = [(mc.month, mc.cell.value) for mc in summary.months if mc.cell.value is not None]
+    # Months before the first report are before the service began, not a process at zero.
+    while plotted and plotted[0][1] == 0:
+        plotted.pop(0)
     summary.chart_months = [m for m, _ in plotted]
     summary.chart = spc.xmr([v for _, v in plotted])
     summary.sentence = spc.describe(summary.chart, [f"{m:%B %Y}" for m in summary.chart_months])

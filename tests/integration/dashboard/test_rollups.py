@@ -114,3 +114,10 @@ def test_refresh_runs_as_a_scheduled_job_and_from_the_command_line(app: Flask, r
     assert "rebuilt from 1 reports" in result.output
     assert rolled_up() == direct_counts()
     assert run_job(app, job).startswith("Dashboard roll-ups rebuilt")
+
+
+def test_the_demo_seed_leaves_the_dashboard_populated(app: Flask, runner) -> None:
+    result = runner.invoke(args=["demo", "--seed-only", "--reports", "30"])
+    assert result.exit_code == 0, result.output
+    assert rolled_up() == direct_counts()
+    assert sum(r[0] for r in rolled_up().values()) == 30
