@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from learnhub.core.time import utcnow
 from learnhub.dashboard.models import (
+    ALL_AREAS,
+    ALL_TYPES,
     NO_AREA,
     MonthlyCodes,
     MonthlyDelays,
@@ -124,6 +126,9 @@ def refresh(session: Session) -> RefreshResult:
             )
         )
 
+    for model in (MonthlyReports, MonthlyTiers, MonthlyCodes, MonthlyDelays):
+        add_summed_levels(session, model)
+
     total = session.scalar(sa.select(sa.func.count()).select_from(Report)) or 0
     result = RefreshResult(reports=total, duration_ms=round((time.perf_counter() - started) * 1000))
     row = session.get(RollupRefresh, REFRESH_ID)
@@ -133,6 +138,40 @@ def refresh(session: Session) -> RefreshResult:
     row.refreshed_at, row.reports, row.duration_ms = utcnow(), total, result.duration_ms
     session.flush()
     return result
+
+
+SUMMED = ("reports", "triaged", "with_feedback", "deidentified")
+
+
+def add_summed_levels(session: Session, model: type) -> None:
+    """Add the rows for every area, every type, and both, summed from the detailed rows."""
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = [c.name for c in table.columns]
+    keys = [c for c in columns if c not in SUMMED and c not in ("service_area_id", "event_type")]
+    detailed = [table.c.service_area_id != ALL_AREAS, table.c.event_type != ALL_TYPES]
+    for area, event_type in ((True, False), (False, True), (True, True)):
+        picked = []
+        for name in columns:
+            if name == "service_area_id":
+                picked.append(sa.literal(ALL_AREAS) if area else table.c.service_area_id)
+            elif name == "event_type":
+                picked.append(sa.literal(ALL_TYPES) if event_type else table.c.event_type)
+            elif name in SUMMED:
+                picked.append(sa.func.sum(table.c[name]))
+            elif name == "tier" and "code" in columns:
+                picked.append(sa.func.min(table.c.tier))
+            else:
+                picked.append(table.c[name])
+        group = [table.c[k] for k in keys if not (k == "tier" and "code" in columns)]
+        if not area:
+            group.append(table.c.service_area_id)
+        if not event_type:
+            group.append(table.c.event_type)
+        session.execute(
+            sa.insert(table).from_select(
+                columns, sa.select(*picked).where(*detailed).group_by(*group)
+            )
+        )
 
 
 def last_refresh(session: Session) -> RollupRefresh | None:

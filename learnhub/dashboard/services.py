@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from learnhub.core.time import add_months, month_start, parse_month
 from learnhub.dashboard import spc
 from learnhub.dashboard.models import (
+    ALL_AREAS,
+    ALL_TYPES,
     MonthlyCodes,
     MonthlyDelays,
     MonthlyReports,
@@ -126,12 +128,14 @@ class Filters:
         return values
 
     def conditions(self, model: type) -> list[sa.ColumnElement[bool]]:
-        where = [model.month >= self.start, model.month <= self.end]  # type: ignore[attr-defined]
-        if self.service_area is not None:
-            where.append(model.service_area_id == self.service_area.id)  # type: ignore[attr-defined]
-        if self.event_type is not None:
-            where.append(model.event_type == self.event_type.value)  # type: ignore[attr-defined]
-        return where
+        area = self.service_area.id if self.service_area is not None else ALL_AREAS
+        event_type = self.event_type.value if self.event_type is not None else ALL_TYPES
+        return [
+            model.month >= self.start,  # type: ignore[attr-defined]
+            model.month <= self.end,  # type: ignore[attr-defined]
+            model.service_area_id == area,  # type: ignore[attr-defined]
+            model.event_type == event_type,  # type: ignore[attr-defined]
+        ]
 
 
 def service_areas(session: Session) -> list[ServiceArea]:

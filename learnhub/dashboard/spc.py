@@ -34,10 +34,10 @@ class Rule(enum.StrEnum):
 
 
 RULE_LABELS = {
-    Rule.OUTSIDE: "outside the process limits",
-    Rule.SHIFT: f"a run of {RUN_LENGTH} points on one side of the mean",
-    Rule.TREND: f"a run of {RUN_LENGTH} points going up or down",
-    Rule.TWO_OF_THREE: "two of three points near a limit",
+    Rule.OUTSIDE: "outside the limits",
+    Rule.SHIFT: f"{RUN_LENGTH} in a row on one side of the mean",
+    Rule.TREND: f"{RUN_LENGTH} in a row going up or down",
+    Rule.TWO_OF_THREE: "2 of 3 near a limit",
 }
 
 

@@ -10,6 +10,8 @@ from flask import Flask
 
 from learnhub.core.permissions import Role
 from learnhub.dashboard.models import (
+    ALL_AREAS,
+    ALL_TYPES,
     NO_AREA,
     MonthlyCodes,
     MonthlyDelays,
@@ -23,6 +25,10 @@ from tests.factories import make_user
 from tests.integration.dashboard.helpers import area_id, direct_counts, filed
 
 
+def DETAILED(model):  # noqa: N802 - reads as a constant filter
+    return [model.service_area_id != ALL_AREAS, model.event_type != ALL_TYPES]
+
+
 def rolled_up() -> dict[tuple[dt.date, int, str], list[int]]:
     return {
         (r.month, r.service_area_id, r.event_type): [
@@ -31,7 +37,7 @@ def rolled_up() -> dict[tuple[dt.date, int, str], list[int]]:
             r.with_feedback,
             r.deidentified,
         ]
-        for r in db.session.scalars(sa.select(MonthlyReports))
+        for r in db.session.scalars(sa.select(MonthlyReports).where(*DETAILED(MonthlyReports)))
     }
 
 
@@ -85,16 +91,42 @@ def test_tiers_count_each_report_once_and_codes_each_code(app: Flask) -> None:
         (dt.date(2025, 12, 1), "external"): 1,
     }
     codes = defaultdict(int)
-    for c in db.session.scalars(sa.select(MonthlyCodes)):
+    for c in db.session.scalars(sa.select(MonthlyCodes).where(*DETAILED(MonthlyCodes))):
         codes[c.code] += c.reports
     assert dict(codes) == {"PRE-TEAM-1": 2, "PRE-TEAM-2": 1, "ORG-1": 1, "EXT-1": 1}
+
+
+def test_the_summed_levels_equal_the_detailed_rows(app: Flask) -> None:
+    a_mixed_set()
+    refresh(db.session)
+    for model in (MonthlyReports, MonthlyTiers, MonthlyCodes, MonthlyDelays):
+        detailed = db.session.scalar(sa.select(sa.func.sum(model.reports)).where(*DETAILED(model)))
+        for area, kind in ((True, False), (False, True), (True, True)):
+            level = [
+                model.service_area_id == ALL_AREAS if area else model.service_area_id != ALL_AREAS,
+                model.event_type == ALL_TYPES if kind else model.event_type != ALL_TYPES,
+            ]
+            assert db.session.scalar(sa.select(sa.func.sum(model.reports)).where(*level)) == (
+                detailed
+            ), (model, area, kind)
+    every = db.session.scalars(
+        sa.select(MonthlyReports).where(
+            MonthlyReports.service_area_id == ALL_AREAS, MonthlyReports.event_type == ALL_TYPES
+        )
+    ).all()
+    assert sorted((r.month, r.reports, r.triaged) for r in every) == [
+        (dt.date(2025, 12, 1), 1, 0),
+        (dt.date(2026, 1, 1), 2, 2),
+        (dt.date(2026, 2, 1), 2, 1),
+    ]
 
 
 def test_delays_are_a_histogram_of_days(app: Flask) -> None:
     a_mixed_set()
     refresh(db.session)
     delays = sorted(
-        (d.measure, d.days, d.reports) for d in db.session.scalars(sa.select(MonthlyDelays))
+        (d.measure, d.days, d.reports)
+        for d in db.session.scalars(sa.select(MonthlyDelays).where(*DETAILED(MonthlyDelays)))
     )
     assert delays == [
         ("feedback", 5, 1),
