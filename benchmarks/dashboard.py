@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from learnhub import create_app
 from learnhub.auth import services as accounts
 from learnhub.core.permissions import Role
-from learnhub.dashboard.models import MonthlyReports
+from learnhub.dashboard.models import ALL_AREAS, ALL_TYPES, MonthlyReports
 from learnhub.dashboard.rollups import refresh
 from learnhub.extensions import db
 from learnhub.reports.models import EventType, ServiceArea
@@ -173,10 +173,14 @@ def run(app: Flask, options: argparse.Namespace) -> None:
         refresh(db.session)
         db.session.commit()
         print(f"Roll-ups rebuilt in {time.perf_counter() - started:.2f} s")
-        rolled = db.session.scalar(sa.select(sa.func.sum(MonthlyReports.reports)))
-        rows = db.session.scalar(sa.select(sa.func.count()).select_from(MonthlyReports))
-        assert rolled == options.reports, (rolled, options.reports)
-        print(f"Roll-up check: {rolled:,} reports in {rows:,} monthly rows (matches the table)")
+        m = MonthlyReports
+        every = [m.service_area_id == ALL_AREAS, m.event_type == ALL_TYPES]
+        detailed = [m.service_area_id != ALL_AREAS, m.event_type != ALL_TYPES]
+        for level in (every, detailed):
+            rolled = db.session.scalar(sa.select(sa.func.sum(m.reports)).where(*level))
+            assert rolled == options.reports, (rolled, options.reports)
+        rows = db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        print(f"Roll-up check: {rolled:,} reports; {rows:,} monthly rows (matches the table)")
         db.session.remove()
 
     client, headers = signed_in_client(app)
