@@ -102,3 +102,18 @@ def test_a_filter_that_picks_out_too_few_reports_is_refused(
     page.goto(f"{live_server.url}/dashboard/?from=2026-01&to=2026-01&event_type=harm")
     assert "too few reports to show" in page.locator("#refused").inner_text()
     assert serious_accessibility_violations(page) == []
+
+
+def test_the_dashboard_works_without_javascript(no_js_page: Any, live_server: LiveServer) -> None:
+    reports_for_the_dashboard(live_server)
+    page = no_js_page
+    sign_in_with_the_keyboard(page, live_server, staff_member(live_server, Role.LEADER))
+    page.goto(f"{live_server.url}/dashboard/?{PERIOD}")
+    page.select_option("#service_area", "front-door")
+    with page.expect_navigation():
+        page.click("button:has-text('Apply filters')")
+    assert "service_area=front-door" in page.url
+    assert "in Front door and MASH" in page.locator("#headline").inner_text()
+    page.click("a:has-text('Conditions of the work')")
+    assert page.locator("h1").inner_text() == "Conditions of the work"
+    assert "service_area=front-door" in page.url
