@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
     ):
         app.register_blueprint(blueprint)
+    import learnhub.api.dashboard
     import learnhub.api.taxonomy
     import learnhub.api.themes  # noqa: F401 - likewise
 

@@ -5,6 +5,13 @@ from learnhub.auth.models import ApiToken, User
 from learnhub.bulletins.models import Bulletin, BulletinItem, Delivery, Subscriber
 from learnhub.core.database import Base
 from learnhub.core.models import JobLock, Setting
+from learnhub.dashboard.models import (
+    MonthlyCodes,
+    MonthlyDelays,
+    MonthlyReports,
+    MonthlyTiers,
+    RollupRefresh,
+)
 from learnhub.reports.models import Report, ReporterMessage, ServiceArea, SpentSubmission
 from learnhub.review.models import Action
 from learnhub.taxonomy.models import (
@@ -28,10 +35,15 @@ __all__ = [
     "Delivery",
     "FactorChange",
     "JobLock",
+    "MonthlyCodes",
+    "MonthlyDelays",
+    "MonthlyReports",
+    "MonthlyTiers",
     "Report",
     "ReportFactor",
     "ReporterMessage",
     "ReviewerCoding",
+    "RollupRefresh",
     "ServiceArea",
     "Setting",
     "SpentSubmission",

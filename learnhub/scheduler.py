@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from learnhub.core.locks import LeaseHeld, lease
+from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.extensions import db
 from learnhub.taxonomy.jobs import retrain_suggestions
 from learnhub.themes.jobs import detect_themes
@@ -37,6 +38,8 @@ JOBS: tuple[Job, ...] = (
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
     ),
+    # Every 15 minutes: the dashboard is at most a quarter of an hour behind the reports.
+    Job("refresh-dashboard", refresh_rollups, {"minute": "*/15"}, dt.timedelta(minutes=30)),
 )
 
 

@@ -1,0 +1,131 @@
+"""The dashboard summary in the API: the page's figures, with the page's suppression."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from werkzeug.wrappers import Response
+
+from learnhub.api.dashboard_schemas import DashboardSummarySchema
+from learnhub.api.views import RequestInvalid, bp
+from learnhub.core.context import service_today
+from learnhub.core.errors import problem
+from learnhub.core.permissions import Permission, requires
+from learnhub.dashboard import services
+from learnhub.dashboard.services import Cell, MonthCell, Summary
+from learnhub.extensions import db
+
+
+def count(cell: Cell) -> dict[str, Any]:
+    return {"value": cell.value, "suppressed": cell.suppressed, "secondary": cell.secondary}
+
+
+def monthly(cells: list[MonthCell]) -> list[dict[str, Any]]:
+    return [{"month": f"{m.month:%Y-%m}", **count(m.cell)} for m in cells]
+
+
+def summary_body(summary: Summary) -> dict[str, Any]:
+    chart = summary.chart
+    labels = [f"{m:%Y-%m}" for m in summary.chart_months]
+    control = None
+    if chart is not None:
+        control = {
+            "mean": chart.mean,
+            "mean_moving_range": chart.mean_moving_range,
+            "upper_limit": chart.upper,
+            "lower_limit": chart.lower,
+            "signals": [
+                {
+                    "rule": s.rule.value,
+                    "description": s.rule.label,
+                    "direction": s.direction,
+                    "months": [labels[i] for i in s.indexes],
+                }
+                for s in chart.signals
+            ],
+        }
+    filters = summary.filters
+    return {
+        "filters": {
+            "from_": f"{filters.start:%Y-%m}",
+            "to": f"{filters.end:%Y-%m}",
+            "service_area": filters.service_area.slug if filters.service_area else None,
+            "event_type": filters.event_type.value if filters.event_type else None,
+        },
+        "k": summary.k,
+        "refreshed_at": summary.refreshed_at,
+        "reports": {
+            "total": count(summary.total),
+            "monthly": monthly(summary.months),
+            "control_chart": control,
+            "sentence": summary.sentence,
+        },
+        "factors": [
+            {"tier": t.key, "title": t.title, "total": count(t.total), "monthly": monthly(t.months)}
+            for t in summary.tiers
+        ],
+        "themes": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "status": t.status,
+                "reports": count(t.members),
+                "monthly": monthly(t.months),
+                "rising": t.rising,
+                "rising_reason": t.rising_reason,
+            }
+            for t in summary.themes
+        ],
+        "actions": {key: count(cell) for key, cell in summary.actions.items()},
+        "measures": [
+            {
+                "key": m.key,
+                "label": m.label,
+                "value": m.value,
+                "unit": m.unit,
+                "based_on": count(m.based_on),
+            }
+            for m in summary.measures
+        ],
+    }
+
+
+@bp.route("/dashboard/summary")
+@requires(Permission.VIEW_DASHBOARD)
+def dashboard_summary() -> Response:
+    """Dashboard figures for a period, service area and event type.
+    ---
+    get:
+      summary: The leadership dashboard's figures
+      description: >
+        Read from monthly roll-ups refreshed every 15 minutes. Counts below k are null with
+        "suppressed": true; other counts are rounded to the nearest k. A filter that matches
+        between 1 and k - 1 reports is refused with 422.
+      security: [{bearerAuth: []}]
+      parameters:
+        - {in: query, name: from, schema: {type: string, example: "2025-01"}}
+        - {in: query, name: to, schema: {type: string, example: "2026-12"}}
+        - {in: query, name: service_area, schema: {type: string}}
+        - {in: query, name: event_type, schema: {type: string}}
+      responses:
+        200: {content: {application/json: {schema: DashboardSummarySchema}}}
+        401: {description: No valid token}
+        403: {description: The token's role may not read the dashboard}
+        422: {description: Bad parameters, or too few reports to show (problem+json)}
+    """
+    today = service_today()
+    try:
+        filters = services.parse_filters(db.session, request.args, today)
+    except services.FiltersInvalid as exc:
+        raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
+    k = current_app.config["K_THRESHOLD"]
+    summary = services.summarise(db.session, filters, today, k)
+    if summary.refused:
+        return problem(
+            422,
+            "Too few reports to show",
+            f"Fewer than {k} reports match these filters, so no figures are given. "
+            "Choose a longer period or remove a filter.",
+        )
+    return jsonify(DashboardSummarySchema().dump(summary_body(summary)))
