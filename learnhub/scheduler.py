@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from learnhub.actions.jobs import send_action_digest
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.extensions import db
 from learnhub.taxonomy.jobs import retrain_suggestions
@@ -36,6 +37,12 @@ JOBS: tuple[Job, ...] = (
     Job("detect-themes", detect_themes, {"hour": 2, "minute": 15}, dt.timedelta(hours=1)),
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
+    ),
+    Job(
+        "action-digest",
+        send_action_digest,
+        {"day_of_week": "mon", "hour": 8, "minute": 0},
+        dt.timedelta(minutes=30),
     ),
 )
 
