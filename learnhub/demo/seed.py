@@ -20,6 +20,7 @@ from learnhub.core.context import service_today
 from learnhub.core.permissions import Role
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
+from learnhub.demo.themes import seed_theme_decisions
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
@@ -197,6 +198,7 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
         panel.training,
     )
     result.themes = detect_demo_themes(today)
+    result.themes += seed_theme_decisions(first, today)
     return result
 
 
