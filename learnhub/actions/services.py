@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.auth.models import User
+from learnhub.auth.services import AccountError, normalise_email
 from learnhub.reports.models import Report
 from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.models import Theme, ThemeMember, ThemeStatus
@@ -18,7 +19,6 @@ from learnhub.themes.models import Theme, ThemeMember, ThemeStatus
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 MAX_DESCRIPTION = 5000
 MAX_OWNER = 200
-MAX_EMAIL = 320
 MAX_EVIDENCE = 5000
 
 
@@ -53,10 +53,11 @@ def _check_email(errors: dict[str, str], value: str) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    local, at, domain = value.rpartition("@")
-    if not at or not local or "." not in domain or " " in value or len(value) > MAX_EMAIL:
+    try:
+        return normalise_email(value)
+    except AccountError:
         errors["owner_email"] = "Enter an email address like team@example.org, or leave it empty"
-    return value
+        return value
 
 
 def create_action(
