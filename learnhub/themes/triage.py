@@ -432,3 +432,14 @@ def set_learning_status(
 
 def merged_into(session: Session, theme: Theme) -> Theme | None:
     return session.get(Theme, theme.merged_into_id) if theme.merged_into_id else None
+
+
+def themes_for_report(session: Session, report: Report) -> list[Theme]:
+    """The candidate and accepted themes a report belongs to, for links from its page."""
+    themes = session.scalars(
+        sa.select(Theme)
+        .join(ThemeMember, ThemeMember.theme_id == Theme.id)
+        .where(ThemeMember.report_id == report.id, Theme.status.in_(OPEN_STATUSES))
+    )
+    # Accepted first; sorted here because the databases order enum columns differently.
+    return sorted(themes, key=lambda t: (t.status is not ThemeStatus.ACCEPTED, t.title, t.id))

@@ -281,3 +281,16 @@ def test_leaders_read_accepted_themes_as_figures_with_small_counts_hidden(
     assert client.get("/themes/").status_code == 403
     assert client.get(f"/themes/{small.id}").status_code == 403
     assert audited("read", "theme_list", "learning")
+
+
+@pytest.mark.usefixtures("app")
+def test_a_reports_themes_are_its_open_ones() -> None:
+    from learnhub.themes.triage import themes_for_report
+
+    reports = member_reports(3)
+    accepted = make_theme(reports, signature="r:acc", status=ThemeStatus.ACCEPTED, title="A")
+    candidate = make_theme(reports[:2], signature="r:cand", title="B")
+    make_theme(reports, signature="r:gone", status=ThemeStatus.DISMISSED, title="C")
+
+    assert [t.id for t in themes_for_report(db.session, reports[0])] == [accepted.id, candidate.id]
+    assert [t.id for t in themes_for_report(db.session, reports[2])] == [accepted.id]
