@@ -90,6 +90,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from learnhub.actions.views import bp as actions_bp
     from learnhub.admin.views import bp as admin_bp
     from learnhub.api.views import bp as api_bp
     from learnhub.auth.views import bp as auth_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from learnhub.reports.views import bp as reports_bp
     from learnhub.review.views import bp as review_bp
     from learnhub.taxonomy.views import bp as taxonomy_bp
+    from learnhub.themes.views import bp as themes_bp
 
     for blueprint in (
         main_bp,
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         followup_bp,
         review_bp,
+        themes_bp,
+        actions_bp,
         taxonomy_bp,
         dashboard_bp,
         bulletins_bp,

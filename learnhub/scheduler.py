@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from learnhub.actions.jobs import send_action_digest
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.extensions import db
@@ -40,6 +41,12 @@ JOBS: tuple[Job, ...] = (
     ),
     # Every 15 minutes: the dashboard is at most a quarter of an hour behind the reports.
     Job("refresh-dashboard", refresh_rollups, {"minute": "*/15"}, dt.timedelta(minutes=30)),
+    Job(
+        "action-digest",
+        send_action_digest,
+        {"day_of_week": "mon", "hour": 8, "minute": 0},
+        dt.timedelta(minutes=30),
+    ),
 )
 
 

@@ -22,6 +22,7 @@ from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.demo.review import review_demo_reports
+from learnhub.demo.themes import seed_theme_decisions
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
@@ -203,6 +204,7 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     )
     result.review = review_demo_reports(first, today).summary()
     result.themes = detect_demo_themes(today)
+    result.themes += seed_theme_decisions(first, today)
     refresh_rollups()  # the dashboard reads roll-ups: fill them now, not 15 minutes from now
     return result
 

@@ -12,7 +12,10 @@ from learnhub.core.permissions import Permission, role_may
 # (endpoint, label, permission), in the order they appear.
 STAFF_NAVIGATION = (
     ("review.queue", "Triage queue", Permission.REVIEW_REPORTS),
+    ("themes.candidates", "Themes", Permission.TRIAGE_THEMES),
+    ("actions.index", "Actions", Permission.MANAGE_ACTIONS),
     ("dashboard.overview", "Dashboard", Permission.VIEW_DASHBOARD),
+    ("themes.learning", "Learning themes", Permission.VIEW_THEMES),
     ("bulletins.manage", "Bulletins", Permission.EDIT_BULLETINS),
     ("admin.users", "Users", Permission.MANAGE_USERS),
     ("admin.service_areas", "Service areas", Permission.MANAGE_SETTINGS),

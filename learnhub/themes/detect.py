@@ -41,7 +41,9 @@ Statistics (the panel can read them in each candidate's ``statistics``):
   assigned to its nearest kept centroid when its cosine similarity reaches ``member_similarity``.
   A cluster is a candidate when its members' mean pairwise cosine similarity reaches
   ``min_tightness``, it has ``min_support`` members over ``min_months`` months, and at most
-  ``explained_overlap`` of its members belong to one code candidate. At large n a theme rarer than
+  ``explained_overlap`` of its members belong to one code candidate, unless the cluster is rising
+  and that code candidate is not: the newest reports carry only their reporters' ticks until the
+  panel codes them, so a story can show a rise before its codes do. At large n a theme rarer than
   about ``min_support / sample share`` may be missed by the sample; code combinations are counted on
   every report.
 """
@@ -631,6 +633,10 @@ def _label_codes(window: _Window, rows: np.ndarray) -> list[str]:
     return [window.code_names[code] for code in ranked[:3]]
 
 
+def _story_rising(window: _Window, rows: np.ndarray, parameters: DetectionParameters) -> bool:
+    return _trend(_monthly(window, rows), window.totals, parameters).rising
+
+
 def _text_candidates(
     window: _Window, code_candidates: list[Candidate], parameters: DetectionParameters
 ) -> list[Candidate]:
@@ -651,7 +657,7 @@ def _text_candidates(
     labels = _assign(full, centroids, parameters.member_similarity)
     document_frequency = np.asarray((sample > 0).sum(axis=0)).ravel()
     vocabulary = vectoriser.get_feature_names_out()
-    explained = [set(candidate.members) for candidate in code_candidates]
+    explained = [(set(candidate.members), candidate.rising) for candidate in code_candidates]
     found = []
     for label in range(len(centroids)):
         rows = np.nonzero(labels == label)[0]
@@ -663,7 +669,14 @@ def _text_candidates(
         if _distinct_months(window, rows) < parameters.min_months:
             continue
         ids = set(window.ids[rows].tolist())
-        if any(len(ids & other) > parameters.explained_overlap * len(ids) for other in explained):
+        explaining = [
+            rising
+            for other, rising in explained
+            if len(ids & other) > parameters.explained_overlap * len(ids)
+        ]
+        # A story the codes already tell adds nothing, unless the story is rising while the codes
+        # are not: recent reports carry fewer codes until the panel has coded them.
+        if explaining and (any(explaining) or not _story_rising(window, rows, parameters)):
             continue
         terms = _label_terms(
             full[rows], document_frequency, sample.shape[0], vocabulary, parameters.max_terms

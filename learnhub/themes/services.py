@@ -17,7 +17,7 @@ from learnhub.core.time import add_months, month_start, utcnow
 from learnhub.reports.models import Report
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.versions import report_codes_in
-from learnhub.themes import detect
+from learnhub.themes import detect, triage
 from learnhub.themes.models import (
     RunStatus,
     Theme,
@@ -99,16 +99,40 @@ def apply_candidate(
     theme.last_run_id = run.id
     session.execute(sa.delete(ThemeMember).where(ThemeMember.theme_id == theme.id))
     session.add_all(ThemeMember(theme_id=theme.id, report_id=rid) for rid in candidate.members)
+    keep_merged_members(session, theme)
+
+
+def keep_merged_members(session: Session, theme: Theme) -> None:
+    """The panel merged other themes into this one: their members and codes stay with it."""
+    merged = session.scalars(sa.select(Theme).where(Theme.merged_into_id == theme.id)).all()
+    merged = [t for t in merged if t.status is ThemeStatus.MERGED]
+    if not merged:
+        return
+    session.flush()
+    report_ids = set(
+        session.scalars(
+            sa.select(ThemeMember.report_id).where(ThemeMember.theme_id.in_([t.id for t in merged]))
+        )
+    )
+    triage.absorb_members(session, theme, report_ids)
+    theme.defining_codes = list(
+        dict.fromkeys([*theme.defining_codes, *(c for t in merged for c in t.defining_codes)])
+    )
+    theme.statistics = {**theme.statistics, "merged_from": sorted(t.id for t in merged)}
+    triage.recount(session, theme)
 
 
 def record_reconciliation(
     session: Session, reconciliation: detect.Reconciliation, run: ThemeRun
 ) -> None:
     themes = {t.id: t for t in session.scalars(sa.select(Theme))}
-    for theme_id, candidate in reconciliation.matched.items():
-        apply_candidate(session, themes[theme_id], candidate, run)
+    # Re-proposed first: a merged theme that grew back stands alone again before its old
+    # target is updated.
     for theme_id in reconciliation.reproposed:
         themes[theme_id].status = ThemeStatus.CANDIDATE
+        themes[theme_id].merged_into_id = None
+    for theme_id, candidate in reconciliation.matched.items():
+        apply_candidate(session, themes[theme_id], candidate, run)
     for theme_id in reconciliation.retired:
         themes[theme_id].status = ThemeStatus.RETIRED
     for candidate in reconciliation.new:

@@ -91,3 +91,37 @@ def test_themes_detect_command(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["themes", "detect"])
     assert result.exit_code == 0, result.output
     assert "reports read" in result.output
+
+
+@pytest.mark.usefixtures("app")
+def test_a_later_run_keeps_what_the_panel_merged_into_a_theme() -> None:
+    from learnhub.themes import triage
+
+    demo_reports(600)
+    run_detection(db.session, TODAY)
+    target, source = db.session.scalars(
+        sa.select(Theme).where(Theme.kind == "factor_combination").order_by(Theme.id).limit(2)
+    ).all()
+    triage.merge(db.session, source, target, None)
+    db.session.commit()
+    merged_members = set(
+        db.session.scalars(
+            sa.select(ThemeMember.report_id).where(ThemeMember.theme_id == source.id)
+        )
+    )
+
+    run_detection(db.session, TODAY)
+
+    db.session.expire_all()
+    target = db.session.get(Theme, target.id)
+    source = db.session.get(Theme, source.id)
+    assert source.status is ThemeStatus.MERGED
+    assert source.merged_into_id == target.id
+    kept = set(
+        db.session.scalars(
+            sa.select(ThemeMember.report_id).where(ThemeMember.theme_id == target.id)
+        )
+    )
+    assert merged_members <= kept
+    assert target.member_count == len(kept)
+    assert set(source.defining_codes) <= set(target.defining_codes)

@@ -183,3 +183,30 @@ def test_reconcile_matches_one_to_one() -> None:
     result = reconcile(existing, [only])
     assert result.matched == {1: only}
     assert result.retired == [2]
+
+
+def test_a_rising_story_is_kept_when_its_codes_lag_behind() -> None:
+    # The same story all year; the recent reports rise but carry only some of their codes yet
+    # (reporters tick fewer than the panel confirms), so the code combination does not rise.
+    rng = random.Random(3)
+    vocabulary = [f"w{letter}{number}" for letter in "abcdefghij" for number in range(40)]
+    words = ["placement", "found", "office", "night", "emergency", "carer", "search", "budget"]
+    noise = [
+        _report(i, 1 + i % 12, {f"X-{i % 9}"}, " ".join(rng.sample(vocabulary, 8)))
+        for i in range(1, 1201)
+    ]
+    story = []
+    for i in range(60):
+        month = 1 + i % 9 if i < 24 else 10 + i % 3
+        coded = i < 24 or i % 4 == 0
+        story.append(
+            _report(5000 + i, month, {"EXT-1", "ORG-4"} if coded else set(), " ".join(words))
+        )
+    found = detect(noise + story, today=datetime.date(2026, 12, 31), parameters=PARAMETERS)
+
+    codes = [c for c in found if c.codes == ("EXT-1", "ORG-4") and c.kind == "factor_combination"]
+    stories = [c for c in found if c.kind == "text_cluster" and "emergency" in c.terms]
+    assert codes
+    assert not codes[0].rising
+    assert stories
+    assert stories[0].rising
