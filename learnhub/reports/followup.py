@@ -20,6 +20,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from learnhub.actions.services import completed_actions_for_report
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
@@ -27,7 +28,6 @@ from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReceiptForm, ReplyForm
 from learnhub.reports.models import Report
-from learnhub.review.services import completed_actions
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
 
@@ -104,7 +104,7 @@ def thread() -> str | Response:
         form=form,
         findings=findings,
         status_text=services.status_for_reporter(report),
-        actions=completed_actions(db.session, report),
+        actions=completed_actions_for_report(db.session, report),
     )
 
 

@@ -22,8 +22,6 @@ from learnhub.reports.models import (
     ServiceArea,
 )
 from learnhub.review import coding
-from learnhub.review.models import Action, ActionStatus
-from learnhub.themes.models import Theme, ThemeMember
 
 QUEUE_PAGE_SIZE = 50
 MAX_OUTCOME_LENGTH = 5_000
@@ -250,28 +248,3 @@ def close_report(session: Session, report: Report, note: str, today: dt.date) ->
     report.first_feedback_on = report.first_feedback_on or today
     session.flush()
     return before
-
-
-# ------------------------------------------------------------------- what the reporter reads
-
-
-def completed_actions(session: Session, report: Report) -> list[Action]:
-    """Completed actions agreed on this report: the reporter's "you said, we did"."""
-    return list(
-        session.scalars(
-            sa.select(Action)
-            .where(Action.report_id == report.id, Action.status == ActionStatus.COMPLETED)
-            .order_by(Action.completed_on, Action.id)
-        )
-    )
-
-
-def themes_of(session: Session, report: Report) -> list[Theme]:
-    return list(
-        session.scalars(
-            sa.select(Theme)
-            .join(ThemeMember, ThemeMember.theme_id == Theme.id)
-            .where(ThemeMember.report_id == report.id)
-            .order_by(Theme.title, Theme.id)
-        )
-    )

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from learnhub.actions.services import completed_actions_for_report
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
 from learnhub.core.permissions import Permission, requires
@@ -26,6 +27,7 @@ from learnhub.review.forms import (
 )
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy import training
+from learnhub.themes.triage import themes_for_report
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -127,8 +129,8 @@ def render_report(
         segments=reports.highlighted_answers(report.answers(), report.identifier_flags or []),
         moves=services.allowed_moves(report),
         readiness=services.readiness(db.session, report),
-        themes=services.themes_of(db.session, report),
-        actions=services.completed_actions(db.session, report),
+        themes=themes_for_report(db.session, report),
+        actions=completed_actions_for_report(db.session, report),
     )
 
 

@@ -16,7 +16,6 @@ from learnhub.review import coding, redaction, services
 from learnhub.review.models import Action, ActionStatus
 from learnhub.review.services import QueueFilters, QueueSort, TransitionRefused
 from learnhub.taxonomy import services as taxonomy
-from learnhub.themes.models import Theme, ThemeKind, ThemeMember, ThemeStatus
 from tests.factories import make_user
 
 TODAY = dt.date(2026, 11, 2)
@@ -252,40 +251,3 @@ def action(report: Report, description: str, status: ActionStatus) -> Action:
         status=status,
         completed_on=done,
     )
-
-
-def test_completed_actions_are_the_reports_you_said_we_did(app: Flask) -> None:
-    report, other = filed(), filed()
-    db.session.add_all(
-        [
-            action(report, "Rota shows the duty manager", ActionStatus.COMPLETED),
-            action(report, "Still open", ActionStatus.OPEN),
-            action(report, "Dropped", ActionStatus.CANCELLED),
-            action(other, "Another report's", ActionStatus.COMPLETED),
-        ]
-    )
-    db.session.flush()
-    assert [a.description for a in services.completed_actions(db.session, report)] == [
-        "Rota shows the duty manager"
-    ]
-
-
-def test_the_themes_a_report_belongs_to(app: Flask) -> None:
-    report, other = filed(), filed()
-    theme = Theme(
-        signature="s1",
-        kind=ThemeKind.FACTOR_COMBINATION,
-        title="Lost handovers",
-        status=ThemeStatus.ACCEPTED,
-    )
-    elsewhere = Theme(signature="s2", kind=ThemeKind.TEXT_CLUSTER, title="Elsewhere")
-    db.session.add_all([theme, elsewhere])
-    db.session.flush()
-    db.session.add_all(
-        [
-            ThemeMember(theme_id=theme.id, report_id=report.id),
-            ThemeMember(theme_id=elsewhere.id, report_id=other.id),
-        ]
-    )
-    db.session.flush()
-    assert [t.title for t in services.themes_of(db.session, report)] == ["Lost handovers"]
