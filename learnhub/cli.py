@@ -168,6 +168,7 @@ def scheduler_command(run_now: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from learnhub.audit.cli import audit_group
     from learnhub.reports.cli import import_reports_command
     from learnhub.taxonomy.cli import taxonomy_group
     from learnhub.taxonomy.jobs import retrain_command
@@ -185,5 +186,6 @@ def init_app(app: Flask) -> None:
         scheduler_command,
         taxonomy_group,
         themes_group,
+        audit_group,
     ):
         app.cli.add_command(command)

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, request
 from werkzeug.wrappers import Response
 
-from learnhub.api.themes_schemas import ThemeSchema
+from learnhub.api.themes_schemas import ThemeListSchema, ThemeSchema
 from learnhub.api.views import RequestInvalid, bp
+from learnhub.audit import services as audit
 from learnhub.core.permissions import Permission, Role, requires
 from learnhub.dashboard.services import suppress
 from learnhub.extensions import db
@@ -67,7 +68,10 @@ def themes() -> Response:
         .order_by(Theme.member_count.desc(), Theme.id)
     )
     k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
-    return jsonify({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+    body = ThemeListSchema().dump({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+    audit.record(db.session, g.api_user, "list", "theme", None, {"status": wanted, "via": "api"})
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.route("/themes/<int:theme_id>")
@@ -77,4 +81,7 @@ def theme(theme_id: int) -> Response:
     if found is None or found.status not in LISTED_STATUSES:
         abort(404, "No theme has this id.")
     k = current_app.config["K_THRESHOLD"]
-    return jsonify(theme_body(found, leader=viewer_is_leader(), k=k))
+    body = theme_body(found, leader=viewer_is_leader(), k=k)
+    audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
+    db.session.commit()
+    return jsonify(body)

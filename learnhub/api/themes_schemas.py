@@ -22,3 +22,7 @@ class ThemeSchema(Schema):
     rising = fields.Boolean()
     rising_reason = fields.String()
     score = fields.Float(allow_none=True)
+
+
+class ThemeListSchema(Schema):
+    themes = fields.List(fields.Nested(ThemeSchema), required=True)
