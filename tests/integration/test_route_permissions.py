@@ -59,6 +59,8 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "admin.service_areas": frozenset({A}),
     "admin.audit_trail": frozenset({A}),
     "api.me": ANY_STAFF,
+    "api.openapi_document": PUBLIC,
+    "api.docs": PUBLIC,
 }
 
 
