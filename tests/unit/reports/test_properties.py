@@ -23,7 +23,33 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 # Lower-case words that are none of the kinds planted below, to surround a planted detail.
 FILLER = st.lists(
     st.sampled_from(
-        ["the", "visit", "was", "moved", "because", "the", "duty", "worker", "could", "not", "reach", "anyone", "and", "the", "plan", "was", "shared", "late", "with", "the", "team", "so", "we", "rang", "again"]
+        [
+            "the",
+            "visit",
+            "was",
+            "moved",
+            "because",
+            "the",
+            "duty",
+            "worker",
+            "could",
+            "not",
+            "reach",
+            "anyone",
+            "and",
+            "the",
+            "plan",
+            "was",
+            "shared",
+            "late",
+            "with",
+            "the",
+            "team",
+            "so",
+            "we",
+            "rang",
+            "again",
+        ]
     ),
     max_size=12,
 ).map(" ".join)
