@@ -18,6 +18,7 @@ from flask import Flask
 
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.extensions import db
+from learnhub.retention.jobs import purge_expired
 from learnhub.taxonomy.jobs import retrain_suggestions
 from learnhub.themes.jobs import detect_themes
 
@@ -37,6 +38,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
     ),
+    Job("purge-expired", purge_expired, {"hour": 1, "minute": 45}, dt.timedelta(minutes=30)),
 )
 
 
