@@ -106,13 +106,14 @@ def verify_chain(session: Session) -> ChainStatus:
         .order_by(AuditEvent.id)
         .execution_options(populate_existing=True, yield_per=1000)
     )
-    for event in rows:
-        if event.prev_hash != expected_prev or entry_digest(event, event.prev_hash) != (
-            event.entry_hash
-        ):
-            return ChainStatus(checked, event.id, event.occurred_at)
-        expected_prev = event.entry_hash
-        checked += 1
+    with rows:  # a server-side cursor on PostgreSQL: closed even when the walk stops early
+        for event in rows:
+            if event.prev_hash != expected_prev or entry_digest(event, event.prev_hash) != (
+                event.entry_hash
+            ):
+                return ChainStatus(checked, event.id, event.occurred_at)
+            expected_prev = event.entry_hash
+            checked += 1
     return ChainStatus(checked)
 
 
