@@ -46,15 +46,19 @@ def users() -> str | Response:
             db.session.commit()
             flash(f"Account created for {user.email}", "success")
             return redirect(url_for("admin.users"))
-    people = db.session.scalars(sa.select(User).order_by(User.role, User.email))
-    return render_template("admin/users.html", form=form, users=list(people))
+    people = list(db.session.scalars(sa.select(User).order_by(User.role, User.email)))
+    audit.record(db.session, current_user, "list", "user", None, {"count": len(people)})
+    db.session.commit()
+    return render_template("admin/users.html", form=form, users=people)
 
 
 @bp.route("/service-areas")
 @requires(Permission.MANAGE_SETTINGS)
 def service_areas() -> str:
-    areas = db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.position))
-    return render_template("admin/service_areas.html", areas=list(areas))
+    areas = list(db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.position)))
+    audit.record(db.session, current_user, "list", "setting", "service_areas")
+    db.session.commit()
+    return render_template("admin/service_areas.html", areas=areas)
 
 
 @bp.route("/agreement")

@@ -75,6 +75,19 @@ def test_a_user_created_on_the_admin_page(client: FlaskClient) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "object_type"), [("/admin/users", "user"), ("/admin/service-areas", "setting")]
+)
+def test_administrators_reading_accounts_and_settings(
+    client: FlaskClient, path: str, object_type: str
+) -> None:
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    assert client.get(path).status_code == 200
+    event = last_event()
+    assert (event.actor_id, event.action, event.object_type) == (admin.id, "list", object_type)
+
+
 def test_a_token_created_on_the_command_line(runner: FlaskCliRunner) -> None:
     user = make_user(Role.LEADER)
     assert runner.invoke(args=["tokens", "create", user.email]).exit_code == 0
