@@ -69,6 +69,9 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "FOLLOWUP_SESSION_MINUTES": as_int,
     "PASSWORD_HASH_TIME_COST": as_int,
     "PASSWORD_HASH_MEMORY_KIB": as_int,
+    "RETENTION_THREAD_DAYS": as_int,
+    "RETENTION_NARRATIVE_DAYS": as_int,
+    "RETENTION_DELIVERY_DAYS": as_int,
 }
 
 
@@ -111,6 +114,10 @@ class Config:
     # Argon2id cost: argon2-cffi's defaults (3 passes over 64 MiB) unless a test run lowers it.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
+    # Retention in days (0 keeps that data); see learnhub/retention/services.py and the README.
+    RETENTION_THREAD_DAYS = 90  # after a closed report's last message: the receipt hash goes
+    RETENTION_NARRATIVE_DAYS = 730  # after closing: raw answers and thread go, redacted stays
+    RETENTION_DELIVERY_DAYS = 365  # after sending: the delivery row goes
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -169,7 +169,9 @@ def scheduler_command(run_now: tuple[str, ...]) -> None:
 
 def init_app(app: Flask) -> None:
     from learnhub.dashboard.jobs import dashboard_group
+    from learnhub.audit.cli import audit_group
     from learnhub.reports.cli import import_reports_command
+    from learnhub.retention.jobs import retention_group
     from learnhub.taxonomy.cli import taxonomy_group
     from learnhub.taxonomy.jobs import retrain_command
     from learnhub.themes.jobs import themes_group
@@ -187,5 +189,7 @@ def init_app(app: Flask) -> None:
         taxonomy_group,
         themes_group,
         dashboard_group,
+        audit_group,
+        retention_group,
     ):
         app.cli.add_command(command)

@@ -20,6 +20,7 @@ from learnhub.actions.jobs import send_action_digest
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.extensions import db
+from learnhub.retention.jobs import purge_expired
 from learnhub.taxonomy.jobs import retrain_suggestions
 from learnhub.themes.jobs import detect_themes
 
@@ -47,6 +48,7 @@ JOBS: tuple[Job, ...] = (
         {"day_of_week": "mon", "hour": 8, "minute": 0},
         dt.timedelta(minutes=30),
     ),
+    Job("purge-expired", purge_expired, {"hour": 1, "minute": 45}, dt.timedelta(minutes=30)),
 )
 
 

@@ -1,13 +1,15 @@
-"""Administrator pages: staff accounts and service areas."""
+"""Administrator pages: staff accounts, service areas and the audit trail."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from learnhub.audit import services as audit
+from learnhub.audit.forms import AuditSearchForm, set_choices
+from learnhub.audit.models import AuditEvent
 from learnhub.auth import services as accounts
 from learnhub.auth.forms import NewUserForm
 from learnhub.auth.models import User
@@ -44,15 +46,19 @@ def users() -> str | Response:
             db.session.commit()
             flash(f"Account created for {user.email}", "success")
             return redirect(url_for("admin.users"))
-    people = db.session.scalars(sa.select(User).order_by(User.role, User.email))
-    return render_template("admin/users.html", form=form, users=list(people))
+    people = list(db.session.scalars(sa.select(User).order_by(User.role, User.email)))
+    audit.record(db.session, current_user, "list", "user", None, {"count": len(people)})
+    db.session.commit()
+    return render_template("admin/users.html", form=form, users=people)
 
 
 @bp.route("/service-areas")
 @requires(Permission.MANAGE_SETTINGS)
 def service_areas() -> str:
-    areas = db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.position))
-    return render_template("admin/service_areas.html", areas=list(areas))
+    areas = list(db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.position)))
+    audit.record(db.session, current_user, "list", "setting", "service_areas")
+    db.session.commit()
+    return render_template("admin/service_areas.html", areas=areas)
 
 
 @bp.route("/agreement")
@@ -72,3 +78,33 @@ def agreement_figures(version: TaxonomyVersion) -> tuple[list[Agreement], list[A
     reviewer_pairs = coding_services.reviewer_pairs(db.session, version)
     suggestion_pairs = coding_services.suggestion_pairs(db.session, version)
     return agreement_by_tier(reviewer_pairs, tiers), agreement_by_tier(suggestion_pairs, tiers)
+
+
+@bp.route("/audit")
+@requires(Permission.VIEW_AUDIT)
+def audit_trail() -> str:
+    form = AuditSearchForm(request.args)
+    set_choices(form.action, "Anything", audit.distinct_values(db.session, AuditEvent.action))
+    set_choices(form.object_type, "Any", audit.distinct_values(db.session, AuditEvent.object_type))
+    searched = bool(request.args) and form.validate()
+    query = (
+        audit.AuditQuery(
+            actor=(form.actor.data or "").strip(),
+            action=form.action.data or "",
+            object_type=form.object_type.data or "",
+            object_id=(form.object_id.data or "").strip(),
+            since=form.since.data,
+            until=form.until.data,
+        )
+        if searched
+        else audit.AuditQuery()
+    )
+    page = audit.search(db.session, query, request.args.get("page", 1, type=int) or 1)
+    chain = audit.verify_chain(db.session)
+    # Reading the trail is itself a staff read worth recording.
+    audit.record(db.session, current_user, "read", "audit", None, {"page": page.page})
+    db.session.commit()
+    arguments = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html", form=form, page=page, chain=chain, arguments=arguments
+    )

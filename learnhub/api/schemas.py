@@ -72,32 +72,32 @@ class ReportRequestSchema(Schema):
 
 
 class IdentifierFlagSchema(Schema):
-    field = fields.String()
-    kind = fields.String()
-    start = fields.Integer()
-    end = fields.Integer()
+    field = fields.String(required=True)
+    kind = fields.String(required=True)
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
 
 
 class ReportCreatedSchema(Schema):
     reference = fields.String(required=True)
     receipt = fields.String(required=True, metadata={"description": "Shown once; keep it safe"})
-    identifier_flags = fields.List(fields.Nested(IdentifierFlagSchema))
+    identifier_flags = fields.List(fields.Nested(IdentifierFlagSchema), required=True)
 
 
 class MessageSchema(Schema):
-    direction = fields.String()
-    body = fields.String()
-    sent_on = fields.Date()
+    direction = fields.String(required=True)
+    body = fields.String(required=True)
+    sent_on = fields.Date(required=True)
 
 
 class FollowupSchema(Schema):
-    reference = fields.String()
-    status = fields.String()
-    status_text = fields.String()
-    received_on = fields.Date()
-    event_month = MonthField()
-    messages = fields.List(fields.Nested(MessageSchema))
-    outcome = fields.String(allow_none=True)
+    reference = fields.String(required=True)
+    status = fields.String(required=True)
+    status_text = fields.String(required=True)
+    received_on = fields.Date(required=True)
+    event_month = MonthField(required=True)
+    messages = fields.List(fields.Nested(MessageSchema), required=True)
+    outcome = fields.String(allow_none=True, required=True)
 
 
 class ReplyRequestSchema(Schema):
@@ -110,8 +110,8 @@ class ReplyRequestSchema(Schema):
 
 
 class ReplyCreatedSchema(Schema):
-    message = fields.Nested(MessageSchema)
-    identifier_flags = fields.List(fields.Nested(IdentifierFlagSchema))
+    message = fields.Nested(MessageSchema, required=True)
+    identifier_flags = fields.List(fields.Nested(IdentifierFlagSchema), required=True)
 
 
 class SuggestionRequestSchema(Schema):
@@ -119,13 +119,13 @@ class SuggestionRequestSchema(Schema):
 
 
 class SuggestedCodeSchema(Schema):
-    code = fields.String()
-    title = fields.String()
-    score = fields.Float()
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    score = fields.Float(required=True)
 
 
 class SuggestionsSchema(Schema):
-    reference = fields.String()
-    taxonomy_version = fields.Integer()
-    algorithm = fields.String()
-    suggestions = fields.List(fields.Nested(SuggestedCodeSchema))
+    reference = fields.String(required=True)
+    taxonomy_version = fields.Integer(required=True)
+    algorithm = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(SuggestedCodeSchema), required=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, jsonify
 from werkzeug.wrappers import Response
 
+from learnhub.api.openapi import documented
 from learnhub.api.taxonomy_schemas import TaxonomySchema, VersionListSchema
 from learnhub.api.views import bp
 from learnhub.core.permissions import Permission, requires
@@ -18,6 +19,7 @@ from learnhub.taxonomy.services import active_version, codes_by_tier
 
 @bp.route("/taxonomy")
 @requires(Permission.PUBLIC)
+@documented("The active taxonomy version", {200: TaxonomySchema}, errors=(404,))
 def taxonomy() -> Response:
     """The active version: its tiers, and its codes in order with their tier and category."""
     version = active_version(db.session)
@@ -39,6 +41,7 @@ def taxonomy() -> Response:
 
 @bp.route("/taxonomy/versions")
 @requires(Permission.PUBLIC)
+@documented("Every taxonomy version", {200: VersionListSchema})
 def taxonomy_versions() -> Response:
     """Every version, newest first, with its status and number of codes."""
     return jsonify(

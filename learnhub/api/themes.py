@@ -6,16 +6,22 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, request
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from learnhub.api.themes_schemas import ThemeSchema
+from learnhub.api.openapi import documented
+from learnhub.api.themes_schemas import (
+    LISTED_STATUSES,
+    ThemeListSchema,
+    ThemeQuerySchema,
+    ThemeSchema,
+)
 from learnhub.api.views import RequestInvalid, bp
+from learnhub.audit import services as audit
 from learnhub.core.permissions import Permission, Role, requires
 from learnhub.dashboard.services import suppress
 from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeStatus
-
-LISTED_STATUSES = (ThemeStatus.CANDIDATE, ThemeStatus.ACCEPTED, ThemeStatus.DISMISSED)
 
 
 def count_for_viewer(count: int, k: int, leader: bool) -> dict[str, Any]:
@@ -56,25 +62,33 @@ def viewer_is_leader() -> bool:
 
 @bp.route("/themes")
 @requires(Permission.VIEW_THEMES)
+@documented("Themes in one status, largest first", {200: ThemeListSchema}, query=ThemeQuerySchema)
 def themes() -> Response:
-    wanted = request.args.get("status", ThemeStatus.CANDIDATE.value)
-    allowed = [s.value for s in LISTED_STATUSES]
-    if wanted not in allowed:
-        raise RequestInvalid({"status": ["Must be one of: " + ", ".join(allowed)]})
+    try:
+        wanted = ThemeQuerySchema().load(request.args)["status"]
+    except ValidationError as exc:
+        raise RequestInvalid(exc.normalized_messages()) from exc
     rows = db.session.scalars(
         sa.select(Theme)
         .where(Theme.status == ThemeStatus(wanted))
         .order_by(Theme.member_count.desc(), Theme.id)
     )
     k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
-    return jsonify({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+    body = ThemeListSchema().dump({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+    audit.record(db.session, g.api_user, "list", "theme", None, {"status": wanted, "via": "api"})
+    db.session.commit()
+    return jsonify(body)
 
 
 @bp.route("/themes/<int:theme_id>")
 @requires(Permission.VIEW_THEMES)
+@documented("One theme", {200: ThemeSchema})
 def theme(theme_id: int) -> Response:
     found = db.session.get(Theme, theme_id)
     if found is None or found.status not in LISTED_STATUSES:
         abort(404, "No theme has this id.")
     k = current_app.config["K_THRESHOLD"]
-    return jsonify(theme_body(found, leader=viewer_is_leader(), k=k))
+    body = theme_body(found, leader=viewer_is_leader(), k=k)
+    audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
+    db.session.commit()
+    return jsonify(body)

@@ -1,24 +1,44 @@
 """Schemas for themes in the API. A suppressed count is null, with ``suppressed`` true."""
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from learnhub.themes.models import ThemeStatus
+
+LISTED_STATUSES = (ThemeStatus.CANDIDATE, ThemeStatus.ACCEPTED, ThemeStatus.DISMISSED)
+LISTED = [status.value for status in LISTED_STATUSES]
 
 
 class MonthlyCountSchema(Schema):
-    month = fields.String(metadata={"example": "2026-03"})
-    value = fields.Integer(allow_none=True)
-    suppressed = fields.Boolean()
+    month = fields.String(metadata={"example": "2026-03"}, required=True)
+    value = fields.Integer(allow_none=True, required=True)
+    suppressed = fields.Boolean(required=True)
 
 
 class ThemeSchema(Schema):
-    id = fields.Integer()
-    title = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    defining_codes = fields.List(fields.String())
-    terms = fields.List(fields.String())
-    member_count = fields.Integer(allow_none=True)
-    suppressed = fields.Boolean()
-    monthly_counts = fields.List(fields.Nested(MonthlyCountSchema))
-    rising = fields.Boolean()
-    rising_reason = fields.String()
-    score = fields.Float(allow_none=True)
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    defining_codes = fields.List(fields.String(), required=True)
+    terms = fields.List(fields.String(), required=True)
+    member_count = fields.Integer(allow_none=True, required=True)
+    suppressed = fields.Boolean(required=True)
+    monthly_counts = fields.List(fields.Nested(MonthlyCountSchema), required=True)
+    rising = fields.Boolean(required=True)
+    rising_reason = fields.String(required=True)
+    score = fields.Float(allow_none=True, required=True)
+
+
+class ThemeListSchema(Schema):
+    themes = fields.List(fields.Nested(ThemeSchema), required=True)
+
+
+class ThemeQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(
+        load_default="candidate",
+        validate=validate.OneOf(LISTED, error="Must be one of: " + ", ".join(LISTED)),
+        metadata={"description": "Which themes to list (default: candidate)"},
+    )

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
+from learnhub.api.openapi import documented, spec_for
 from learnhub.api.schemas import (
     FollowupSchema,
     MeSchema,
@@ -67,8 +68,30 @@ def load_optional_json(schema: Schema) -> dict[str, Any]:
     return load_json(schema)
 
 
+@bp.route("/openapi.json")
+@requires(Permission.PUBLIC)
+@documented("This OpenAPI 3 document", {200: "The document"}, tags=("documentation",))
+def openapi_document() -> Response:
+    return jsonify(spec_for(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+@bp.route("/docs")
+@requires(Permission.PUBLIC)
+@documented(
+    "This API described for people, as a web page",
+    {200: "An HTML page"},
+    content_type="text/html",
+    tags=("documentation",),
+)
+def docs() -> str:
+    from learnhub.api.docs import render_docs
+
+    return render_docs(spec_for(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
 @bp.route("/me")
 @requires(Permission.STAFF)
+@documented("The account the token belongs to, and what its role may do", {200: MeSchema})
 def me() -> Response:
     user = g.api_user
     return jsonify(
@@ -86,6 +109,12 @@ def me() -> Response:
 
 @bp.route("/reports", methods=["POST"])
 @requires(Permission.PUBLIC)
+@documented(
+    "File an anonymous report",
+    {201: ReportCreatedSchema},
+    request=ReportRequestSchema,
+    errors=(429,),
+)
 def create_report() -> tuple[Response, int]:
     data = load_json(ReportRequestSchema())
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
@@ -158,12 +187,25 @@ def followup_body(report: Report) -> dict[str, Any]:
 
 @bp.route("/followup")
 @requires(Permission.PUBLIC)
+@documented(
+    "A reporter's view of their report: status, the panel's questions, the outcome",
+    {200: FollowupSchema},
+    errors=(400, 404, 429),
+    receipt=True,
+)
 def followup() -> Response:
     return jsonify(followup_body(report_for_receipt_header()))
 
 
 @bp.route("/followup/messages", methods=["POST"])
 @requires(Permission.PUBLIC)
+@documented(
+    "A reporter's reply to the panel",
+    {201: ReplyCreatedSchema},
+    request=ReplyRequestSchema,
+    errors=(404, 409, 429),
+    receipt=True,
+)
 def add_followup_message() -> tuple[Response, int]:
     report = report_for_receipt_header()
     data = load_json(ReplyRequestSchema())
@@ -189,6 +231,13 @@ def add_followup_message() -> tuple[Response, int]:
 
 @bp.route("/reports/<reference>/suggestions", methods=["POST"])
 @requires(Permission.REVIEW_REPORTS)
+@documented(
+    "Ranked taxonomy codes for a report",
+    {200: SuggestionsSchema},
+    request=SuggestionRequestSchema,
+    request_required=False,
+    errors=(409,),
+)
 def report_suggestions(reference: str) -> Response:
     """Ranked taxonomy codes for a report, with scores; reading a report is audited."""
     report = db.session.scalar(sa.select(Report).where(Report.reference == reference))

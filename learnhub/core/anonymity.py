@@ -33,8 +33,14 @@ def is_anonymous_path(path: str) -> bool:
     )
 
 
-def mark_anonymous_request(path: str) -> None:
-    _handling_anonymous_route.set(is_anonymous_path(path))
+def mark_anonymous_request(path: str) -> contextvars.Token[bool]:
+    """Stamp log records made from here on with the day only, if ``path`` is a reporter's;
+    ``unmark`` with the returned token restores what was there before."""
+    return _handling_anonymous_route.set(is_anonymous_path(path))
+
+
+def unmark(token: contextvars.Token[bool]) -> None:
+    _handling_anonymous_route.reset(token)
 
 
 def coarsen_to_day(record: logging.LogRecord) -> None:

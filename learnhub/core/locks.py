@@ -23,8 +23,28 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True only when the holder ran on this machine and its process has gone (killed, or
+    crashed without releasing). A holder on another machine, or a live process, may be working:
+    only its lease's expiry frees it. (A reused process id reads as alive: the safe side.)"""
+    parts = holder.rsplit(":", 2)  # holder_name(): host:pid:random
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's live process
+        return False
+    return False
+
+
 def try_acquire(session: Session, name: str, holder: str, ttl: dt.timedelta) -> bool:
-    """Take the lease if it is free or expired; commits, so other processes see it at once."""
+    """Take the lease if it is free, expired, or held by a dead process on this machine;
+    commits, so other processes see it at once."""
     now = utcnow()
     try:
         session.add(JobLock(name=name, holder=holder, acquired_at=now, expires_at=now + ttl))
@@ -32,9 +52,13 @@ def try_acquire(session: Session, name: str, holder: str, ttl: dt.timedelta) -> 
         return True
     except IntegrityError:
         session.rollback()
+    current = session.scalar(sa.select(JobLock.holder).where(JobLock.name == name))
+    stale = JobLock.expires_at < now
+    if current is not None and holder_is_dead(current):
+        stale = sa.or_(stale, JobLock.holder == current)
     taken = session.execute(
         sa.update(JobLock)
-        .where(JobLock.name == name, JobLock.expires_at < now)
+        .where(JobLock.name == name, stale)
         .values(holder=holder, acquired_at=now, expires_at=now + ttl)
     )
     session.commit()

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from werkzeug.serving import WSGIRequestHandler
 
 from learnhub.core.anonymity import (
     install_log_record_factory,
     is_anonymous_path,
     mark_anonymous_request,
+    unmark,
 )
 
 
@@ -22,6 +23,16 @@ class AnonymousRequestHandler(WSGIRequestHandler):
 
     def address_string(self) -> str:
         return "-"
+
+    def run_wsgi(self) -> None:
+        # Werkzeug logs "Error on request" with a traceback when an exception escapes the app,
+        # after Flask has torn the request down: mark the whole exchange, so that line too is
+        # stamped with the day only when the path is a reporter's.
+        token = mark_anonymous_request(getattr(self, "path", ""))
+        try:
+            super().run_wsgi()
+        finally:
+            unmark(token)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if is_anonymous_path(getattr(self, "path", "")):
@@ -44,5 +55,16 @@ def init_app(app: Flask) -> None:
     for noisy in ("alembic.runtime.plugins", "alembic.autogenerate", "alembic.ddl"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     install_log_record_factory()
-    app.before_request(lambda: mark_anonymous_request(request.path))
-    app.teardown_request(lambda _exc: mark_anonymous_request(""))
+    app.before_request(mark_request)
+    app.teardown_request(unmark_request)
+
+
+def mark_request() -> None:
+    g.learnhub_anonymous_mark = mark_anonymous_request(request.path)
+
+
+def unmark_request(_exc: BaseException | None) -> None:
+    # Restore, rather than clear, so a mark the server made around the request still holds.
+    token = g.pop("learnhub_anonymous_mark", None)
+    if token is not None:
+        unmark(token)

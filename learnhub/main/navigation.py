@@ -21,6 +21,7 @@ STAFF_NAVIGATION = (
     ("admin.service_areas", "Service areas", Permission.MANAGE_SETTINGS),
     ("taxonomy.versions", "Taxonomy", Permission.MANAGE_TAXONOMY),
     ("admin.agreement", "Agreement", Permission.MANAGE_TAXONOMY),
+    ("admin.audit_trail", "Audit trail", Permission.VIEW_AUDIT),
     ("auth.account", "Your account", Permission.STAFF),
 )
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -70,6 +71,19 @@ def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise ImportFileInvalid("The file contains NUL characters: is it really a CSV file?")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
+        return _read_records(reader)
+    except csv.Error as exc:
+        # Python's csv module refuses a value over 131,072 characters; far past any answer.
+        reason = "a value is too long" if "field limit" in str(exc) else str(exc)
+        raise ImportFileInvalid(
+            f"The file could not be read as CSV at line {reader.line_num}: {reason}"
+        ) from exc
+
+
+def _read_records(
+    reader: Iterator[list[str]],
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration as exc:
         raise ImportFileInvalid("The file is empty") from exc
@@ -77,12 +91,12 @@ def read_rows(raw: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if missing:
         raise ImportFileInvalid("The header row must have a column named: " + ", ".join(missing))
     rows = []
-    start = reader.line_num + 1
+    start = reader.line_num + 1  # type: ignore[attr-defined]
     for values in reader:
         if any(value.strip() for value in values):
             padded = values + [""] * (len(header) - len(values))
             rows.append((start, dict(zip(header, padded, strict=False))))
-        start = reader.line_num + 1
+        start = reader.line_num + 1  # type: ignore[attr-defined]
     return header, rows
 
 

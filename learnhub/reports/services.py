@@ -61,9 +61,6 @@ class AlreadySubmitted(Exception):
     """This check page has been sent before: file nothing again."""
 
 
-SPENT_KEYS_KEPT_DAYS = 7
-
-
 def spend_submission_key(session: Session, key: str, today: dt.date) -> None:
     """Mark a check page's one-time key as used, in the caller's transaction.
 
@@ -71,11 +68,7 @@ def spend_submission_key(session: Session, key: str, today: dt.date) -> None:
     processes still file one report, because only one insert of the key can succeed.
     """
     digest = hashlib.sha256(key.encode()).hexdigest()
-    session.execute(
-        sa.delete(SpentSubmission).where(
-            SpentSubmission.spent_on < today - dt.timedelta(days=SPENT_KEYS_KEPT_DAYS)
-        )
-    )
+    # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
     session.add(SpentSubmission(key_hash=digest, spent_on=today))
     try:
         session.flush()

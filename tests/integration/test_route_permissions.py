@@ -76,7 +76,10 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "bulletins.manage": frozenset({E}),
     "admin.users": frozenset({A}),
     "admin.service_areas": frozenset({A}),
+    "admin.audit_trail": frozenset({A}),
     "api.me": ANY_STAFF,
+    "api.openapi_document": PUBLIC,
+    "api.docs": PUBLIC,
 }
 
 

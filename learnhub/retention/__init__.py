@@ -1,0 +1,1 @@
+"""retention feature: personal data kept no longer than it is needed."""
