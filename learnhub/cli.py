@@ -168,8 +168,8 @@ def scheduler_command(run_now: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from learnhub.dashboard.jobs import dashboard_group
     from learnhub.audit.cli import audit_group
+    from learnhub.dashboard.jobs import dashboard_group
     from learnhub.reports.cli import import_reports_command
     from learnhub.retention.jobs import retention_group
     from learnhub.taxonomy.cli import taxonomy_group

@@ -7,7 +7,8 @@ from typing import Any
 from flask import current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from learnhub.api.dashboard_schemas import DashboardSummarySchema
+from learnhub.api.dashboard_schemas import DashboardQuerySchema, DashboardSummarySchema
+from learnhub.api.openapi import documented
 from learnhub.api.views import RequestInvalid, bp
 from learnhub.core.context import service_today
 from learnhub.core.errors import problem
@@ -93,27 +94,15 @@ def summary_body(summary: Summary) -> dict[str, Any]:
 
 @bp.route("/dashboard/summary")
 @requires(Permission.VIEW_DASHBOARD)
+@documented(
+    'The leadership dashboard\'s figures: counts below k are null with "suppressed": true, '
+    "others rounded to the nearest k; a filter matching 1 to k - 1 reports is refused (422)",
+    {200: DashboardSummarySchema},
+    query=DashboardQuerySchema,
+    errors=(422,),
+)
 def dashboard_summary() -> Response:
-    """Dashboard figures for a period, service area and event type.
-    ---
-    get:
-      summary: The leadership dashboard's figures
-      description: >
-        Read from monthly roll-ups refreshed every 15 minutes. Counts below k are null with
-        "suppressed": true; other counts are rounded to the nearest k. A filter that matches
-        between 1 and k - 1 reports is refused with 422.
-      security: [{bearerAuth: []}]
-      parameters:
-        - {in: query, name: from, schema: {type: string, example: "2025-01"}}
-        - {in: query, name: to, schema: {type: string, example: "2026-12"}}
-        - {in: query, name: service_area, schema: {type: string}}
-        - {in: query, name: event_type, schema: {type: string}}
-      responses:
-        200: {content: {application/json: {schema: DashboardSummarySchema}}}
-        401: {description: No valid token}
-        403: {description: The token's role may not read the dashboard}
-        422: {description: Bad parameters, or too few reports to show (problem+json)}
-    """
+    """Dashboard figures for a period, service area and event type, from the roll-ups."""
     today = service_today()
     try:
         filters = services.parse_filters(db.session, request.args, today)

@@ -36,7 +36,7 @@ class ReportsSchema(Schema):
     sentence = fields.String()
 
 
-class TierSchema(Schema):
+class DashboardTierSchema(Schema):
     tier = fields.String()
     title = fields.String()
     total = fields.Nested(CountSchema)
@@ -79,7 +79,21 @@ class DashboardSummarySchema(Schema):
     k = fields.Integer()
     refreshed_at = fields.DateTime(allow_none=True)
     reports = fields.Nested(ReportsSchema)
-    factors = fields.List(fields.Nested(TierSchema))
+    factors = fields.List(fields.Nested(DashboardTierSchema))
     themes = fields.List(fields.Nested(DashboardThemeSchema))
     actions = fields.Nested(ActionsSchema)
     measures = fields.List(fields.Nested(MeasureSchema))
+
+
+class DashboardQuerySchema(Schema):
+    """The summary's filters, as the OpenAPI document describes them (the dashboard's own
+    parser checks them, with the page's messages)."""
+
+    from_ = fields.String(
+        data_key="from", metadata={"description": "First month, YYYY-MM", "example": "2025-12"}
+    )
+    to = fields.String(metadata={"description": "Last month, YYYY-MM", "example": "2026-11"})
+    service_area = fields.String(metadata={"description": "A service area's slug"})
+    event_type = fields.String(
+        metadata={"description": "near_miss, no_harm, harm or good_practice"}
+    )

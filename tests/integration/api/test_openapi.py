@@ -85,8 +85,8 @@ def test_an_undocumented_endpoint_is_left_out_and_so_caught(bare_app: Flask) -> 
     from learnhub.api.openapi import build_spec
 
     app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
-    app.add_url_rule("/api/v1/dashboard/summary", "api.summary", lambda: {})
-    assert "/api/v1/dashboard/summary" not in build_spec(app)["paths"]
+    app.add_url_rule("/api/v1/not-yet-documented", "api.not_yet_documented", lambda: {})
+    assert "/api/v1/not-yet-documented" not in build_spec(app)["paths"]
 
 
 def test_the_api_page_lists_every_endpoint_and_schema(client: FlaskClient, document: dict) -> None:
