@@ -56,6 +56,8 @@ def load(target: str, base: str, clients: int, seconds: float, warmup: float) ->
 
 
 def measure(args: argparse.Namespace) -> dict[str, dict[int, dict]]:
+    """Both servers run side by side; at each number of clients the bare endpoint is measured
+    and then LearnHub, so that both see the same conditions on a shared machine."""
     figures: dict[str, dict[int, dict]] = {"learnhub": {}, "bare": {}}
     with servers.throwaway_postgres() as database_url:
         learnhub_env = servers.learnhub_environment(database_url)
@@ -65,12 +67,16 @@ def measure(args: argparse.Namespace) -> dict[str, dict[int, dict]]:
         create_schema(database_url)
         bare_env = {**os.environ, "BARE_DATABASE_URL": database_url}
         settings = {"workers": args.workers, "threads": args.threads}
-        for target, app, env in (
-            ("bare", "benchmarks.bare_app:app", bare_env),
-            ("learnhub", "wsgi:app", learnhub_env),
+        with (
+            servers.gunicorn("benchmarks.bare_app:app", bare_env, **settings) as bare_url,
+            servers.gunicorn("wsgi:app", learnhub_env, **settings) as learnhub_url,
         ):
-            with servers.gunicorn(app, env, **settings) as base:
-                for clients in args.clients:
+            bases = {"bare": bare_url, "learnhub": learnhub_url}
+            # Every worker thread's first requests (connections, templates) are not measured.
+            for target, base in bases.items():
+                load(target, base, 2 * args.workers * args.threads, args.warmup, 0)
+            for clients in args.clients:
+                for target, base in bases.items():
                     result = load(target, base, clients, args.seconds, args.warmup)
                     figures[target][clients] = result
                     print(
