@@ -93,7 +93,7 @@ def blank_fragment(template: str, key: tuple[object, ...], **context: object) ->
     Rendering the form's GOV.UK macros (some fifty factor checkboxes among them) was most of
     the cost of the report pages. Left blank, the HTML depends only on what ``key`` names (the
     taxonomy's wording, the service areas), so it is rendered once per process and key."""
-    key = (template, *key)
+    key = (template, request.script_root, *key)  # its links start with the script root
     html = _BLANK_FRAGMENTS.get(key)
     if html is None:
         if len(_BLANK_FRAGMENTS) >= _BLANK_FRAGMENTS_KEPT:
