@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("identifiers", [], []),
     ("suggestions", [], []),
     ("themes", ["--scale", "--sizes", "10000"], ["--recovery", "--scale"]),
+    ("review_queue", [], []),
     ("dashboard", [], []),
     ("bulletins", [], []),
     ("submission", [], ["--seconds", "30"]),
