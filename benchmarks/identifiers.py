@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.results import Row, emit
 from learnhub.reports.identifiers import IdentifierKind, find_identifiers
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "identifier_sentences.jsonl"
@@ -131,14 +132,20 @@ def format_report(title: str, report: Report) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] = ()) -> int:
+def main(argv: Sequence[str] = ()) -> list[Row]:
     sentences = load_labelled(Path(argv[0]) if argv else LABELLED)
     find_identifiers("Warm up the caches before timing.")
-    print(format_report("all", evaluate(sentences)))
+    everything = evaluate(sentences)
+    print(format_report("all", everything))
     print()
-    print(format_report(HELD_OUT, evaluate(s for s in sentences if s.split == HELD_OUT)))
-    return 0
+    held_out = evaluate(s for s in sentences if s.split == HELD_OUT)
+    print(format_report(HELD_OUT, held_out))
+    return [
+        Row("held-out precision (all kinds)", round(held_out.total.precision, 3)),
+        Row("held-out recall (all kinds)", round(held_out.total.recall, 3)),
+        Row("time per sentence", round(everything.seconds / everything.sentences * 1000, 3), "ms"),
+    ]
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(emit(main(sys.argv[1:])))

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import * as sass from 'sass'
+import { fingerprint } from './fingerprint.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const src = join(here, 'src')
@@ -60,3 +61,6 @@ write(join(out, 'js', 'learnhub.js'), readFileSync(join(src, 'js', 'learnhub.js'
 // 3. Images: our own favicon only (no GOV.UK crown, crest or icons)
 copyFileSync(join(src, 'images', 'favicon.svg'), join(out, 'images', 'favicon.svg'))
 console.log('images/favicon.svg copied')
+
+// 4. Content-hashed copies (gzip and brotli beside them) and manifest.json, for far-future caching
+fingerprint()

@@ -38,7 +38,15 @@ def throwaway_database(directory: Path) -> Iterator[str]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    name = f"learnhub_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with throwaway_postgres(server) as url:
+        yield url
+
+
+@contextmanager
+def throwaway_postgres(server: str, prefix: str = "learnhub_test") -> Iterator[str]:
+    """A new database on the PostgreSQL ``server`` (any database URL on it), dropped after.
+    The benchmarks use it too."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin_url = make_url(server).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -286,9 +286,14 @@ def file_report(
     today: dt.date,
     source: ReportSource,
     receipt_key: str,
+    checked: CheckedSubmission | None = None,
 ) -> FiledReport:
-    """Check and add a report with the reporter's factor ticks; flushes, never commits."""
-    checked = check_submission(session, submission, today)
+    """Check and add a report with the reporter's factor ticks; flushes, never commits.
+
+    ``checked``: what ``check_submission`` just returned for this same submission in this
+    transaction, so a caller that already checked it does not scan the answers twice."""
+    if checked is None:
+        checked = check_submission(session, submission, today)
     receipt = new_receipt()
     report = Report(
         reference=unused_reference(session),

@@ -8,12 +8,14 @@ signed in: a member of staff who files a report is as anonymous as anyone.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -21,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from learnhub.core.context import client_within_limit, service_today
@@ -32,7 +35,6 @@ from learnhub.reports.forms import ReportForm
 from learnhub.reports.models import ReportSource
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy.models import TaxonomyCode
 
 bp = Blueprint("reports", __name__)
 
@@ -42,9 +44,96 @@ RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
 
 
-def factor_groups() -> list[tuple[taxonomy.TierInfo, list[TaxonomyCode]]]:
+@dataclass(frozen=True)
+class FactorChoice:
+    """What the report form shows of one taxonomy code."""
+
+    code: str
+    prompt: str
+
+
+FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
+# The active taxonomy's choices by (version id, checksum): a version's codes never change once
+# it is made (a new wording is a new version), so only the one-row lookup of the active
+# version is left per request.
+_FACTOR_GROUPS: dict[tuple[int, str], FactorGroups] = {}
+_FACTOR_GROUPS_KEPT = 4
+# HTML of blank report-form parts, by everything it shows that can change (see blank_fragment).
+_BLANK_FRAGMENTS: dict[tuple[object, ...], Markup] = {}
+_BLANK_FRAGMENTS_KEPT = 16
+
+
+def factor_groups() -> FactorGroups:
+    """The active taxonomy's codes by tier, loaded once per request (the form's choices and the
+    page both need them)."""
+    if "report_factor_groups" not in g:
+        g.report_factor_groups = active_factor_groups()
+    return g.report_factor_groups
+
+
+def active_factor_groups() -> FactorGroups:
     version = taxonomy.active_version(db.session)
-    return taxonomy.codes_by_tier(version) if version else []
+    if version is None:
+        return []
+    key = (version.id, version.checksum)
+    groups = _FACTOR_GROUPS.get(key)
+    if groups is None:
+        if len(_FACTOR_GROUPS) >= _FACTOR_GROUPS_KEPT:
+            _FACTOR_GROUPS.clear()
+        groups = _FACTOR_GROUPS[key] = [
+            (tier, [FactorChoice(code.code, code.prompt) for code in codes])
+            for tier, codes in taxonomy.codes_by_tier(version)
+        ]
+    return groups
+
+
+def blank_fragment(template: str, key: tuple[object, ...], **context: object) -> Markup:
+    """A rendered part of the report form that holds nothing the reporter typed.
+
+    Rendering the form's GOV.UK macros (some fifty factor checkboxes among them) was most of
+    the cost of the report pages. Left blank, the HTML depends only on what ``key`` names (the
+    taxonomy's wording, the service areas), so it is rendered once per process and key."""
+    key = (template, request.script_root, *key)  # its links start with the script root
+    html = _BLANK_FRAGMENTS.get(key)
+    if html is None:
+        if len(_BLANK_FRAGMENTS) >= _BLANK_FRAGMENTS_KEPT:
+            _BLANK_FRAGMENTS.clear()
+        html = _BLANK_FRAGMENTS[key] = rendered(template, **context)
+    return html
+
+
+def rendered(template: str, **context: object) -> Markup:
+    # A template's output is already autoescaped HTML: marking it safe escapes nothing twice.
+    return Markup(render_template(template, **context))  # noqa: S704
+
+
+def groups_key(groups: FactorGroups) -> tuple[object, ...]:
+    return tuple(
+        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
+        for tier, codes in groups
+    )
+
+
+def factor_checkboxes(form: ReportForm, groups: FactorGroups) -> Markup:
+    if not groups:
+        return Markup("")
+    template = "reports/_factor_checkboxes.html"
+    if form.factors.data or form.factors.errors:
+        return rendered(template, form=form, groups=groups)
+    return blank_fragment(template, groups_key(groups), form=form, groups=groups)
+
+
+def report_fields(form: ReportForm) -> Markup:
+    """The form's questions: reused HTML on a first visit, rendered when there are answers."""
+    groups = factor_groups()
+    template = "reports/_report_fields.html"
+    if request.method == "GET":
+        areas = tuple((choice.value, choice.label) for choice in form.service_area.choices or [])
+        key = (groups_key(groups), areas)
+        return blank_fragment(
+            template, key, form=form, factor_checkboxes=factor_checkboxes(form, groups)
+        )
+    return rendered(template, form=form, factor_checkboxes=factor_checkboxes(form, groups))
 
 
 def build_form() -> ReportForm:
@@ -91,7 +180,8 @@ def check_form(form: ReportForm) -> services.CheckedSubmission | None:
 
 
 def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
-    return render_template("reports/form.html", form=form, groups=factor_groups()), status
+    fields = report_fields(form)
+    return render_template("reports/form.html", form=form, report_fields=fields), status
 
 
 def issue_submission_token() -> str:
@@ -149,7 +239,8 @@ def submit() -> Response | tuple[str, int]:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
-    if check_form(form) is None:
+    checked = check_form(form)
+    if checked is None:
         return render_form(form)
     try:
         services.spend_submission_key(db.session, token, service_today())
@@ -162,6 +253,7 @@ def submit() -> Response | tuple[str, int]:
         today=service_today(),
         source=ReportSource.WEB,
         receipt_key=current_app.config["RECEIPT_KEY"],
+        checked=checked,
     )
     db.session.commit()
     session[RECEIPT_TO_SHOW] = filed.receipt

@@ -1,0 +1,149 @@
+"""Every page, for anonymous visitors and each staff role: it answers as the permission matrix
+says with JavaScript off, and axe-core finds no serious or critical violation on it.
+
+The pages are read from ``app.url_map`` when the test runs, so pages added later are swept
+without editing this file: every GET route without parameters, and each route with parameters
+that SAMPLES can fill from an object in the database (a route with a parameter it does not know
+is listed in the test's output as not swept). Anything that is not text/html (JSON, CSV, feeds,
+static files) is left out by its Content-Type.
+
+How axe runs on the JavaScript-off page: with JavaScript disabled for a context, Playwright's
+``page.evaluate`` still runs (it goes through the DevTools protocol), but the page's timers do
+not fire, and ``axe.run`` waits on timers, so it never finishes there. So each page is loaded
+twice: first in a context with JavaScript disabled, where its status and final address are
+checked; then in a context with JavaScript enabled but every request for our own scripts
+(/static/js/) aborted, so the DOM is exactly the server's HTML as a browser without JavaScript
+shows it (no ``js-enabled`` class, no GOV.UK Frontend enhancements; LearnHub has no
+``<noscript>``, the one thing that would differ), and axe-core is injected with
+``page.evaluate``, which the page's Content-Security-Policy does not govern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from learnhub.core.permissions import Permission, Role, permission_of, role_may
+from learnhub.extensions import db
+from tests.conftest import LiveServer
+from tests.e2e.conftest import DESKTOP, serious_accessibility_violations
+from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member
+from tests.e2e.test_reviewer_coding import a_report
+
+pytestmark = pytest.mark.e2e
+
+ANONYMOUS = "anonymous"
+
+
+def _first(statement: Any) -> Callable[[Session], object | None]:
+    return lambda session: session.scalar(statement.limit(1))
+
+
+def _samples() -> dict[str, Callable[[Session], object | None]]:
+    from learnhub.auth.models import User
+    from learnhub.bulletins.models import Bulletin
+    from learnhub.reports.models import Report
+    from learnhub.review.models import Action
+    from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion, VersionStatus
+    from learnhub.themes.models import Theme
+
+    active = sa.select(TaxonomyVersion.id).where(TaxonomyVersion.status == VersionStatus.ACTIVE)
+    return {
+        # URL parameter name -> a value from the database. Add a line for a new parameter.
+        "reference": _first(sa.select(Report.reference).order_by(Report.id)),
+        "number": _first(sa.select(TaxonomyVersion.number).order_by(TaxonomyVersion.number)),
+        "code_id": _first(
+            sa.select(TaxonomyCode.code)
+            .where(TaxonomyCode.version_id.in_(active.scalar_subquery()))
+            .order_by(TaxonomyCode.position)
+        ),
+        # For pages other work adds; swept when such an object exists in the database.
+        "theme_id": _first(sa.select(Theme.id).order_by(Theme.id)),
+        "bulletin_id": _first(sa.select(Bulletin.id).order_by(Bulletin.id)),
+        "action_id": _first(sa.select(Action.id).order_by(Action.id)),
+        "user_id": _first(sa.select(User.id).order_by(User.id)),
+    }
+
+
+def swept_paths(app: Flask) -> tuple[list[tuple[str, Permission]], list[str]]:
+    """(path, permission) for each GET page, and the rules that could not be filled in."""
+    samples = _samples()
+    paths, unswept = [], []
+    with app.app_context():
+        for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+            if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
+                continue
+            values = {}
+            for name in rule.arguments:
+                lookup = samples.get(name)
+                value = lookup(db.session) if lookup else None
+                if value is None:
+                    break
+                values[name] = value
+            else:
+                permission = permission_of(app.view_functions[rule.endpoint])
+                assert permission is not None, rule.endpoint
+                path = rule.build(values, append_unknown=False)[1]
+                paths.append((path, permission))
+                continue
+            unswept.append(rule.rule)
+        db.session.remove()
+    return paths, unswept
+
+
+def may_see(role: str, permission: Permission) -> bool:
+    return permission is Permission.PUBLIC or (
+        role != ANONYMOUS and role_may(Role(role), permission)
+    )
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS, *(role.value for role in Role)])
+def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript(
+    browser: Any, live_server: LiveServer, role: str
+) -> None:
+    a_report(live_server)  # so the review page of a report has one to show
+    paths, unswept = swept_paths(live_server.app)
+    assert ("/report", Permission.PUBLIC) in paths
+    assert len(paths) >= 15, paths
+    print(f"\n{role}: sweeping {len(paths)} pages; not swept (no sample): {unswept}")
+
+    no_js = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    axe_context = None
+    problems: list[str] = []
+    try:
+        page = no_js.new_page()
+        if role != ANONYMOUS:
+            sign_in_with_the_keyboard(page, live_server, staff_member(live_server, Role(role)))
+            assert "/login" not in page.url, f"{role} could not sign in"
+        # Same cookies, JavaScript on for axe, our own scripts never loaded.
+        axe_context = browser.new_context(storage_state=no_js.storage_state(), viewport=DESKTOP)
+        axe_context.route("**/static/js/**", lambda route: route.abort())
+        axe_page = axe_context.new_page()
+        for path, permission in paths:
+            response = page.goto(live_server.url + path)
+            assert response is not None, path
+            content_type = response.headers.get("content-type", "")
+            if not content_type.startswith("text/html"):
+                continue  # JSON, CSV, feeds: not pages
+            status, landed = response.status, page.url.removeprefix(live_server.url)
+            if may_see(role, permission):
+                if status != 200:
+                    problems.append(f"{path}: {status} for {role}, expected 200")
+            elif role == ANONYMOUS:
+                if not (status == 200 and landed.startswith("/login")):
+                    problems.append(f"{path}: {status} at {landed}, expected the sign-in page")
+            elif status != 403:
+                problems.append(f"{path}: {status} for {role}, expected 403")
+            axe_page.goto(live_server.url + path)
+            for violation in serious_accessibility_violations(axe_page):
+                problems.append(f"{path} ({role}): axe {violation}")
+    finally:
+        if axe_context is not None:
+            axe_context.close()
+        no_js.close()
+    assert problems == []

@@ -1,0 +1,65 @@
+"""The report form reuses the HTML of its blank parts (reports.views.blank_fragment): what it
+reuses must never show stale wording, lose what a reporter ticked, or hide an error."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+
+from learnhub.extensions import db
+from learnhub.reports.models import ServiceArea
+from learnhub.taxonomy.catalogue import parse_catalogue
+from learnhub.taxonomy.services import activate_version, load_version, packaged_catalogue
+from tests.factories import csrf_token
+from tests.integration.reports.helpers import answers
+
+NEW_PROMPT = "A reworded prompt only the new taxonomy version has"
+
+
+def test_a_new_taxonomy_version_shows_its_wording_at_once(client: FlaskClient) -> None:
+    first = client.get("/report").get_data(as_text=True)
+    assert NEW_PROMPT not in first
+    data = packaged_catalogue().to_data()
+    data["notes"] = "Reworded for this test."
+    data["codes"][0]["prompt"] = NEW_PROMPT
+    activate_version(
+        db.session, load_version(db.session, parse_catalogue(json.dumps(data)), activate=False)
+    )
+    db.session.flush()
+
+    assert NEW_PROMPT in client.get("/report").get_data(as_text=True)
+
+
+def test_a_new_service_area_is_offered_at_once(client: FlaskClient) -> None:
+    client.get("/report")
+    db.session.add(ServiceArea(slug="test-harbour-team", name="Harbour team", position=99))
+    db.session.flush()
+
+    body = client.get("/report").get_data(as_text=True)
+    assert 'value="test-harbour-team"' in body
+    assert "Harbour team" in body
+
+
+def test_going_back_to_change_keeps_the_ticks_and_answers(client: FlaskClient) -> None:
+    blank = client.get("/report")
+    code = packaged_catalogue().codes[0].code
+    data = {**answers(), "factors": code, "csrf_token": csrf_token(blank), "change": "narrative"}
+    body = client.post("/report", data=data).get_data(as_text=True)
+
+    assert f'value="{code}" checked' in body
+    assert answers()["what_stopped_it"] in body
+    # The blank form served next is still blank.
+    again = client.get("/report").get_data(as_text=True)
+    assert " checked" not in again
+    assert answers()["what_stopped_it"] not in again
+
+
+def test_errors_are_shown_on_the_form_after_a_blank_one_was_served(client: FlaskClient) -> None:
+    blank = client.get("/report")
+    data = {**answers(narrative="", event_type=""), "csrf_token": csrf_token(blank)}
+    body = client.post("/report", data=data).get_data(as_text=True)
+
+    assert "Tell us what happened" in body
+    assert "govuk-error-message" in body
+    assert "govuk-error-message" not in client.get("/report").get_data(as_text=True)
