@@ -20,6 +20,7 @@ shows it (no ``js-enabled`` class, no GOV.UK Frontend enhancements; LearnHub has
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from learnhub.core.permissions import Permission, Role, permission_of, role_may
+from learnhub.dashboard.services import tier_titles
 from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import DESKTOP, serious_accessibility_violations
@@ -67,12 +69,57 @@ def _samples() -> dict[str, Callable[[Session], object | None]]:
         "bulletin_id": _first(sa.select(Bulletin.id).order_by(Bulletin.id)),
         "action_id": _first(sa.select(Action.id).order_by(Action.id)),
         "user_id": _first(sa.select(User.id).order_by(User.id)),
+        "tier": lambda session: next(iter(tier_titles())),
     }
+
+
+def _query_samples() -> dict[str, Callable[[Session], dict[str, object] | None]]:
+    """Pages that need a query string to show anything: endpoint -> its query values."""
+    from learnhub.reports.models import Report
+
+    return {
+        "actions.new": lambda session: {
+            "report_id": session.scalar(sa.select(Report.id).order_by(Report.id).limit(1))
+        },
+    }
+
+
+def a_theme_with_an_action(live_server: LiveServer, reference: str) -> None:
+    """A candidate theme holding the report, and an action on it, so their pages are swept."""
+    from learnhub.reports.models import Report
+    from learnhub.review.models import Action
+    from learnhub.themes.models import Theme, ThemeKind, ThemeMember
+
+    with live_server.app.app_context():
+        if db.session.scalar(sa.select(Theme.id).limit(1)) is None:
+            report = db.session.scalars(sa.select(Report).filter_by(reference=reference)).one()
+            theme = Theme(
+                signature="sweep",
+                kind=ThemeKind.FACTOR_COMBINATION,
+                title="No placement found out of hours",
+                defining_codes=["EXT-1"],
+                member_count=1,
+                monthly_counts={"2026-10": 1},
+            )
+            db.session.add(theme)
+            db.session.flush()
+            db.session.add(ThemeMember(theme_id=theme.id, report_id=report.id))
+            db.session.add(
+                Action(
+                    theme_id=theme.id,
+                    description="Out-of-hours placement list kept current",
+                    owner="Placements team",
+                    due_on=dt.date(2026, 12, 1),
+                )
+            )
+            db.session.commit()
+        db.session.remove()
 
 
 def swept_paths(app: Flask) -> tuple[list[tuple[str, Permission]], list[str]]:
     """(path, permission) for each GET page, and the rules that could not be filled in."""
     samples = _samples()
+    queries = _query_samples()
     paths, unswept = [], []
     with app.app_context():
         for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
@@ -88,7 +135,8 @@ def swept_paths(app: Flask) -> tuple[list[tuple[str, Permission]], list[str]]:
             else:
                 permission = permission_of(app.view_functions[rule.endpoint])
                 assert permission is not None, rule.endpoint
-                path = rule.build(values, append_unknown=False)[1]
+                query = queries[rule.endpoint](db.session) if rule.endpoint in queries else {}
+                path = rule.build({**values, **(query or {})}, append_unknown=True)[1]
                 paths.append((path, permission))
                 continue
             unswept.append(rule.rule)
@@ -106,7 +154,8 @@ def may_see(role: str, permission: Permission) -> bool:
 def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript(
     browser: Any, live_server: LiveServer, role: str
 ) -> None:
-    a_report(live_server)  # so the review page of a report has one to show
+    # So the pages of a report, a theme and an action have one to show.
+    a_theme_with_an_action(live_server, a_report(live_server))
     paths, unswept = swept_paths(live_server.app)
     assert ("/report", Permission.PUBLIC) in paths
     assert len(paths) >= 15, paths
