@@ -168,6 +168,7 @@ def scheduler_command(run_now: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from learnhub.bulletins.jobs import bulletins_group, subscribers_group
     from learnhub.reports.cli import import_reports_command
     from learnhub.taxonomy.cli import taxonomy_group
     from learnhub.taxonomy.jobs import retrain_command
@@ -185,5 +186,7 @@ def init_app(app: Flask) -> None:
         scheduler_command,
         taxonomy_group,
         themes_group,
+        bulletins_group,
+        subscribers_group,
     ):
         app.cli.add_command(command)

@@ -16,6 +16,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from learnhub.bulletins.jobs import assemble_bulletin, send_scheduled_bulletin
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.extensions import db
 from learnhub.taxonomy.jobs import retrain_suggestions
@@ -37,6 +38,9 @@ JOBS: tuple[Job, ...] = (
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
     ),
+    Job("assemble-bulletin", assemble_bulletin, {"hour": 6, "minute": 0}, dt.timedelta(minutes=30)),
+    # Daily at 09:00 local time; it sends only on the month's first working day.
+    Job("send-bulletin", send_scheduled_bulletin, {"hour": 9, "minute": 0}, dt.timedelta(hours=2)),
 )
 
 

@@ -1,0 +1,548 @@
+"""Bulletin email: the two-part message with one-click unsubscribe, signed links, and the sender
+that keeps one delivery row per recipient so that a crash or restart sends no one the issue twice.
+
+The sending rule (at most once per recipient):
+1. Delivery rows are made up front for every confirmed subscriber who has none (a unique
+   constraint on bulletin + subscriber keeps it to one).
+2. A batch of pending rows is claimed: marked ``sending`` with the claim time and committed
+   BEFORE any message of the batch is handed to SMTP.
+3. The batch goes out over one reused connection, strictly in row order, and each row is marked
+   ``sent`` and committed right after the server accepts its message, before the next one starts.
+4. A sender that dies therefore leaves, per claimed batch, at most ONE row whose message may or
+   may not have been accepted (the one in flight), and behind it only rows never handed over. On
+   restart the rows never handed over go back to ``pending``; the one in flight is NOT resent: it
+   is marked uncertain (``failed_temporary`` with ``UNCERTAIN`` in its error) and shown to the
+   editor, with its Message-ID to check in the mail server's log, and a button to send it again.
+5. A 5xx refusal is ``failed_permanent`` (shown to the editor); a 4xx or a lost connection
+   before the content was sent is ``failed_temporary`` and retried on the next run, up to
+   MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import smtplib
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import urljoin
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from learnhub.bulletins.models import (
+    Bulletin,
+    BulletinStatus,
+    Delivery,
+    DeliveryStatus,
+    Subscriber,
+    SubscriberStatus,
+)
+from learnhub.bulletins.services import BulletinError, issue_body
+from learnhub.core.email import SmtpSettings, build_message, smtp_connection
+from learnhub.core.locks import LeaseHeld, lease
+from learnhub.core.models import JobLock
+from learnhub.core.time import utcnow
+
+BATCH_SIZE = 200
+MAX_ATTEMPTS = 5
+UNCERTAIN = "UNCERTAIN"
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # a sign-up link works for a week
+SEND_LEASE = dt.timedelta(hours=1)
+
+
+# ---- signed links -------------------------------------------------------------------------
+
+
+def _fingerprint(email: str) -> str:
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+
+
+def unsubscribe_token(secret: str, subscriber: Subscriber) -> str:
+    """Never expires: an unsubscribe link in an old email must still work."""
+    serializer = URLSafeSerializer(secret, salt="bulletins-unsubscribe")
+    return serializer.dumps([subscriber.id, _fingerprint(subscriber.email)])
+
+
+def confirm_token(secret: str, subscriber: Subscriber) -> str:
+    serializer = URLSafeTimedSerializer(secret, salt="bulletins-confirm")
+    return serializer.dumps([subscriber.id, _fingerprint(subscriber.email)])
+
+
+def _subscriber_from(session: Session, payload: Any) -> Subscriber | None:
+    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
+        return None
+    subscriber = session.get(Subscriber, payload[0])
+    if subscriber is None or _fingerprint(subscriber.email) != payload[1]:
+        return None
+    return subscriber
+
+
+def subscriber_for_unsubscribe(session: Session, secret: str, token: str) -> Subscriber | None:
+    try:
+        payload = URLSafeSerializer(secret, salt="bulletins-unsubscribe").loads(token)
+    except BadSignature:
+        return None
+    return _subscriber_from(session, payload)
+
+
+def subscriber_for_confirm(session: Session, secret: str, token: str) -> Subscriber | None:
+    try:
+        payload = URLSafeTimedSerializer(secret, salt="bulletins-confirm").loads(
+            token, max_age=CONFIRM_MAX_AGE
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    return _subscriber_from(session, payload)
+
+
+def absolute(base_url: str, path: str) -> str:
+    return urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
+
+
+# ---- messages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueParts:
+    """The issue rendered once for a whole send; only the unsubscribe link differs per person."""
+
+    subject: str
+    body_html: str
+    body_text: str
+    page_url: str
+
+
+def issue_parts(bulletin: Bulletin, base_url: str) -> IssueParts:
+    html, text = issue_body(bulletin)
+    return IssueParts(
+        subject=f"{bulletin.title} (issue {bulletin.number})",
+        body_html=str(html),
+        body_text=text,
+        page_url=absolute(base_url, f"/bulletins/{bulletin.number}"),
+    )
+
+
+def bulletin_message(
+    settings: SmtpSettings,
+    parts: IssueParts,
+    subscriber: Subscriber,
+    config: Mapping[str, Any],
+    bulletin: Bulletin,
+) -> EmailMessage:
+    env = current_app.jinja_env
+    unsubscribe_url = absolute(
+        config["BASE_URL"],
+        f"/bulletins/unsubscribe/{unsubscribe_token(config['SECRET_KEY'], subscriber)}",
+    )
+    context = {
+        "bulletin": bulletin,
+        "parts": parts,
+        "unsubscribe_url": unsubscribe_url,
+        "organisation": config["ORGANISATION_NAME"],
+    }
+    text = env.get_template("email/bulletin.txt").render(**context)
+    html = env.get_template("email/bulletin.html").render(**context)
+    mailto = _mailto(settings.sender)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"LearnHub bulletin <bulletin.{_domain(settings.sender)}>",
+    }
+    return build_message(settings, subscriber.email, parts.subject, text, html, headers)
+
+
+def _domain(sender: str) -> str:
+    return sender.rsplit("<", 1)[-1].rstrip(">").rpartition("@")[2] or "localhost"
+
+
+def _mailto(sender: str) -> str:
+    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    return f"mailto:{address}?subject=unsubscribe"
+
+
+def confirmation_message(
+    settings: SmtpSettings, subscriber: Subscriber, config: Mapping[str, Any]
+) -> EmailMessage:
+    env = current_app.jinja_env
+    url = absolute(
+        config["BASE_URL"],
+        f"/bulletins/subscribe/confirm/{confirm_token(config['SECRET_KEY'], subscriber)}",
+    )
+    context = {"confirm_url": url, "organisation": config["ORGANISATION_NAME"]}
+    return build_message(
+        settings,
+        subscriber.email,
+        "Confirm your subscription to the learning bulletin",
+        env.get_template("email/subscribe_confirm.txt").render(**context),
+        env.get_template("email/subscribe_confirm.html").render(**context),
+    )
+
+
+# ---- sending ------------------------------------------------------------------------------
+
+
+@dataclass
+class SendResult:
+    bulletin_number: int
+    created: int = 0
+    sent: int = 0
+    failed_permanent: int = 0
+    failed_temporary: int = 0
+    requeued: int = 0
+    uncertain: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"Issue {self.bulletin_number}: {self.sent} sent, {self.failed_permanent} refused, "
+            f"{self.failed_temporary} to retry"
+        )
+        if self.uncertain:
+            text += f", {self.uncertain} uncertain after an interrupted send (not resent)"
+        return text
+
+
+def create_deliveries(session: Session, bulletin: Bulletin) -> int:
+    """One pending row for each confirmed subscriber who has none for this issue; committed."""
+    has_row = sa.select(Delivery.id).where(
+        Delivery.bulletin_id == bulletin.id, Delivery.subscriber_id == Subscriber.id
+    )
+    missing = session.scalars(
+        sa.select(Subscriber.id).where(
+            Subscriber.status == SubscriberStatus.CONFIRMED, ~has_row.exists()
+        )
+    ).all()
+    if missing:
+        session.execute(
+            sa.insert(Delivery),
+            [
+                {
+                    "bulletin_id": bulletin.id,
+                    "subscriber_id": subscriber_id,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                }
+                for subscriber_id in missing
+            ],
+        )
+    session.commit()
+    return len(missing)
+
+
+def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]:
+    """Rows a dead sender left ``sending``: the first of each claimed batch was in flight (may
+    have arrived: marked uncertain, not resent), the rest were never handed over (pending again).
+    Only call while holding this issue's send lease, so no live sender owns these rows."""
+    rows = session.scalars(
+        sa.select(Delivery)
+        .where(Delivery.bulletin_id == bulletin.id, Delivery.status == DeliveryStatus.SENDING)
+        .order_by(Delivery.last_attempt_at, Delivery.id)
+    ).all()
+    requeued = uncertain = 0
+    claims: set[dt.datetime | None] = set()
+    for row in rows:
+        if row.last_attempt_at not in claims:
+            claims.add(row.last_attempt_at)
+            row.status = DeliveryStatus.FAILED_TEMPORARY
+            row.last_error = (
+                f"{UNCERTAIN}: the send stopped while this message was being handed to the mail "
+                f"server, so it may have arrived; not sent again automatically (Message-ID "
+                f"{row.message_id})"
+            )
+            uncertain += 1
+        else:
+            row.status = DeliveryStatus.PENDING
+            row.attempts = max(row.attempts - 1, 0)
+            requeued += 1
+    session.commit()
+    return requeued, uncertain
+
+
+def resend_uncertain(session: Session, bulletin: Bulletin) -> int:
+    """The editor's decision: send the uncertain ones again (they may get it twice)."""
+    result = session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.bulletin_id == bulletin.id,
+            Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+            Delivery.last_error.like(f"{UNCERTAIN}:%"),
+        )
+        .values(status=DeliveryStatus.PENDING, last_error=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[Delivery]:
+    ids = session.scalars(
+        sa.select(Delivery.id)
+        .where(
+            Delivery.bulletin_id == bulletin.id,
+            sa.or_(
+                Delivery.status == DeliveryStatus.PENDING,
+                sa.and_(
+                    Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+                    Delivery.attempts < MAX_ATTEMPTS,
+                    sa.or_(
+                        Delivery.last_error.is_(None), ~Delivery.last_error.like(f"{UNCERTAIN}:%")
+                    ),
+                ),
+            ),
+        )
+        .order_by(Delivery.id)
+        .limit(batch_size)
+    ).all()
+    if not ids:
+        return []
+    claimed_at = utcnow()
+    session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(
+            status=DeliveryStatus.SENDING,
+            attempts=Delivery.attempts + 1,
+            last_attempt_at=claimed_at,
+        )
+    )
+    session.commit()  # claimed before anything is handed to SMTP
+    return list(
+        session.scalars(sa.select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    )
+
+
+def _is_permanent(exc: smtplib.SMTPException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {message.decode(errors='replace')}"
+            for code, message in exc.recipients.values()
+        )
+    code = getattr(exc, "smtp_code", None)
+    detail = getattr(exc, "smtp_error", b"")
+    if isinstance(detail, bytes):
+        detail = detail.decode(errors="replace")
+    if code:
+        return f"{code} {detail}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def send_issue(
+    session: Session,
+    bulletin: Bulletin,
+    config: Mapping[str, Any],
+    *,
+    batch_size: int = BATCH_SIZE,
+    after_message: Callable[[Delivery], None] | None = None,
+) -> SendResult:
+    """Send a published issue to every confirmed subscriber who has not had it. Idempotent:
+    running it again sends only to those still owed it. Raises LeaseHeld if another process is
+    sending this issue now."""
+    if bulletin.status != BulletinStatus.PUBLISHED or bulletin.number is None:
+        raise BulletinError("Only a published issue can be sent")
+    number = bulletin.number
+    with _send_lease(session, bulletin.id):
+        result = SendResult(bulletin_number=number)
+        result.requeued, result.uncertain = recover_interrupted(session, bulletin)
+        result.created = create_deliveries(session, bulletin)
+        settings = SmtpSettings.from_config(config)
+        parts = issue_parts(bulletin, config["BASE_URL"])
+        while batch := _claim(session, bulletin, batch_size):
+            _send_batch(session, bulletin, batch, settings, parts, config, result, after_message)
+        result.uncertain = _count_uncertain(session, bulletin)
+    return result
+
+
+def _count_uncertain(session: Session, bulletin: Bulletin) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                Delivery.bulletin_id == bulletin.id,
+                Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+                Delivery.last_error.like(f"{UNCERTAIN}:%"),
+            )
+        )
+        or 0
+    )
+
+
+def _send_batch(
+    session: Session,
+    bulletin: Bulletin,
+    batch: list[Delivery],
+    settings: SmtpSettings,
+    parts: IssueParts,
+    config: Mapping[str, Any],
+    result: SendResult,
+    after_message: Callable[[Delivery], None] | None,
+) -> None:
+    subscribers = {
+        s.id: s
+        for s in session.scalars(
+            sa.select(Subscriber).where(Subscriber.id.in_([d.subscriber_id for d in batch]))
+        )
+    }
+    remaining = list(batch)
+    handing_over = False
+    try:
+        with smtp_connection(settings) as connection:
+            while remaining:
+                delivery = remaining[0]
+                subscriber = subscribers[delivery.subscriber_id]
+                if subscriber.status != SubscriberStatus.CONFIRMED:
+                    # Unsubscribed since the rows were made: they are owed nothing.
+                    session.delete(delivery)
+                else:
+                    message = bulletin_message(settings, parts, subscriber, config, bulletin)
+                    delivery.message_id = str(message["Message-ID"])[:255]
+                    try:
+                        handing_over = True
+                        _hand_over(connection, settings, subscriber.email, message)
+                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                        _record_failure(delivery, exc, result)
+                    else:
+                        delivery.status = DeliveryStatus.SENT
+                        delivery.sent_at = utcnow()
+                        delivery.last_error = None
+                        result.sent += 1
+                    handing_over = False
+                session.commit()  # before the next message starts: see the module docstring
+                remaining.pop(0)
+                if after_message is not None:
+                    after_message(delivery)
+    except (smtplib.SMTPException, OSError, _DataStage) as exc:
+        _connection_lost(session, remaining, exc, handing_over, result)
+        if remaining:
+            raise SendInterrupted(_error_text(exc)) from exc
+
+
+class _DataStage(Exception):
+    """The connection failed while the message's content was on its way: it may have arrived."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _hand_over(
+    connection: smtplib.SMTP, settings: SmtpSettings, to: str, message: EmailMessage
+) -> None:
+    """MAIL, RCPT, DATA, as smtplib's sendmail does, but knowing when the content left: a failure
+    before DATA means the message certainly did not arrive."""
+    connection.ehlo_or_helo_if_needed()
+    sender = settings.sender.rsplit("<", 1)[-1].rstrip(">")
+    code, response = connection.mail(sender)
+    if code != 250:
+        connection.rset()
+        raise smtplib.SMTPSenderRefused(code, response, sender)
+    code, response = connection.rcpt(to)
+    if code not in (250, 251):
+        connection.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, response)})
+    try:
+        code, response = connection.data(
+            message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        )
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise _DataStage(exc) from exc
+    if code != 250:
+        connection.rset()
+        raise smtplib.SMTPDataError(code, response)
+
+
+def _connection_lost(
+    session: Session,
+    remaining: list[Delivery],
+    exc: BaseException,
+    handing_over: bool,
+    result: SendResult,
+) -> None:
+    """The connection failed: what was never handed over goes back to pending; the message whose
+    content was on its way is uncertain and not resent automatically."""
+    cause = exc.cause if isinstance(exc, _DataStage) else exc
+    for index, delivery in enumerate(remaining):
+        if index == 0 and handing_over and isinstance(exc, _DataStage):
+            delivery.status = DeliveryStatus.FAILED_TEMPORARY
+            delivery.last_error = (
+                f"{UNCERTAIN}: the connection was lost while the message was being handed over "
+                f"({_error_text(cause)}); not sent again automatically (Message-ID "
+                f"{delivery.message_id})"
+            )
+            result.uncertain += 1
+        elif index == 0 and handing_over:
+            delivery.status = DeliveryStatus.FAILED_TEMPORARY
+            delivery.last_error = _error_text(cause)[:2000]
+            result.failed_temporary += 1
+        else:
+            delivery.status = DeliveryStatus.PENDING
+            delivery.attempts = max(delivery.attempts - 1, 0)
+    session.commit()
+    result.errors.append(_error_text(cause))
+
+
+class SendInterrupted(Exception):
+    """The mail server could not be reached or dropped the connection; run the send again."""
+
+
+def _record_failure(delivery: Delivery, exc: smtplib.SMTPException, result: SendResult) -> None:
+    delivery.last_error = _error_text(exc)[:2000]
+    if _is_permanent(exc):
+        delivery.status = DeliveryStatus.FAILED_PERMANENT
+        result.failed_permanent += 1
+    else:
+        delivery.status = DeliveryStatus.FAILED_TEMPORARY
+        result.failed_temporary += 1
+
+
+# ---- one sender per issue -----------------------------------------------------------------
+
+
+class _send_lease:  # noqa: N801 - used as a context manager
+    """This issue's send lease. A holder on this host whose process has died is replaced at
+    once (a killed `learnhub bulletins send` leaves its lease behind); from another host, the
+    lease is taken over when it expires (SEND_LEASE)."""
+
+    def __init__(self, session: Session, bulletin_id: int) -> None:
+        self.session = session
+        self.name = f"bulletin-send:{bulletin_id}"
+        self._lease: Any = None
+
+    def __enter__(self) -> str:
+        _break_dead_local_holder(self.session, self.name)
+        self._lease = lease(self.session, self.name, SEND_LEASE)
+        return self._lease.__enter__()  # type: ignore[no-any-return]
+
+    def __exit__(self, *exc: object) -> None:
+        self._lease.__exit__(*exc)
+
+
+def _break_dead_local_holder(session: Session, name: str) -> None:
+    holder = session.scalar(sa.select(JobLock.holder).where(JobLock.name == name))
+    if holder is None:
+        return
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        session.execute(sa.delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))
+        session.commit()
+    except PermissionError:
+        return
+
+
+__all__ = ["LeaseHeld", "SendInterrupted", "send_issue"]
