@@ -6,13 +6,14 @@ The sending rule (at most once per recipient):
    constraint on bulletin + subscriber keeps it to one).
 2. A batch of pending rows is claimed: marked ``sending`` with the claim time and committed
    BEFORE any message of the batch is handed to SMTP.
-3. The batch goes out over one reused connection, strictly in row order, and each row is marked
-   ``sent`` and committed right after the server accepts its message, before the next one starts.
-4. A sender that dies therefore leaves, per claimed batch, at most ONE row whose message may or
-   may not have been accepted (the one in flight), and behind it only rows never handed over. On
-   restart the rows never handed over go back to ``pending``; the one in flight is NOT resent: it
-   is marked uncertain (``failed_temporary`` with ``UNCERTAIN`` in its error) and shown to the
-   editor, with its Message-ID to check in the mail server's log, and a button to send it again.
+3. The batch goes out over one reused connection, one message at a time. Just before a message
+   is handed over, its Message-ID is written to its row and committed; right after the server
+   accepts it, the row is marked ``sent`` and committed, before the next message starts.
+4. A sender that dies therefore leaves at most ONE row that may or may not have arrived: the
+   ``sending`` row with a Message-ID. On restart the ``sending`` rows without one (never handed
+   over) go back to ``pending``; the one with a Message-ID is NOT resent: it is marked uncertain
+   (``failed_temporary`` with ``UNCERTAIN`` in its error) and shown to the editor, with its
+   Message-ID to look up in the mail server's log, and a button to send it again.
 5. A 5xx refusal is ``failed_permanent`` (shown to the editor); a 4xx or a lost connection
    before the content was sent is ``failed_temporary`` and retried on the next run, up to
    MAX_ATTEMPTS.
@@ -237,19 +238,17 @@ def create_deliveries(session: Session, bulletin: Bulletin) -> int:
 
 
 def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]:
-    """Rows a dead sender left ``sending``: the first of each claimed batch was in flight (may
-    have arrived: marked uncertain, not resent), the rest were never handed over (pending again).
-    Only call while holding this issue's send lease, so no live sender owns these rows."""
+    """Rows a dead sender left ``sending``: one with a Message-ID was being handed over (it may
+    have arrived: marked uncertain, not resent); one without was never handed over (pending
+    again). Only call while holding this issue's send lease, so no live sender owns them."""
     rows = session.scalars(
-        sa.select(Delivery)
-        .where(Delivery.bulletin_id == bulletin.id, Delivery.status == DeliveryStatus.SENDING)
-        .order_by(Delivery.last_attempt_at, Delivery.id)
+        sa.select(Delivery).where(
+            Delivery.bulletin_id == bulletin.id, Delivery.status == DeliveryStatus.SENDING
+        )
     ).all()
     requeued = uncertain = 0
-    claims: set[dt.datetime | None] = set()
     for row in rows:
-        if row.last_attempt_at not in claims:
-            claims.add(row.last_attempt_at)
+        if row.message_id:
             row.status = DeliveryStatus.FAILED_TEMPORARY
             row.last_error = (
                 f"{UNCERTAIN}: the send stopped while this message was being handed to the mail "
@@ -308,6 +307,7 @@ def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[Delive
             status=DeliveryStatus.SENDING,
             attempts=Delivery.attempts + 1,
             last_attempt_at=claimed_at,
+            message_id=None,
         )
     )
     session.commit()  # claimed before anything is handed to SMTP
@@ -406,7 +406,10 @@ def _send_batch(
                     session.delete(delivery)
                 else:
                     message = bulletin_message(settings, parts, subscriber, config, bulletin)
+                    # Committed before the hand-over: after a crash, a row with a Message-ID
+                    # is the one that may have arrived, a row without one certainly did not.
                     delivery.message_id = str(message["Message-ID"])[:255]
+                    session.commit()
                     try:
                         handing_over = True
                         _hand_over(connection, settings, subscriber.email, message)
