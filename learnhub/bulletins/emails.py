@@ -7,8 +7,8 @@ The sending rule (at most once per recipient):
 2. A batch of pending rows is claimed: marked ``sending`` with the claim time and committed
    BEFORE any message of the batch is handed to SMTP.
 3. The batch goes out over one reused connection, one message at a time. Just before a message
-   is handed over, its Message-ID is written to its row and committed; right after the server
-   accepts it, the row is marked ``sent`` and committed, before the next message starts.
+   is handed over, its Message-ID is written to its row and committed, in the same commit as the
+   previous message's outcome (``sent`` right after the server accepted it, or the refusal).
 4. A sender that dies therefore leaves at most ONE row that may or may not have arrived: the
    ``sending`` row with a Message-ID. On restart the ``sending`` rows without one (never handed
    over) go back to ``pending``; the one with a Message-ID is NOT resent: it is marked uncertain
@@ -26,9 +26,14 @@ import hashlib
 import os
 import smtplib
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import urljoin
 
@@ -54,6 +59,8 @@ from learnhub.core.time import utcnow
 BATCH_SIZE = 200
 MAX_ATTEMPTS = 5
 UNCERTAIN = "UNCERTAIN"
+# SMTP wants CRLF line ends; headers are left unfolded (all are far below the 998 limit).
+SMTP_LINES = compat32.clone(linesep="\r\n", max_line_length=0)
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a sign-up link works for a week
 SEND_LEASE = dt.timedelta(hours=1)
 
@@ -65,7 +72,7 @@ def _fingerprint(email: str) -> str:
     return hashlib.sha256(email.lower().encode()).hexdigest()[:16]
 
 
-def unsubscribe_token(secret: str, subscriber: Subscriber) -> str:
+def unsubscribe_token(secret: str, subscriber: Subscriber | Recipient) -> str:
     """Never expires: an unsubscribe link in an old email must still work."""
     serializer = URLSafeSerializer(secret, salt="bulletins-unsubscribe")
     return serializer.dumps([subscriber.id, _fingerprint(subscriber.email)])
@@ -110,53 +117,89 @@ def absolute(base_url: str, path: str) -> str:
 # ---- messages -----------------------------------------------------------------------------
 
 
+# Stands for each person's unsubscribe link while the issue is rendered once for a whole send.
+UNSUBSCRIBE_PLACEHOLDER = "@@unsubscribe-url@@"
+
+
 @dataclass(frozen=True)
 class IssueParts:
     """The issue rendered once for a whole send; only the unsubscribe link differs per person."""
 
     subject: str
-    body_html: str
-    body_text: str
-    page_url: str
+    text: str  # the whole plain-text part, with UNSUBSCRIBE_PLACEHOLDER
+    html: str  # the whole HTML document, with UNSUBSCRIBE_PLACEHOLDER
+    list_id: str
+    mailto: str
 
 
-def issue_parts(bulletin: Bulletin, base_url: str) -> IssueParts:
-    html, text = issue_body(bulletin)
+def issue_parts(bulletin: Bulletin, config: Mapping[str, Any]) -> IssueParts:
+    html_body, text_body = issue_body(bulletin)
+    number = bulletin.number
+    page_url = absolute(config["BASE_URL"], f"/bulletins/{number}" if number else "/bulletins")
+    subject = f"{bulletin.title} (issue {number})" if number else f"{bulletin.title} (preview)"
+    env = current_app.jinja_env
+    context = {
+        "bulletin": bulletin,
+        "subject": subject,
+        "body_html": html_body,
+        "body_text": text_body,
+        "page_url": page_url,
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "organisation": config["ORGANISATION_NAME"],
+    }
+    sender = config["MAIL_FROM"]
     return IssueParts(
-        subject=f"{bulletin.title} (issue {bulletin.number})",
-        body_html=str(html),
-        body_text=text,
-        page_url=absolute(base_url, f"/bulletins/{bulletin.number}"),
+        subject=subject,
+        text=env.get_template("email/bulletin.txt").render(**context),
+        html=env.get_template("email/bulletin.html").render(**context),
+        list_id=f"LearnHub bulletin <bulletin.{_domain(sender)}>",
+        mailto=_mailto(sender),
+    )
+
+
+@dataclass(frozen=True)
+class Personalised:
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+def personalise(
+    parts: IssueParts, subscriber: Subscriber, secret: str, base_url: str
+) -> Personalised:
+    url = absolute(base_url, f"/bulletins/unsubscribe/{unsubscribe_token(secret, subscriber)}")
+    # The token is URL-safe base64 and dots: nothing in it needs escaping in HTML.
+    return Personalised(
+        text=parts.text.replace(UNSUBSCRIBE_PLACEHOLDER, url),
+        html=parts.html.replace(UNSUBSCRIBE_PLACEHOLDER, url),
+        headers={
+            "List-Unsubscribe": f"<{url}>, <{parts.mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": parts.list_id,
+        },
     )
 
 
 def bulletin_message(
     settings: SmtpSettings,
     parts: IssueParts,
-    subscriber: Subscriber,
+    subscriber: Subscriber | Recipient,
     config: Mapping[str, Any],
-    bulletin: Bulletin,
-) -> EmailMessage:
-    env = current_app.jinja_env
-    unsubscribe_url = absolute(
-        config["BASE_URL"],
-        f"/bulletins/unsubscribe/{unsubscribe_token(config['SECRET_KEY'], subscriber)}",
-    )
-    context = {
-        "bulletin": bulletin,
-        "parts": parts,
-        "unsubscribe_url": unsubscribe_url,
-        "organisation": config["ORGANISATION_NAME"],
-    }
-    text = env.get_template("email/bulletin.txt").render(**context)
-    html = env.get_template("email/bulletin.html").render(**context)
-    mailto = _mailto(settings.sender)
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"LearnHub bulletin <bulletin.{_domain(settings.sender)}>",
-    }
-    return build_message(settings, subscriber.email, parts.subject, text, html, headers)
+) -> Message:
+    """The two-part message for one subscriber. Built with the standard library's compat32 MIME
+    classes, about four times faster than the modern EmailMessage API, which matters at 10,000."""
+    content = personalise(parts, subscriber, config["SECRET_KEY"], config["BASE_URL"])
+    message = MIMEMultipart("alternative")
+    message["From"] = settings.sender
+    message["To"] = subscriber.email
+    message["Subject"] = Header(parts.subject, "utf-8")
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=_domain(settings.sender))
+    for name, value in content.headers.items():
+        message[name] = value
+    message.attach(MIMEText(content.text, "plain", "utf-8"))
+    message.attach(MIMEText(content.html, "html", "utf-8"))
+    return message
 
 
 def _domain(sender: str) -> str:
@@ -278,7 +321,22 @@ def resend_uncertain(session: Session, bulletin: Bulletin) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[Delivery]:
+@dataclass(frozen=True)
+class Recipient:
+    """What a message needs of a subscriber: plain values that no commit expires."""
+
+    id: int
+    email: str
+    status: SubscriberStatus
+
+
+@dataclass(frozen=True)
+class _Row:
+    delivery_id: int
+    subscriber: Recipient
+
+
+def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[_Row]:
     ids = session.scalars(
         sa.select(Delivery.id)
         .where(
@@ -289,7 +347,8 @@ def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[Delive
                     Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
                     Delivery.attempts < MAX_ATTEMPTS,
                     sa.or_(
-                        Delivery.last_error.is_(None), ~Delivery.last_error.like(f"{UNCERTAIN}:%")
+                        Delivery.last_error.is_(None),
+                        ~Delivery.last_error.like(f"{UNCERTAIN}:%"),
                     ),
                 ),
             ),
@@ -299,21 +358,28 @@ def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[Delive
     ).all()
     if not ids:
         return []
-    claimed_at = utcnow()
     session.execute(
         sa.update(Delivery)
         .where(Delivery.id.in_(ids))
         .values(
             status=DeliveryStatus.SENDING,
             attempts=Delivery.attempts + 1,
-            last_attempt_at=claimed_at,
+            last_attempt_at=utcnow(),
             message_id=None,
         )
     )
     session.commit()  # claimed before anything is handed to SMTP
-    return list(
-        session.scalars(sa.select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id))
-    )
+    rows = session.execute(
+        sa.select(Delivery.id, Subscriber.id, Subscriber.email, Subscriber.status)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.id.in_(ids))
+        .order_by(Delivery.id)
+    ).all()
+    return [_Row(row[0], Recipient(row[1], row[2], SubscriberStatus(row[3]))) for row in rows]
+
+
+def _set(session: Session, delivery_id: int, **values: Any) -> None:
+    session.execute(sa.update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
 def _is_permanent(exc: smtplib.SMTPException) -> bool:
@@ -345,22 +411,22 @@ def send_issue(
     config: Mapping[str, Any],
     *,
     batch_size: int = BATCH_SIZE,
-    after_message: Callable[[Delivery], None] | None = None,
 ) -> SendResult:
     """Send a published issue to every confirmed subscriber who has not had it. Idempotent:
     running it again sends only to those still owed it. Raises LeaseHeld if another process is
-    sending this issue now."""
+    sending this issue now, SendInterrupted if the mail server cannot be reached."""
     if bulletin.status != BulletinStatus.PUBLISHED or bulletin.number is None:
         raise BulletinError("Only a published issue can be sent")
-    number = bulletin.number
-    with _send_lease(session, bulletin.id):
-        result = SendResult(bulletin_number=number)
+    result = SendResult(bulletin_number=bulletin.number)
+    bulletin_id = bulletin.id
+    with _send_lease(session, bulletin_id):
+        bulletin = session.get(Bulletin, bulletin_id) or bulletin
         result.requeued, result.uncertain = recover_interrupted(session, bulletin)
         result.created = create_deliveries(session, bulletin)
         settings = SmtpSettings.from_config(config)
-        parts = issue_parts(bulletin, config["BASE_URL"])
+        parts = issue_parts(bulletin, config)
         while batch := _claim(session, bulletin, batch_size):
-            _send_batch(session, bulletin, batch, settings, parts, config, result, after_message)
+            _send_batch(session, batch, settings, parts, config, result)
         result.uncertain = _count_uncertain(session, bulletin)
     return result
 
@@ -380,51 +446,46 @@ def _count_uncertain(session: Session, bulletin: Bulletin) -> int:
 
 def _send_batch(
     session: Session,
-    bulletin: Bulletin,
-    batch: list[Delivery],
+    batch: list[_Row],
     settings: SmtpSettings,
     parts: IssueParts,
     config: Mapping[str, Any],
     result: SendResult,
-    after_message: Callable[[Delivery], None] | None,
 ) -> None:
-    subscribers = {
-        s.id: s
-        for s in session.scalars(
-            sa.select(Subscriber).where(Subscriber.id.in_([d.subscriber_id for d in batch]))
-        )
-    }
+    """One connection for the batch; one commit per message, which records the previous
+    message's outcome and this message's Message-ID together, before this one is handed over."""
     remaining = list(batch)
     handing_over = False
     try:
         with smtp_connection(settings) as connection:
             while remaining:
-                delivery = remaining[0]
-                subscriber = subscribers[delivery.subscriber_id]
-                if subscriber.status != SubscriberStatus.CONFIRMED:
+                row = remaining[0]
+                if row.subscriber.status != SubscriberStatus.CONFIRMED:
                     # Unsubscribed since the rows were made: they are owed nothing.
-                    session.delete(delivery)
+                    session.execute(sa.delete(Delivery).where(Delivery.id == row.delivery_id))
+                    remaining.pop(0)
+                    continue
+                message = bulletin_message(settings, parts, row.subscriber, config)
+                message_id = str(message["Message-ID"])[:255]
+                _set(session, row.delivery_id, message_id=message_id)
+                session.commit()  # see the module docstring: the hand-over starts after this
+                handing_over = True
+                try:
+                    _hand_over(connection, settings, row.subscriber.email, message)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                    _record_failure(session, row.delivery_id, exc, result)
                 else:
-                    message = bulletin_message(settings, parts, subscriber, config, bulletin)
-                    # Committed before the hand-over: after a crash, a row with a Message-ID
-                    # is the one that may have arrived, a row without one certainly did not.
-                    delivery.message_id = str(message["Message-ID"])[:255]
-                    session.commit()
-                    try:
-                        handing_over = True
-                        _hand_over(connection, settings, subscriber.email, message)
-                    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                        _record_failure(delivery, exc, result)
-                    else:
-                        delivery.status = DeliveryStatus.SENT
-                        delivery.sent_at = utcnow()
-                        delivery.last_error = None
-                        result.sent += 1
-                    handing_over = False
-                session.commit()  # before the next message starts: see the module docstring
+                    _set(
+                        session,
+                        row.delivery_id,
+                        status=DeliveryStatus.SENT,
+                        sent_at=utcnow(),
+                        last_error=None,
+                    )
+                    result.sent += 1
+                handing_over = False
                 remaining.pop(0)
-                if after_message is not None:
-                    after_message(delivery)
+            session.commit()
     except (smtplib.SMTPException, OSError, _DataStage) as exc:
         _connection_lost(session, remaining, exc, handing_over, result)
         if remaining:
@@ -439,9 +500,7 @@ class _DataStage(Exception):
         self.cause = cause
 
 
-def _hand_over(
-    connection: smtplib.SMTP, settings: SmtpSettings, to: str, message: EmailMessage
-) -> None:
+def _hand_over(connection: smtplib.SMTP, settings: SmtpSettings, to: str, message: Message) -> None:
     """MAIL, RCPT, DATA, as smtplib's sendmail does, but knowing when the content left: a failure
     before DATA means the message certainly did not arrive."""
     connection.ehlo_or_helo_if_needed()
@@ -455,9 +514,7 @@ def _hand_over(
         connection.rset()
         raise smtplib.SMTPRecipientsRefused({to: (code, response)})
     try:
-        code, response = connection.data(
-            message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        )
+        code, response = connection.data(message.as_bytes(policy=SMTP_LINES))
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         raise _DataStage(exc) from exc
     if code != 250:
@@ -467,7 +524,7 @@ def _hand_over(
 
 def _connection_lost(
     session: Session,
-    remaining: list[Delivery],
+    remaining: list[_Row],
     exc: BaseException,
     handing_over: bool,
     result: SendResult,
@@ -475,22 +532,34 @@ def _connection_lost(
     """The connection failed: what was never handed over goes back to pending; the message whose
     content was on its way is uncertain and not resent automatically."""
     cause = exc.cause if isinstance(exc, _DataStage) else exc
-    for index, delivery in enumerate(remaining):
+    for index, row in enumerate(remaining):
         if index == 0 and handing_over and isinstance(exc, _DataStage):
-            delivery.status = DeliveryStatus.FAILED_TEMPORARY
-            delivery.last_error = (
-                f"{UNCERTAIN}: the connection was lost while the message was being handed over "
-                f"({_error_text(cause)}); not sent again automatically (Message-ID "
-                f"{delivery.message_id})"
+            _set(
+                session,
+                row.delivery_id,
+                status=DeliveryStatus.FAILED_TEMPORARY,
+                last_error=(
+                    f"{UNCERTAIN}: the connection was lost while the message was being handed "
+                    f"over ({_error_text(cause)}); not sent again automatically"
+                ),
             )
             result.uncertain += 1
         elif index == 0 and handing_over:
-            delivery.status = DeliveryStatus.FAILED_TEMPORARY
-            delivery.last_error = _error_text(cause)[:2000]
+            _set(
+                session,
+                row.delivery_id,
+                status=DeliveryStatus.FAILED_TEMPORARY,
+                last_error=_error_text(cause)[:2000],
+            )
             result.failed_temporary += 1
         else:
-            delivery.status = DeliveryStatus.PENDING
-            delivery.attempts = max(delivery.attempts - 1, 0)
+            _set(
+                session,
+                row.delivery_id,
+                status=DeliveryStatus.PENDING,
+                attempts=Delivery.attempts - 1,
+                message_id=None,
+            )
     session.commit()
     result.errors.append(_error_text(cause))
 
@@ -499,17 +568,20 @@ class SendInterrupted(Exception):
     """The mail server could not be reached or dropped the connection; run the send again."""
 
 
-def _record_failure(delivery: Delivery, exc: smtplib.SMTPException, result: SendResult) -> None:
-    delivery.last_error = _error_text(exc)[:2000]
-    if _is_permanent(exc):
-        delivery.status = DeliveryStatus.FAILED_PERMANENT
+def _record_failure(
+    session: Session, delivery_id: int, exc: smtplib.SMTPException, result: SendResult
+) -> None:
+    permanent = _is_permanent(exc)
+    _set(
+        session,
+        delivery_id,
+        status=DeliveryStatus.FAILED_PERMANENT if permanent else DeliveryStatus.FAILED_TEMPORARY,
+        last_error=_error_text(exc)[:2000],
+    )
+    if permanent:
         result.failed_permanent += 1
     else:
-        delivery.status = DeliveryStatus.FAILED_TEMPORARY
         result.failed_temporary += 1
-
-
-# ---- one sender per issue -----------------------------------------------------------------
 
 
 class _send_lease:  # noqa: N801 - used as a context manager

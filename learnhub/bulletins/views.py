@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
 
 import sqlalchemy as sa
 from flask import (
@@ -365,18 +364,11 @@ def preview(bulletin_id: int) -> str:
     return render_template("bulletins/issue.html", bulletin=bulletin, body=body, preview=True)
 
 
-def _preview_message(bulletin: Bulletin) -> EmailMessage:
+def _preview_content(bulletin: Bulletin) -> tuple[emails.IssueParts, emails.Personalised]:
     sample = Subscriber(id=0, email="subscriber@example.org")
-    parts = emails.issue_parts(bulletin, current_app.config["BASE_URL"])
-    if bulletin.number is None:
-        parts = emails.IssueParts(
-            subject=f"{bulletin.title} (preview)",
-            body_html=parts.body_html,
-            body_text=parts.body_text,
-            page_url=emails.absolute(current_app.config["BASE_URL"], "/bulletins"),
-        )
-    settings = SmtpSettings.from_config(current_app.config)
-    return emails.bulletin_message(settings, parts, sample, current_app.config, bulletin)
+    parts = emails.issue_parts(bulletin, current_app.config)
+    config = current_app.config
+    return parts, emails.personalise(parts, sample, config["SECRET_KEY"], config["BASE_URL"])
 
 
 @bp.route("/manage/<int:bulletin_id>/preview/email")
@@ -385,13 +377,14 @@ def preview_email(bulletin_id: int) -> str:
     bulletin = bulletin_or_404(bulletin_id)
     audit.record(db.session, current_user, "read", "bulletin", bulletin.id, {"preview": "email"})
     db.session.commit()
-    message = _preview_message(bulletin)
-    text = message.get_body(preferencelist=("plain",))
+    parts, content = _preview_content(bulletin)
     return render_template(
         "bulletins/preview_email.html",
         bulletin=bulletin,
-        message=message,
-        text=text.get_content() if text else "",
+        subject=parts.subject,
+        sender=current_app.config["MAIL_FROM"],
+        headers=content.headers,
+        text=content.text,
     )
 
 
@@ -399,5 +392,5 @@ def preview_email(bulletin_id: int) -> str:
 @requires(Permission.EDIT_BULLETINS)
 def preview_email_html(bulletin_id: int) -> Response:
     bulletin = bulletin_or_404(bulletin_id)
-    html = _preview_message(bulletin).get_body(preferencelist=("html",))
-    return Response(html.get_content() if html else "", mimetype="text/html")
+    _, content = _preview_content(bulletin)
+    return Response(content.html, mimetype="text/html")

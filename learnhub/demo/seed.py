@@ -18,6 +18,7 @@ from learnhub.auth import services as accounts
 from learnhub.auth.models import User
 from learnhub.core.context import service_today
 from learnhub.core.permissions import Role
+from learnhub.demo.bulletins import seed_demo_bulletins
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.extensions import db
@@ -197,6 +198,7 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
         panel.training,
     )
     result.themes = detect_demo_themes(today)
+    result.accounts.extend(seed_demo_bulletins(today, DEMO_DOMAIN, DEMO_PASSWORD))
     return result
 
 

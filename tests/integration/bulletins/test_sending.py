@@ -180,7 +180,9 @@ def test_rows_a_dead_sender_left_are_recovered_at_most_once(
     bulletin = published_issue()
     subscribers(6)
     emails.create_deliveries(db.session, bulletin)
-    batch = emails._claim(db.session, bulletin, 4)
+    batch = [
+        db.session.get(Delivery, row.delivery_id) for row in emails._claim(db.session, bulletin, 4)
+    ]
     batch[0].status = DeliveryStatus.SENT
     batch[1].message_id = "<in-flight@example.org>"
     db.session.commit()
