@@ -192,7 +192,9 @@ def bulletin_message(
     message = MIMEMultipart("alternative")
     message["From"] = settings.sender
     message["To"] = subscriber.email
-    message["Subject"] = Header(parts.subject, "utf-8")
+    message["Subject"] = (
+        parts.subject if parts.subject.isascii() else Header(parts.subject, "utf-8")
+    )
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain(settings.sender))
     for name, value in content.headers.items():

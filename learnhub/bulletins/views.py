@@ -189,8 +189,9 @@ def assemble() -> Response:
         abort(400)
     try:
         period = parse_month(request.form.get("month", ""))
-    except ValueError:
-        period = service_today().replace(day=1)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("bulletins.manage"))
     try:
         bulletin = services.assemble_draft(db.session, period)
     except services.BulletinError as exc:
