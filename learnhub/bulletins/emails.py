@@ -6,14 +6,15 @@ The sending rule (at most once per recipient):
    constraint on bulletin + subscriber keeps it to one).
 2. A batch of pending rows is claimed: marked ``sending`` with the claim time and committed
    BEFORE any message of the batch is handed to SMTP.
-3. The batch goes out over one reused connection, one message at a time. Just before a message
-   is handed over, its Message-ID is written to its row and committed, in the same commit as the
-   previous message's outcome (``sent`` right after the server accepted it, or the refusal).
-4. A sender that dies therefore leaves at most ONE row that may or may not have arrived: the
-   ``sending`` row with a Message-ID. On restart the ``sending`` rows without one (never handed
-   over) go back to ``pending``; the one with a Message-ID is NOT resent: it is marked uncertain
-   (``failed_temporary`` with ``UNCERTAIN`` in its error) and shown to the editor, with its
-   Message-ID to look up in the mail server's log, and a button to send it again.
+3. The batch goes out over a few reused connections (CONNECTIONS, one worker thread each), so at
+   most CONNECTIONS messages are out at once. Before a message is handed over, its Message-ID is
+   written to its row and committed, in the same commit as the outcomes that came back since the
+   last one (``sent`` once the server accepted a message, or its refusal).
+4. A sender that dies therefore leaves at most CONNECTIONS rows that may or may not have arrived:
+   the ``sending`` rows with a Message-ID. On restart the ``sending`` rows without one (never
+   handed over) go back to ``pending``; those with a Message-ID are NOT resent: each is marked
+   uncertain (``failed_temporary`` with ``UNCERTAIN`` in its error) and shown to the editor,
+   with its Message-ID to look up in the mail server's log, and a button to send it again.
 5. A 5xx refusal is ``failed_permanent`` (shown to the editor); a 4xx or a lost connection
    before the content was sent is ``failed_temporary`` and retried on the next run, up to
    MAX_ATTEMPTS.
@@ -26,7 +27,10 @@ import hashlib
 import os
 import smtplib
 import socket
+import threading
 from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage, Message
@@ -57,6 +61,7 @@ from learnhub.core.models import JobLock
 from learnhub.core.time import utcnow
 
 BATCH_SIZE = 200
+CONNECTIONS = 4  # SMTP connections in use at once, each reused for many messages
 MAX_ATTEMPTS = 5
 UNCERTAIN = "UNCERTAIN"
 # SMTP wants CRLF line ends; headers are left unfolded (all are far below the 998 limit).
@@ -413,6 +418,7 @@ def send_issue(
     config: Mapping[str, Any],
     *,
     batch_size: int = BATCH_SIZE,
+    connections: int = CONNECTIONS,
 ) -> SendResult:
     """Send a published issue to every confirmed subscriber who has not had it. Idempotent:
     running it again sends only to those still owed it. Raises LeaseHeld if another process is
@@ -427,8 +433,12 @@ def send_issue(
         result.created = create_deliveries(session, bulletin)
         settings = SmtpSettings.from_config(config)
         parts = issue_parts(bulletin, config)
-        while batch := _claim(session, bulletin, batch_size):
-            _send_batch(session, batch, settings, parts, config, result)
+        courier = _Courier(settings, connections)
+        try:
+            while batch := _claim(session, bulletin, batch_size):
+                _send_batch(session, batch, courier, parts, config, result)
+        finally:
+            courier.close()
         result.uncertain = _count_uncertain(session, bulletin)
     return result
 
@@ -446,52 +456,107 @@ def _count_uncertain(session: Session, bulletin: Bulletin) -> int:
     )
 
 
+class _Courier:
+    """A few SMTP connections, each reused by one worker thread, so the database work for one
+    message overlaps the mail server's work on others. Only the calling thread touches the
+    database."""
+
+    def __init__(self, settings: SmtpSettings, size: int) -> None:
+        self.settings = settings
+        self.size = size
+        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="bulletin-smtp")
+        self.local = threading.local()
+        self.stacks: list[ExitStack] = []
+        self.lock = threading.Lock()
+
+    def submit(self, message: Message, to: str) -> Future[None]:
+        return self.pool.submit(self._deliver, message, to)
+
+    def _deliver(self, message: Message, to: str) -> None:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            stack = ExitStack()
+            with self.lock:
+                self.stacks.append(stack)
+            connection = stack.enter_context(smtp_connection(self.settings))
+            self.local.connection = connection
+        try:
+            _hand_over(connection, self.settings, to, message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+            raise  # the server answered: the connection is still good
+        except BaseException:
+            self.local.connection = None  # broken: the next message on this thread reconnects
+            raise
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for stack in self.stacks:
+            with suppress(smtplib.SMTPException, OSError):
+                stack.close()
+
+
 def _send_batch(
     session: Session,
     batch: list[_Row],
-    settings: SmtpSettings,
+    courier: _Courier,
     parts: IssueParts,
     config: Mapping[str, Any],
     result: SendResult,
 ) -> None:
-    """One connection for the batch; one commit per message, which records the previous
-    message's outcome and this message's Message-ID together, before this one is handed over."""
-    remaining = list(batch)
-    handing_over = False
-    try:
-        with smtp_connection(settings) as connection:
-            while remaining:
-                row = remaining[0]
-                if row.subscriber.status != SubscriberStatus.CONFIRMED:
-                    # Unsubscribed since the rows were made: they are owed nothing.
-                    session.execute(sa.delete(Delivery).where(Delivery.id == row.delivery_id))
-                    remaining.pop(0)
-                    continue
-                message = bulletin_message(settings, parts, row.subscriber, config)
-                message_id = str(message["Message-ID"])[:255]
-                _set(session, row.delivery_id, message_id=message_id)
-                session.commit()  # see the module docstring: the hand-over starts after this
-                handing_over = True
-                try:
-                    _hand_over(connection, settings, row.subscriber.email, message)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                    _record_failure(session, row.delivery_id, exc, result)
-                else:
-                    _set(
-                        session,
-                        row.delivery_id,
-                        status=DeliveryStatus.SENT,
-                        sent_at=utcnow(),
-                        last_error=None,
-                    )
-                    result.sent += 1
-                handing_over = False
-                remaining.pop(0)
-            session.commit()
-    except (smtplib.SMTPException, OSError, _DataStage) as exc:
-        _connection_lost(session, remaining, exc, handing_over, result)
-        if remaining:
-            raise SendInterrupted(_error_text(exc)) from exc
+    """Up to ``courier.size`` messages in flight. Each commit records the outcomes that came back
+    and the Message-IDs of the messages about to start, before they are handed over."""
+    waiting = list(batch)
+    in_flight: dict[Future[None], _Row] = {}
+    failure: BaseException | None = None
+    while (waiting and failure is None) or in_flight:
+        starting: list[tuple[_Row, Message]] = []
+        while failure is None and waiting and len(in_flight) + len(starting) < courier.size:
+            row = waiting.pop(0)
+            if row.subscriber.status != SubscriberStatus.CONFIRMED:
+                # Unsubscribed since the rows were made: they are owed nothing.
+                session.execute(sa.delete(Delivery).where(Delivery.id == row.delivery_id))
+                continue
+            message = bulletin_message(courier.settings, parts, row.subscriber, config)
+            _set(session, row.delivery_id, message_id=str(message["Message-ID"])[:255])
+            starting.append((row, message))
+        session.commit()  # see the module docstring: hand-overs start only after this
+        for row, message in starting:
+            in_flight[courier.submit(message, row.subscriber.email)] = row
+        if not in_flight:
+            continue
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            row = in_flight.pop(future)
+            error = future.exception()
+            if error is None:
+                _set(
+                    session,
+                    row.delivery_id,
+                    status=DeliveryStatus.SENT,
+                    sent_at=utcnow(),
+                    last_error=None,
+                )
+                result.sent += 1
+            elif isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
+                _record_failure(session, row.delivery_id, error, result)
+            elif isinstance(error, _DataStage | smtplib.SMTPException | OSError):
+                _connection_lost(session, row, error, result)
+                failure = error
+            else:
+                raise error
+    # Claimed rows never started go back to pending for the next run.
+    for row in waiting:
+        _set(
+            session,
+            row.delivery_id,
+            status=DeliveryStatus.PENDING,
+            attempts=Delivery.attempts - 1,
+            message_id=None,
+        )
+    session.commit()
+    if failure is not None:
+        cause = failure.cause if isinstance(failure, _DataStage) else failure
+        raise SendInterrupted(_error_text(cause)) from failure
 
 
 class _DataStage(Exception):
@@ -524,45 +589,29 @@ def _hand_over(connection: smtplib.SMTP, settings: SmtpSettings, to: str, messag
         raise smtplib.SMTPDataError(code, response)
 
 
-def _connection_lost(
-    session: Session,
-    remaining: list[_Row],
-    exc: BaseException,
-    handing_over: bool,
-    result: SendResult,
-) -> None:
-    """The connection failed: what was never handed over goes back to pending; the message whose
-    content was on its way is uncertain and not resent automatically."""
+def _connection_lost(session: Session, row: _Row, exc: BaseException, result: SendResult) -> None:
+    """A connection failed while this message was out: if its content was on its way it is
+    uncertain and not resent automatically; if not, it is simply retried next time."""
     cause = exc.cause if isinstance(exc, _DataStage) else exc
-    for index, row in enumerate(remaining):
-        if index == 0 and handing_over and isinstance(exc, _DataStage):
-            _set(
-                session,
-                row.delivery_id,
-                status=DeliveryStatus.FAILED_TEMPORARY,
-                last_error=(
-                    f"{UNCERTAIN}: the connection was lost while the message was being handed "
-                    f"over ({_error_text(cause)}); not sent again automatically"
-                ),
-            )
-            result.uncertain += 1
-        elif index == 0 and handing_over:
-            _set(
-                session,
-                row.delivery_id,
-                status=DeliveryStatus.FAILED_TEMPORARY,
-                last_error=_error_text(cause)[:2000],
-            )
-            result.failed_temporary += 1
-        else:
-            _set(
-                session,
-                row.delivery_id,
-                status=DeliveryStatus.PENDING,
-                attempts=Delivery.attempts - 1,
-                message_id=None,
-            )
-    session.commit()
+    if isinstance(exc, _DataStage):
+        _set(
+            session,
+            row.delivery_id,
+            status=DeliveryStatus.FAILED_TEMPORARY,
+            last_error=(
+                f"{UNCERTAIN}: the connection was lost while the message was being handed over "
+                f"({_error_text(cause)}); not sent again automatically"
+            ),
+        )
+        result.uncertain += 1
+    else:
+        _set(
+            session,
+            row.delivery_id,
+            status=DeliveryStatus.FAILED_TEMPORARY,
+            last_error=_error_text(cause)[:2000],
+        )
+        result.failed_temporary += 1
     result.errors.append(_error_text(cause))
 
 

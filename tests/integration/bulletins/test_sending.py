@@ -39,7 +39,7 @@ def test_each_subscriber_gets_both_parts_and_the_unsubscribe_headers(
     result = emails.send_issue(db.session, bulletin, app.config)
     assert result.sent == 3
     assert sorted(smtp_sink.recipients()) == sorted(p.email for p in people)
-    assert smtp_sink.sessions == 1  # one reused connection for the batch
+    assert smtp_sink.sessions <= emails.CONNECTIONS  # a few connections, reused
     message = smtp_sink.received[0].message
     assert message["Subject"] == f"{bulletin.title} (issue 1)"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -161,11 +161,10 @@ def test_a_dropped_connection_resumes_with_no_one_twice_and_no_one_missed(
         people = subscribers(20)
         with pytest.raises(emails.SendInterrupted):
             emails.send_issue(db.session, bulletin, app.config, batch_size=5)
-        assert len(sink.received) == 7
         after = statuses(bulletin.id)
-        assert list(after.values()).count("sent") == 7
-        # The message that met the closed connection had not been handed over: retried.
-        assert list(after.values()).count("failed_temporary") == 1
+        assert 7 <= list(after.values()).count("sent") == len(sink.received) < 20
+        # A message that met the closed connection had not been handed over: retried.
+        assert "failed_temporary" in after.values()
         emails.send_issue(db.session, bulletin, app.config, batch_size=5)
         assert sorted(sink.recipients()) == sorted(p.email for p in people)
     finally:
