@@ -443,6 +443,24 @@ def send_issue(
     return result
 
 
+def send_unfinished(session: Session, bulletin: Bulletin) -> bool:
+    """True when a send of this issue began and some rows are still owed a try."""
+    owed = session.scalar(
+        sa.select(sa.func.count()).where(
+            Delivery.bulletin_id == bulletin.id,
+            sa.or_(
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                sa.and_(
+                    Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+                    Delivery.attempts < MAX_ATTEMPTS,
+                    ~Delivery.last_error.like(f"{UNCERTAIN}:%"),
+                ),
+            ),
+        )
+    )
+    return bool(owed)
+
+
 def _count_uncertain(session: Session, bulletin: Bulletin) -> int:
     return int(
         session.scalar(

@@ -56,13 +56,19 @@ def assemble_bulletin() -> str:
 
 
 def send_scheduled_bulletin(today: dt.date | None = None) -> str:
+    """On the month's first working day, send the latest issue. On other days, only carry on a
+    send that was interrupted (the mail server was down, or the process stopped)."""
     today = today or service_today()
-    if today != first_working_day(today.year, today.month):
-        return f"{today:%d %B %Y} is not the month's first working day: nothing to send."
     bulletin = services.latest_published(db.session)
+    first_day = today == first_working_day(today.year, today.month)
+    if not first_day and (bulletin is None or not emails.send_unfinished(db.session, bulletin)):
+        return f"{today:%d %B %Y} is not the month's first working day: nothing to send."
     if bulletin is None:
         return "No published issue to send."
-    return _send(bulletin, via="scheduler").summary()
+    try:
+        return _send(bulletin, via="scheduler").summary()
+    except emails.SendInterrupted as exc:
+        return f"Issue {bulletin.number}: interrupted ({exc}); the job carries on tomorrow."
 
 
 def _send(bulletin: Bulletin, via: str) -> emails.SendResult:
