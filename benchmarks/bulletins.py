@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    parser.add_argument("--connections", type=int, default=0, help="default: the sender's own")
     args = parser.parse_args(argv)
 
     from learnhub import create_app
@@ -100,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 db.session.commit()
 
                 started = time.perf_counter()
-                result = emails.send_issue(db.session, bulletin, app.config)
+                connections = args.connections or emails.CONNECTIONS
+                result = emails.send_issue(
+                    db.session, bulletin, app.config, connections=connections
+                )
                 elapsed = time.perf_counter() - started
                 again = time.perf_counter()
                 repeat = emails.send_issue(db.session, bulletin, app.config)
@@ -111,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink.terminate()
             sink.wait(timeout=10)
     backend = url.split(":", 1)[0]
-    print(f"database: {backend}; subscribers: {args.subscribers:,}")
+    print(f"database: {backend}; subscribers: {args.subscribers:,}; connections: {connections}")
     print(f"sent {result.sent:,} in {elapsed:.1f} s: {result.sent / elapsed:,.0f} messages/s")
     print(f"sending again: {repeat.sent} sent in {repeat_elapsed:.2f} s")
     return 0

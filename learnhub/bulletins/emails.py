@@ -343,7 +343,11 @@ class _Row:
     subscriber: Recipient
 
 
-def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[_Row]:
+def _claim(
+    session: Session, bulletin: Bulletin, batch_size: int, run_started: dt.datetime | None = None
+) -> list[_Row]:
+    """Pending rows, and rows to retry from earlier runs (not this one: no tight retry loop)."""
+    run_started = run_started or utcnow()
     ids = session.scalars(
         sa.select(Delivery.id)
         .where(
@@ -353,6 +357,7 @@ def _claim(session: Session, bulletin: Bulletin, batch_size: int) -> list[_Row]:
                 sa.and_(
                     Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
                     Delivery.attempts < MAX_ATTEMPTS,
+                    Delivery.last_attempt_at < run_started,
                     sa.or_(
                         Delivery.last_error.is_(None),
                         ~Delivery.last_error.like(f"{UNCERTAIN}:%"),
@@ -434,8 +439,9 @@ def send_issue(
         settings = SmtpSettings.from_config(config)
         parts = issue_parts(bulletin, config)
         courier = _Courier(settings, connections)
+        run_started = utcnow()
         try:
-            while batch := _claim(session, bulletin, batch_size):
+            while batch := _claim(session, bulletin, batch_size, run_started):
                 _send_batch(session, batch, courier, parts, config, result)
         finally:
             courier.close()
