@@ -169,6 +169,7 @@ def scheduler_command(run_now: tuple[str, ...]) -> None:
 
 def init_app(app: Flask) -> None:
     from learnhub.audit.cli import audit_group
+    from learnhub.bulletins.jobs import bulletins_group, subscribers_group
     from learnhub.dashboard.jobs import dashboard_group
     from learnhub.reports.cli import import_reports_command
     from learnhub.retention.jobs import retention_group
@@ -191,5 +192,7 @@ def init_app(app: Flask) -> None:
         dashboard_group,
         audit_group,
         retention_group,
+        bulletins_group,
+        subscribers_group,
     ):
         app.cli.add_command(command)

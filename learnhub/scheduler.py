@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from learnhub.actions.jobs import send_action_digest
+from learnhub.bulletins.jobs import assemble_bulletin, send_scheduled_bulletin
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.extensions import db
@@ -49,6 +50,9 @@ JOBS: tuple[Job, ...] = (
         dt.timedelta(minutes=30),
     ),
     Job("purge-expired", purge_expired, {"hour": 1, "minute": 45}, dt.timedelta(minutes=30)),
+    Job("assemble-bulletin", assemble_bulletin, {"hour": 6, "minute": 0}, dt.timedelta(minutes=30)),
+    # Daily at 09:00 local time; it sends only on the month's first working day.
+    Job("send-bulletin", send_scheduled_bulletin, {"hour": 9, "minute": 0}, dt.timedelta(hours=2)),
 )
 
 

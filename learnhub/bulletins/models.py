@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from learnhub.core.database import Base, enum_type
 from learnhub.core.time import utcnow
@@ -144,3 +144,55 @@ class Delivery(Base):
     last_attempt_at: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]
     message_id: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class PublishedBulletinChanged(RuntimeError):
+    """Something tried to change a published issue: its page and email are frozen for good."""
+
+
+FROZEN_COLUMNS = (
+    "number",
+    "period",
+    "title",
+    "lead_markdown",
+    "status",
+    "published_html",
+    "published_text",
+    "published_at",
+    "submitted_by_id",
+    "approved_by_id",
+)
+
+
+def _was_published(bulletin: Bulletin) -> bool:
+    history = sa.inspect(bulletin).attrs.status.history
+    before = history.deleted or history.unchanged
+    return bool(before) and before[0] == BulletinStatus.PUBLISHED
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refuse_changes_to_published_issues(
+    session: Session, context: object, instances: object
+) -> None:
+    """The last line of defence behind the services' checks: a published issue is immutable."""
+    for obj in session.dirty:
+        if isinstance(obj, Bulletin) and _was_published(obj):
+            state = sa.inspect(obj)
+            changed = [name for name in FROZEN_COLUMNS if state.attrs[name].history.has_changes()]
+            if changed:
+                raise PublishedBulletinChanged(
+                    f"Issue {obj.number} is published and cannot be changed ({', '.join(changed)})"
+                )
+    for obj in session.deleted:
+        if isinstance(obj, Bulletin) and _was_published(obj):
+            raise PublishedBulletinChanged(f"Issue {obj.number} is published and cannot be deleted")
+    items = [
+        o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, BulletinItem)
+    ]
+    with session.no_autoflush:
+        for item in items:
+            parent = session.get(Bulletin, item.bulletin_id) if item.bulletin_id else None
+            if parent is not None and _was_published(parent):
+                raise PublishedBulletinChanged(
+                    f"Issue {parent.number} is published: its items cannot be changed"
+                )

@@ -19,6 +19,7 @@ from learnhub.auth.models import User
 from learnhub.core.context import service_today
 from learnhub.core.permissions import Role
 from learnhub.dashboard.jobs import refresh_rollups
+from learnhub.demo.bulletins import seed_demo_bulletins
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.demo.review import review_demo_reports
@@ -205,6 +206,7 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
     result.review = review_demo_reports(first, today).summary()
     result.themes = detect_demo_themes(today)
     result.themes += seed_theme_decisions(first, today)
+    result.accounts.extend(seed_demo_bulletins(today, DEMO_DOMAIN, DEMO_PASSWORD))
     refresh_rollups()  # the dashboard reads roll-ups: fill them now, not 15 minutes from now
     return result
 

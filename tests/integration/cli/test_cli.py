@@ -119,7 +119,9 @@ def test_demo_seed_only_twice_duplicates_nothing(runner: FlaskCliRunner) -> None
     assert coded  # the panel has coded the older reports
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewerCoding)) >= len(coded)
     accounts = db.session.scalar(sa.select(sa.func.count()).select_from(User))
-    assert accounts == len(Role) + 1  # one per role, and a second reviewer
+    # One per role, a second reviewer, and a second editor who approved the demo's bulletin.
+    assert accounts == len(Role) + 2
+    assert "editor2@demo.example.org" in second.output
 
 
 def test_demo_accounts_can_sign_in(runner: FlaskCliRunner, app: Flask) -> None:

@@ -1,0 +1,200 @@
+"""Sending an issue through a real SMTP server (aiosmtpd in this process)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from learnhub.bulletins import emails
+from learnhub.bulletins.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
+from learnhub.extensions import db
+from tests.factories import login
+from tests.integration.bulletins.helpers import editors, published_issue, subscribers
+from tests.smtp import SmtpSink
+
+
+def statuses(bulletin_id: int) -> dict[str, str]:
+    rows = db.session.execute(
+        sa.select(Subscriber.email, Delivery.status)
+        .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+        .where(Delivery.bulletin_id == bulletin_id)
+    )
+    return {email: status.value for email, status in rows}
+
+
+def test_each_subscriber_gets_both_parts_and_the_unsubscribe_headers(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
+    bulletin = published_issue(lead="We **changed** the duty rota.")
+    people = subscribers(3)
+    db.session.add(
+        Subscriber(email="pending@example.org", status=SubscriberStatus.PENDING, source="signup")
+    )
+    db.session.commit()
+    result = emails.send_issue(db.session, bulletin, app.config)
+    assert result.sent == 3
+    assert sorted(smtp_sink.recipients()) == sorted(p.email for p in people)
+    assert smtp_sink.sessions <= emails.CONNECTIONS  # a few connections, reused
+    message = smtp_sink.received[0].message
+    assert message["Subject"] == f"{bulletin.title} (issue 1)"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "We **changed** the duty rota." in text
+    assert "<strong>changed</strong>" in html
+    assert '<html lang="en-GB">' in html
+    assert "<img" not in html  # nothing lives only in a picture
+    assert "http://127.0.0.1:5000/bulletins/1" in text
+    header = message["List-Unsubscribe"]
+    match = re.fullmatch(
+        r"<(https?://[^>]+/bulletins/unsubscribe/[^>]+)>, <(mailto:[^>]+)>", header
+    )
+    assert match, header
+    assert match.group(1) in text
+    assert match.group(1) in html
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert set(statuses(bulletin.id).values()) == {"sent"}
+    assert "pending@example.org" not in statuses(bulletin.id)
+
+
+def test_sending_again_sends_nothing(app: Flask, smtp_sink: SmtpSink) -> None:
+    bulletin = published_issue()
+    subscribers(4)
+    emails.send_issue(db.session, bulletin, app.config)
+    again = emails.send_issue(db.session, bulletin, app.config)
+    assert again.sent == 0
+    assert len(smtp_sink.received) == 4
+    # Someone who confirms later is owed the issue: the next send reaches only them.
+    subscribers(1, prefix="late")
+    later = emails.send_issue(db.session, bulletin, app.config)
+    assert later.sent == 1
+    assert smtp_sink.recipients()[-1] == "late0@example.org"
+
+
+def test_a_refused_recipient_is_a_permanent_failure_shown_to_the_editor(
+    app: Flask, client: FlaskClient, smtp_sink: SmtpSink
+) -> None:
+    bulletin = published_issue()
+    subscribers(3)
+    smtp_sink.refuse.add("reader1@example.org")
+    result = emails.send_issue(db.session, bulletin, app.config)
+    assert (result.sent, result.failed_permanent) == (2, 1)
+    assert statuses(bulletin.id)["reader1@example.org"] == "failed_permanent"
+    row = db.session.scalar(
+        sa.select(Delivery).where(Delivery.status == DeliveryStatus.FAILED_PERMANENT)
+    )
+    assert row.last_error.startswith("550")
+    assert row.attempts == 1
+    assert emails.send_issue(db.session, bulletin, app.config).sent == 0  # not retried
+    bulletin_id = bulletin.id
+    editor, _ = editors()
+    login(client, editor)
+    page = client.get(f"/bulletins/manage/{bulletin_id}").get_data(as_text=True)
+    assert "550 5.1.1 No such mailbox here" in page
+    assert "Failed permanent" in page
+
+
+def test_one_click_unsubscribe_needs_no_session(app: Flask, smtp_sink: SmtpSink) -> None:
+    bulletin = published_issue()
+    (person,) = subscribers(1)
+    emails.send_issue(db.session, bulletin, app.config)
+    url = re.search(r"<(https?://[^>]+)>", smtp_sink.received[0].message["List-Unsubscribe"])[1]
+    path = "/" + url.split("/", 3)[3]
+    fresh = app.test_client()  # no cookies, no CSRF token: as a mail client posts it
+    page = fresh.get(path)
+    assert page.status_code == 200
+    assert "Unsubscribe</button>" in page.get_data(as_text=True)
+    assert db.session.get(Subscriber, person.id).status == SubscriberStatus.CONFIRMED
+    done = fresh.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    assert db.session.get(Subscriber, person.id).status == SubscriberStatus.UNSUBSCRIBED
+    assert fresh.post(path).status_code == 200  # twice is harmless
+    assert fresh.post(path[:-3] + "xyz").status_code == 404
+
+
+def test_an_unsubscribed_person_is_not_sent_the_rest(app: Flask, smtp_sink: SmtpSink) -> None:
+    bulletin = published_issue()
+    people = subscribers(2)
+    emails.create_deliveries(db.session, bulletin)
+    people[1].status = SubscriberStatus.UNSUBSCRIBED
+    db.session.commit()
+    emails.send_issue(db.session, bulletin, app.config)
+    assert smtp_sink.recipients() == ["reader0@example.org"]
+
+
+class DroppingSink(SmtpSink):
+    """Closes the connection when the (n+1)th message begins, as a failing server might."""
+
+    def __init__(self, after: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.after = after
+        self.dropped = False
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if not self.dropped and len(self.received) >= self.after:
+            self.dropped = True
+            server.transport.close()
+            return "421 closing"
+        envelope.mail_from = address
+        return "250 OK"
+
+
+def test_a_dropped_connection_resumes_with_no_one_twice_and_no_one_missed(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp import _free_port
+
+    sink = DroppingSink(after=7)
+    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        app.config["SMTP_PORT"] = controller.port
+        bulletin = published_issue()
+        people = subscribers(20)
+        with pytest.raises(emails.SendInterrupted):
+            emails.send_issue(db.session, bulletin, app.config, batch_size=5)
+        after = statuses(bulletin.id)
+        assert 7 <= list(after.values()).count("sent") == len(sink.received) < 20
+        # A message that met the closed connection had not been handed over: retried.
+        assert "failed_temporary" in after.values()
+        emails.send_issue(db.session, bulletin, app.config, batch_size=5)
+        assert sorted(sink.recipients()) == sorted(p.email for p in people)
+    finally:
+        controller.stop()
+
+
+def test_rows_a_dead_sender_left_are_recovered_at_most_once(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
+    """Stage a dead run exactly as the sender leaves one: a claimed batch whose first row was
+    sent and committed, one in flight (its Message-ID written), the rest never handed over."""
+    bulletin = published_issue()
+    subscribers(6)
+    emails.create_deliveries(db.session, bulletin)
+    batch = [
+        db.session.get(Delivery, row.delivery_id) for row in emails._claim(db.session, bulletin, 4)
+    ]
+    batch[0].status = DeliveryStatus.SENT
+    batch[1].message_id = "<in-flight@example.org>"
+    db.session.commit()
+    result = emails.send_issue(db.session, bulletin, app.config)
+    after = statuses(bulletin.id)
+    assert after["reader0@example.org"] == "sent"  # committed before the crash
+    assert after["reader1@example.org"] == "failed_temporary"  # in flight: uncertain
+    assert result.uncertain == 1
+    # The rest of the dead batch and the unclaimed rows went out, once each.
+    assert sorted(smtp_sink.recipients()) == [f"reader{i}@example.org" for i in (2, 3, 4, 5)]
+    assert emails.send_issue(db.session, bulletin, app.config).sent == 0
+    # The editor decides: send the uncertain one again.
+    assert emails.resend_uncertain(db.session, bulletin) == 1
+    db.session.commit()
+    emails.send_issue(db.session, bulletin, app.config)
+    assert smtp_sink.recipients()[-1] == "reader1@example.org"
