@@ -24,7 +24,16 @@ from tests.integration.test_route_permissions import (
     url_for_rule,
 )
 
-FORM_POSTS = [rule for rule in RULES if "POST" in (rule.methods or ()) and not is_api(rule)]
+# RFC 8058 one-click unsubscribe: a mail client POSTs it with no session or token, and the
+# signed address in its URL is what authorises it. The one form deliberately without CSRF.
+CSRF_EXEMPT_BY_DESIGN = {"bulletins.unsubscribe"}
+FORM_POSTS = [
+    rule
+    for rule in RULES
+    if "POST" in (rule.methods or ())
+    and not is_api(rule)
+    and rule.endpoint not in CSRF_EXEMPT_BY_DESIGN
+]
 
 
 @pytest.mark.parametrize("rule", FORM_POSTS, ids=lambda rule: rule.endpoint)
@@ -34,6 +43,16 @@ def test_every_form_refuses_a_post_without_its_csrf_token(client: FlaskClient, r
         login(client, make_user(sorted(expected)[0]))
     response = client.post(url_for_rule(rule), data={"anything": "x"})
     assert response.status_code == 400, (rule.endpoint, response.status_code)
+
+
+def test_only_the_one_click_unsubscribe_is_exempt_from_csrf(app: Flask) -> None:
+    csrf = app.extensions["csrf"]
+    exempt_views = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+    }
+    assert exempt_views == CSRF_EXEMPT_BY_DESIGN
 
 
 def test_there_are_forms_to_check() -> None:
