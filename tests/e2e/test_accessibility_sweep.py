@@ -73,6 +73,14 @@ def _samples() -> dict[str, Callable[[Session], object | None]]:
     }
 
 
+def _endpoint_samples() -> dict[tuple[str, str], Callable[[Session], object | None]]:
+    """Where a parameter name means something else on one feature's pages."""
+    from learnhub.bulletins.models import Bulletin
+
+    published = sa.select(Bulletin.number).where(Bulletin.number.is_not(None))
+    return {("bulletins", "number"): _first(published.order_by(Bulletin.number))}
+
+
 def _query_samples() -> dict[str, Callable[[Session], dict[str, object] | None]]:
     """Pages that need a query string to show anything: endpoint -> its query values."""
     from learnhub.reports.models import Report
@@ -86,6 +94,7 @@ def _query_samples() -> dict[str, Callable[[Session], dict[str, object] | None]]
 
 def a_theme_with_an_action(live_server: LiveServer, reference: str) -> None:
     """A candidate theme holding the report, and an action on it, so their pages are swept."""
+    from learnhub.bulletins.models import Bulletin
     from learnhub.reports.models import Report
     from learnhub.review.models import Action
     from learnhub.themes.models import Theme, ThemeKind, ThemeMember
@@ -104,6 +113,7 @@ def a_theme_with_an_action(live_server: LiveServer, reference: str) -> None:
             db.session.add(theme)
             db.session.flush()
             db.session.add(ThemeMember(theme_id=theme.id, report_id=report.id))
+            db.session.add(Bulletin(period=dt.date(2026, 10, 1), title="October 2026"))
             db.session.add(
                 Action(
                     theme_id=theme.id,
@@ -120,6 +130,7 @@ def swept_paths(app: Flask) -> tuple[list[tuple[str, Permission]], list[str]]:
     """(path, permission) for each GET page, and the rules that could not be filled in."""
     samples = _samples()
     queries = _query_samples()
+    by_feature = _endpoint_samples()
     paths, unswept = [], []
     with app.app_context():
         for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
@@ -127,7 +138,8 @@ def swept_paths(app: Flask) -> tuple[list[tuple[str, Permission]], list[str]]:
                 continue
             values = {}
             for name in rule.arguments:
-                lookup = samples.get(name)
+                feature = rule.endpoint.partition(".")[0]
+                lookup = by_feature.get((feature, name), samples.get(name))
                 value = lookup(db.session) if lookup else None
                 if value is None:
                     break
