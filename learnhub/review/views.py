@@ -50,6 +50,19 @@ def queue() -> str:
     if request.args:
         form.validate()
     view = services.triage_queue(db.session, form.filters(), page_number(request.args.get("page")))
+    # A page of the queue shows reports' details, so it is a read of each report on it.
+    audit.record(
+        db.session,
+        current_user,
+        "list",
+        "report",
+        details={
+            "status": view.filters.status.value,
+            "page": view.page,
+            "references": [report.reference for report in view.reports],
+        },
+    )
+    db.session.commit()
     kept = {
         name: value
         for name, value in request.args.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from learnhub.core.permissions import Role
@@ -85,3 +86,19 @@ def test_bad_filters_get_a_message_keep_what_was_typed_and_are_ignored(
 def test_the_queue_is_for_the_review_panel_only(client: FlaskClient) -> None:
     login(client, make_user(Role.EDITOR))
     assert client.get("/review/").status_code == 403
+
+
+def test_reading_a_page_of_the_queue_is_in_the_audit_trail(client: FlaskClient) -> None:
+    from learnhub.audit.models import AuditEvent
+
+    shown, _ = make_report()
+    reviewer = make_user()
+    login(client, reviewer)
+    client.get("/review/")
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "list").order_by(AuditEvent.id.desc())
+    ).first()
+    assert event is not None
+    assert event.actor_label == reviewer.email
+    assert event.object_type == "report"
+    assert event.details["references"] == [shown.reference]
