@@ -11,17 +11,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-import secrets
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.engine import make_url
 
+from benchmarks import servers
 from learnhub import create_app
 from learnhub.auth import services as accounts
 from learnhub.core.permissions import Role
@@ -37,21 +35,6 @@ TODAY = dt.date(2026, 11, 15)
 MONTHS = 36
 PASSWORD = "benchmark-password-123"  # noqa: S105 - a throwaway account in a throwaway database
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-@contextmanager
-def throwaway_postgres(server: str) -> Iterator[str]:
-    name = f"learnhub_bench_dashboard_{secrets.token_hex(4)}"
-    admin_url = make_url(server).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def seed(count: int, seed_value: int = 7) -> None:
@@ -151,7 +134,7 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://root@127.0.0.1:5432/postgres")
     options = parser.parse_args()
 
-    with throwaway_postgres(options.server) as url:
+    with servers.throwaway_postgres(options.server) as url:
         app = create_app({"ENV": "testing", "DATABASE_URL": url})
         try:
             run(app, options)

@@ -151,11 +151,24 @@ def record_reconciliation(
     run.candidates_retired = len(reconciliation.retired)
 
 
+INTERRUPTED = "Interrupted: the process ended before the run finished"
+
+
+def close_interrupted_runs(session: Session) -> None:
+    """Runs still marked running belong to a process that died: only one run holds the lease."""
+    session.execute(
+        sa.update(ThemeRun)
+        .where(ThemeRun.status == RunStatus.RUNNING)
+        .values(status=RunStatus.FAILED, error=INTERRUPTED)
+    )
+
+
 def run_detection(
     session: Session, today: dt.date, parameters: detect.DetectionParameters | None = None
 ) -> ThemeRun:
     """One recorded run: its record committed first, its results committed together or not."""
     parameters = parameters or detect.DetectionParameters()
+    close_interrupted_runs(session)
     run = ThemeRun(status=RunStatus.RUNNING, parameters={**asdict(parameters), "today": str(today)})
     session.add(run)
     session.commit()

@@ -89,6 +89,13 @@ def test_a_killed_run_leaves_the_previous_themes_and_the_next_run_completes(
                 last = connection.execute(LATEST_RUN).one()
                 after = connection.execute(THEMES).all()
             assert (last.id > dead_run.id, last.status) == (True, "succeeded")
+            with engine.connect() as connection:
+                killed = connection.execute(
+                    sa.text("SELECT status, error FROM theme_runs WHERE id = :id"),
+                    {"id": dead_run.id},
+                ).one()
+            assert killed.status == "failed"
+            assert "Interrupted" in killed.error
             # The same data and parameters give the same themes: nothing lost, nothing doubled.
             assert [t.signature for t in after] == [t.signature for t in before]
             assert [t.member_count for t in after] == [t.member_count for t in before]
