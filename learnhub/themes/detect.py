@@ -39,8 +39,18 @@ Statistics (the panel can read them in each candidate's ``statistics``):
   from run to run; spherical k-means with a fixed seed on the sample; clusters whose members are
   close together are kept, similar centroids are merged, then every report in the window is
   assigned to its nearest kept centroid when its cosine similarity reaches ``member_similarity``.
-  A cluster is a candidate when its members' mean pairwise cosine similarity reaches
-  ``min_tightness``, it has ``min_support`` members over ``min_months`` months, and at most
+  A cluster's closeness is its members' mean pairwise cosine similarity (its tightness) less
+  ``chance_margin`` standard errors (Hoeffding's first-order variance of a U-statistic), so that
+  a small cluster close by luck counts for less. Closeness is calibrated against chance in each
+  run: the sample's words are dealt out again at random among its reports (each keeps its
+  length, the window keeps its word frequencies, no words belong together) and k-means runs on
+  that. The closeness of its clusters is roughly normal; the chance level is the value the
+  closest of that many clusters exceeds with probability ``chance_alpha`` (Šidák), what the
+  vocabulary and the number of clusters tried reach with no stories at all (never below
+  ``min_tightness``). Without it, large windows propose clusters of reports that merely share
+  a few common words, and they change from run to run.
+  A cluster is a candidate when its closeness beats the chance level, it has ``min_support``
+  members over ``min_months`` months, and at most
   ``explained_overlap`` of its members belong to one code candidate, unless the cluster is rising
   and that code candidate is not: the newest reports carry only their reporters' ticks until the
   panel codes them, so a story can show a rise before its codes do. At large n a theme rarer than
@@ -60,10 +70,11 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
-from scipy.stats import binom, hypergeom
+from scipy.stats import binom, hypergeom, norm
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 CandidateKind = Literal["factor_combination", "text_cluster"]
 FACTOR_COMBINATION: CandidateKind = "factor_combination"
@@ -103,6 +114,8 @@ class DetectionParameters:
     max_clusters: int = 200
     member_similarity: float = 0.25
     min_tightness: float = 0.12
+    chance_margin: float = 1.0
+    chance_alpha: float = 0.05
     merge_similarity: float = 0.3
     explained_overlap: float = 0.5
     max_terms: int = 5
@@ -115,6 +128,10 @@ class DetectionParameters:
             raise ValueError("rising_recent_months must be positive and shorter than the window")
         if self.min_support < 1 or self.min_months < 1:
             raise ValueError("min_support and min_months must be at least 1")
+        if self.chance_margin < 0:
+            raise ValueError("chance_margin must not be negative")
+        if not 0 < self.chance_alpha < 1:
+            raise ValueError("chance_alpha must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -571,6 +588,20 @@ def _tightness(matrix: sparse.csr_matrix) -> float:
     return float((total @ total - size) / (size * (size - 1)))
 
 
+def _tightness_standard_error(matrix: sparse.csr_matrix) -> float:
+    """The standard error of a cluster's tightness, from how alike each member is to the rest.
+
+    Tightness is a U-statistic over pairs; to first order its variance is four times the variance
+    of each member's mean similarity to the others, over the number of members (Hoeffding).
+    """
+    size = matrix.shape[0]
+    if size < 3:
+        return float("inf")
+    total = np.asarray(matrix.sum(axis=0)).ravel()
+    to_others = (matrix @ total - 1.0) / (size - 1)
+    return float(2 * np.std(to_others, ddof=1) / np.sqrt(size))
+
+
 def _merge(centroids: np.ndarray, threshold: float) -> np.ndarray:
     """Labels joining centroids that are similar (one theme split by k-means)."""
     similar = sparse.csr_matrix(centroids @ centroids.T >= threshold)
@@ -578,8 +609,8 @@ def _merge(centroids: np.ndarray, threshold: float) -> np.ndarray:
     return labels
 
 
-def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
-    """Centroids of the tight clusters in the sample (rows are unit vectors)."""
+def _k_means(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
+    """Unit centroids of spherical k-means on the sample, about one per ``docs_per_cluster``."""
     size = sample.shape[0]
     clusters = min(parameters.max_clusters, max(2, size // parameters.docs_per_cluster), size // 2)
     if clusters < 2:
@@ -590,7 +621,14 @@ def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters)
         model = KMeans(
             n_clusters=clusters, n_init=1, max_iter=50, random_state=parameters.seed
         ).fit(sample)
-    centroids = _normalise(np.asarray(model.cluster_centers_))
+    return _normalise(np.asarray(model.cluster_centers_))
+
+
+def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
+    """Centroids of the tight clusters in the sample (rows are unit vectors)."""
+    centroids = _k_means(sample, parameters)
+    if len(centroids) == 0:
+        return centroids
     for _round in range(2):
         labels = _assign(sample, centroids, parameters.member_similarity)
         keep = [
@@ -607,6 +645,55 @@ def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters)
         merged_labels = np.where(labels >= 0, relabel[labels], -1)
         centroids = _centroids(sample, merged_labels, int(joined.max()) + 1)
     return centroids
+
+
+def _shuffled(sample: sparse.csr_matrix, idf: np.ndarray, seed: int) -> sparse.csr_matrix:
+    """The sample with its words dealt out again at random (the null model of no stories).
+
+    Each report keeps how many distinct words it has and their term-frequency weights, and the
+    window keeps how often each word is used, but which words share a report is chance alone.
+    """
+    rng = np.random.default_rng(seed)
+    term_frequency = sample.data / idf[sample.indices]
+    words = rng.permutation(sample.indices)
+    null = sparse.csr_matrix(
+        (term_frequency * idf[words], words, sample.indptr.copy()), shape=sample.shape
+    )
+    null.sum_duplicates()
+    return normalize(null)
+
+
+def _assured_tightness(matrix: sparse.csr_matrix, parameters: DetectionParameters) -> float:
+    """Tightness less ``chance_margin`` standard errors: what a cluster this size surely reaches."""
+    return _tightness(matrix) - parameters.chance_margin * _tightness_standard_error(matrix)
+
+
+def _chance_tightness(
+    sample: sparse.csr_matrix, idf: np.ndarray, parameters: DetectionParameters
+) -> float:
+    """The assured tightness that no cluster should reach when there are no stories to find.
+
+    k-means runs on the shuffled sample and every cluster of ``min_support`` or more is measured.
+    Their assured tightness is roughly normal; the bar is the value that the closest of that many
+    clusters exceeds with probability ``chance_alpha`` (Šidák), so the number of clusters tried
+    is paid for. A single shuffle's closest cluster would be beaten by pure noise every other run.
+    Never below ``min_tightness``.
+    """
+    null = _shuffled(sample, idf, parameters.seed)
+    centroids = _k_means(null, parameters).astype(np.float32)
+    labels = _assign(null, centroids, parameters.member_similarity)
+    reached = np.array(
+        [
+            _assured_tightness(null[labels == label], parameters)
+            for label in range(len(centroids))
+            if np.count_nonzero(labels == label) >= parameters.min_support
+        ]
+    )
+    if len(reached) < 2:
+        return parameters.min_tightness
+    tail = 1 - (1 - parameters.chance_alpha) ** (1 / len(reached))
+    bar = reached.mean() + reached.std(ddof=1) * norm.isf(tail)
+    return max(parameters.min_tightness, float(bar))
 
 
 def _label_terms(
@@ -653,6 +740,7 @@ def _text_candidates(
     centroids = _sample_clusters(sample, parameters).astype(np.float32)
     if len(centroids) == 0:
         return []
+    chance = _chance_tightness(sample, vectoriser.idf_.astype(np.float32), parameters)
     full = sample if len(positions) == window.size else vectoriser.transform(window.texts).tocsr()
     labels = _assign(full, centroids, parameters.member_similarity)
     document_frequency = np.asarray((sample > 0).sum(axis=0)).ravel()
@@ -664,7 +752,7 @@ def _text_candidates(
         if len(rows) < parameters.min_support:
             continue
         tightness = _tightness(full[rows])
-        if tightness < parameters.min_tightness:
+        if _assured_tightness(full[rows], parameters) <= chance:
             continue
         if _distinct_months(window, rows) < parameters.min_months:
             continue
@@ -685,6 +773,8 @@ def _text_candidates(
         digest = hashlib.sha256("|".join(sorted(terms)).encode()).hexdigest()[:24]
         statistics = {
             "tightness": round(tightness, 4),
+            "chance_tightness": round(chance, 4),
+            "tightness_standard_error": round(_tightness_standard_error(full[rows]), 4),
             "share_of_window": round(len(rows) / window.size, 6),
             "method": "tf-idf, spherical k-means on a sample, nearest-centroid assignment",
             "sample_size": int(sample.shape[0]),

@@ -265,6 +265,15 @@ def statistics_in_words(theme: Theme) -> list[tuple[str, str]]:
                 "(0 is unrelated, 1 is identical)",
             )
         )
+        if "chance_tightness" in s:
+            rows.append(
+                (
+                    "How alike by chance",
+                    f"{_number(s.get('chance_tightness'))}: the closest group found when the same "
+                    "reports' words are dealt out at random; this theme is closer, allowing "
+                    f"{_number(s.get('tightness_standard_error'))} for its size",
+                )
+            )
     reason = s.get("rising_reason")
     rows.append(("Rising", reason[:1].upper() + reason[1:] if reason else "Not measured"))
     if s.get("merged_from"):

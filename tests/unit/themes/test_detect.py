@@ -77,6 +77,41 @@ def test_pure_noise_gives_almost_no_candidates(seed: int) -> None:
     assert len(detect(noise.reports, today=TODAY, parameters=PARAMETERS)) <= 1
 
 
+def test_story_clusters_of_common_words_do_not_pass_as_themes_at_scale() -> None:
+    # In ten thousand noise reports, k-means always finds groups that share a few common words;
+    # only a closeness beyond what shuffled words reach makes a group a story.
+    noise = synthetic_reports(4, 10_000, combinations=0, clusters=0)
+    found = detect(noise.reports, today=TODAY, parameters=PARAMETERS)
+    assert [c for c in found if c.kind == TEXT_CLUSTER] == []
+
+
+def test_a_planted_story_beats_the_closeness_chance_reaches(found: list[Candidate]) -> None:
+    stories = [c for c in found if c.kind == TEXT_CLUSTER]
+    assert stories
+    for story in stories:
+        chance = story.statistics["chance_tightness"]
+        assert chance >= PARAMETERS.min_tightness
+        assert story.statistics["tightness"] > chance
+
+
+def test_themes_keep_their_identity_after_more_reports_from_the_same_service() -> None:
+    data = synthetic_reports(5, 5000, combinations=3, clusters=3, theme_size=(40, 60))
+    first = detect(data.reports, today=TODAY, parameters=PARAMETERS)
+    stored = [
+        ExistingTheme(n, c.signature, "candidate", c.codes, frozenset(c.members), kind=c.kind)
+        for n, c in enumerate(first, start=1)
+    ]
+    more = synthetic_reports(5, 50, combinations=0, clusters=0, draw_seed=1).reports
+    start = max(r.report_id for r in data.reports) + 1
+    arrived = [dataclasses.replace(r, report_id=start + i) for i, r in enumerate(more)]
+    again = detect([*data.reports, *arrived], today=TODAY, parameters=PARAMETERS)
+    result = reconcile(stored, again)
+    assert len(first) >= len(data.planted)
+    assert sorted(result.matched) == [theme.id for theme in stored]
+    assert result.new == []
+    assert result.retired == []
+
+
 def test_same_input_in_any_order_gives_the_same_output(
     planted: Synthetic, found: list[Candidate]
 ) -> None:
@@ -120,6 +155,10 @@ def test_reports_outside_the_window_are_ignored() -> None:
 def test_parameters_are_checked() -> None:
     with pytest.raises(ValueError, match="max_codes"):
         DetectionParameters(max_codes=4)
+    with pytest.raises(ValueError, match="chance_margin"):
+        DetectionParameters(chance_margin=-1)
+    with pytest.raises(ValueError, match="chance_alpha"):
+        DetectionParameters(chance_alpha=1)
 
 
 def _candidate(signature: str, members: range, codes: tuple[str, ...] = ()) -> Candidate:

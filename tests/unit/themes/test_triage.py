@@ -74,6 +74,14 @@ def test_a_text_cluster_reports_how_alike_its_reports_are() -> None:
     assert score(code_theme()) == 4.0
 
 
+def test_a_text_cluster_says_how_alike_reports_are_by_chance() -> None:
+    statistics = {"tightness": 0.31, "chance_tightness": 0.13, "tightness_standard_error": 0.02}
+    theme = Theme(kind=ThemeKind.TEXT_CLUSTER, member_count=5, statistics=statistics)
+    words = dict(statistics_in_words(theme))
+    assert words["How alike by chance"].startswith("0.13: the closest group")
+    assert "allowing 0.02 for its size" in words["How alike by chance"]
+
+
 def test_excerpts_come_only_from_confirmed_redacted_text() -> None:
     raw = Report(
         reference="R1",
