@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from benchmarks.results import Row, emit
+from benchmarks.servers import add_database_options, benchmark_database, free_port
 
 TARGET = 200  # messages per second, from the issue
 
@@ -48,12 +49,6 @@ class CountingSink:
         self.count += len(envelope.rcpt_tos)
         os.pwrite(self.fd, f"{self.count:>12}".encode(), 0)
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(port: int, seconds: float = 30) -> None:
@@ -89,17 +84,6 @@ def smtp_sink(folder: Path) -> Iterator[tuple[int, subprocess.Popen[bytes], Path
     finally:
         sink.terminate()
         sink.wait(timeout=10)
-
-
-@contextmanager
-def database(args: argparse.Namespace, folder: Path) -> Iterator[str]:
-    if args.postgres:
-        from benchmarks.servers import throwaway_postgres
-
-        with throwaway_postgres(args.postgres) as url:
-            yield url
-    else:
-        yield args.database_url or f"sqlite:///{folder / 'bench.db'}"
 
 
 def publish_issue(subscribers: int) -> Any:
@@ -138,14 +122,7 @@ def publish_issue(subscribers: int) -> Any:
 def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=10_000)
-    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
-    parser.add_argument(
-        "--postgres",
-        nargs="?",
-        const="postgresql://root@127.0.0.1:5432/postgres",
-        default="",
-        help="a throwaway database on this PostgreSQL server, dropped afterwards",
-    )
+    add_database_options(parser)
     parser.add_argument("--connections", type=int, default=0, help="default: the sender's own")
     parser.add_argument("--batch-size", type=int, default=0, help="default: the sender's own")
     args = parser.parse_args(argv)
@@ -160,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     with (
         tempfile.TemporaryDirectory() as folder,
         smtp_sink(Path(folder)) as (port, sink, count_file),
-        database(args, Path(folder)) as url,
+        benchmark_database(args, Path(folder)) as url,
     ):
         app = create_app(
             {
