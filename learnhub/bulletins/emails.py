@@ -539,9 +539,12 @@ class _Courier:
         return self.pool.submit(self._deliver, row)
 
     def _deliver(self, row: _Row) -> None:
-        message = bulletin_message(
-            self.settings, self.parts, row.subscriber, self.config, row.message_id
-        )
+        try:
+            message = bulletin_message(
+                self.settings, self.parts, row.subscriber, self.config, row.message_id
+            )
+        except Exception as exc:
+            raise _NotBuilt(exc) from exc
         connection = getattr(self.local, "connection", None)
         if connection is None:
             stack = ExitStack()
@@ -598,10 +601,12 @@ def _send_owed(
         for future in done:
             row = in_flight.pop(future)
             outcomes.append(_outcome(row, future.exception(), result))
-            if failure is None and _connection_failed(future.exception()):
+            if failure is None and _stops_the_send(future.exception()):
                 failure = future.exception()
                 outcomes += _unclaim_not_started(in_flight)
     _commit_outcomes(session, outcomes)
+    if isinstance(failure, _NotBuilt):
+        raise failure.cause  # a fault of ours, not the mail server's
     if failure is not None:
         cause = failure.cause if isinstance(failure, _DataStage) else failure
         raise SendInterrupted(_error_text(cause)) from failure
@@ -613,26 +618,27 @@ def _commit_outcomes(session: Session, outcomes: list[Outcome]) -> None:
         session.commit()
 
 
-def _connection_failed(error: BaseException | None) -> bool:
+def _stops_the_send(error: BaseException | None) -> bool:
+    """Whether this error stops the send (a message that could not be built stops it too)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
         return False  # the server answered for this message only
-    return isinstance(error, _DataStage | smtplib.SMTPException | OSError)
+    return isinstance(error, _NotBuilt | _DataStage | smtplib.SMTPException | OSError)
 
 
 def _unclaim_not_started(in_flight: dict[Future[None], _Row]) -> list[Outcome]:
     """After a connection failed, messages no worker has picked up are taken back: certainly
     never handed over, so pending again for the next run."""
     taken_back = [future for future in in_flight if future.cancel()]
-    rows = [in_flight.pop(future) for future in taken_back]
-    return [
-        {
-            "id": row.delivery_id,
-            "status": DeliveryStatus.PENDING,
-            "attempts": row.attempts - 1,
-            "message_id": None,
-        }
-        for row in rows
-    ]
+    return [_unclaimed(in_flight.pop(future)) for future in taken_back]
+
+
+def _unclaimed(row: _Row) -> Outcome:
+    return {
+        "id": row.delivery_id,
+        "status": DeliveryStatus.PENDING,
+        "attempts": row.attempts - 1,
+        "message_id": None,
+    }
 
 
 def _outcome(row: _Row, error: BaseException | None, result: SendResult) -> Outcome:
@@ -646,9 +652,19 @@ def _outcome(row: _Row, error: BaseException | None, result: SendResult) -> Outc
         }
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
         return _refused(row, error, result)
-    if _connection_failed(error):
+    if isinstance(error, _NotBuilt):
+        return _unclaimed(row)  # never reached the mail server
+    if _stops_the_send(error):
         return _connection_lost(row, error, result)
     raise error
+
+
+class _NotBuilt(Exception):
+    """The message could not be built, so it was never handed over."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 class _DataStage(Exception):

@@ -228,3 +228,33 @@ def test_each_batch_is_claimed_in_one_commit_with_the_message_ids_sent(
     emails_by_id = dict(db.session.execute(sa.select(Subscriber.id, Subscriber.email)).all())
     assert {emails_by_id[key]: value for key, value in people.items()} == received
     assert all(row.attempts == 1 for row in rows)
+
+
+def test_a_message_that_cannot_be_built_is_never_uncertain(
+    app: Flask, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of ours while building a message stops the send; that row was never handed over,
+    so it is owed again (not uncertain), and the next run finishes with no one twice."""
+    bulletin = published_issue()
+    people = subscribers(12)
+    build = emails.bulletin_message
+
+    def broken_for_reader5(*args: Any, **kwargs: Any) -> Any:
+        if args[2].email == "reader5@example.org":
+            raise RuntimeError("a template fault")
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(emails, "bulletin_message", broken_for_reader5)
+    with pytest.raises(RuntimeError, match="a template fault"):
+        emails.send_issue(db.session, bulletin, app.config, batch_size=4, connections=1)
+    row = db.session.scalar(
+        sa.select(Delivery)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Subscriber.email == "reader5@example.org")
+    )
+    assert (row.status, row.message_id, row.attempts) == (DeliveryStatus.PENDING, None, 0)
+    assert emails._count_uncertain(db.session, bulletin) == 0
+    monkeypatch.setattr(emails, "bulletin_message", build)
+    emails.send_issue(db.session, bulletin, app.config)
+    received = smtp_sink.recipients()
+    assert sorted(received) == sorted(p.email for p in people)
