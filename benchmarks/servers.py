@@ -6,6 +6,7 @@ served by the same ``gunicorn`` helper with the same worker settings.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import secrets
@@ -29,6 +30,29 @@ def throwaway_postgres(server: str = POSTGRES_SERVER) -> Iterator[str]:
     """Yield the URL of a new PostgreSQL database; drop it afterwards, whatever happened."""
     with databases.throwaway_postgres(server, prefix="learnhub_bench") as url:
         yield url
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """``--database-url`` (an existing empty database) or ``--postgres [SERVER]``."""
+    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=POSTGRES_SERVER,
+        default="",
+        metavar="SERVER",
+        help=f"a throwaway database on this PostgreSQL server (default {POSTGRES_SERVER})",
+    )
+
+
+@contextlib.contextmanager
+def benchmark_database(options: argparse.Namespace, folder: Path) -> Iterator[str]:
+    """The database ``add_database_options`` asked for; a SQLite file in ``folder`` if none."""
+    if options.postgres:
+        with throwaway_postgres(options.postgres) as url:
+            yield url
+    else:
+        yield options.database_url or f"sqlite:///{folder / 'benchmark.db'}"
 
 
 def learnhub_environment(database_url: str) -> dict[str, str]:

@@ -94,7 +94,9 @@ class ServiceArea(Base):
 class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
-        sa.Index("ix_reports_status_received_on", "status", "received_on"),
+        # The triage queue's filter and its whole order (id breaks ties within a day), so a page
+        # is read in index order, and the ids of a deep page come from the index alone.
+        sa.Index("ix_reports_status_received_on_id", "status", "received_on", "id"),
         sa.Index("ix_reports_area_event_month", "service_area_id", "event_month"),
         sa.CheckConstraint(
             "narrative <> '' OR narrative_purged_on IS NOT NULL", name="has_narrative"

@@ -117,12 +117,19 @@ def triage_queue(
         if filters.sort is QueueSort.OLDEST
         else (Report.received_on.desc(), Report.id.desc())
     )
-    query = (
-        _narrowed(sa.select(Report).where(Report.status == filters.status), filters)
-        .options(selectinload(Report.service_area))
+    # The page's ids first, then only those reports: the rows OFFSET skips are read from the
+    # (status, received_on, id) index alone, not fetched whole from the table.
+    page_ids = (
+        _narrowed(sa.select(Report.id).where(Report.status == filters.status), filters)
         .order_by(*order)
         .limit(page_size)
         .offset((page - 1) * page_size)
+    )
+    query = (
+        sa.select(Report)
+        .where(Report.id.in_(page_ids))
+        .options(selectinload(Report.service_area))
+        .order_by(*order)
     )
     return QueueView(
         filters=filters,

@@ -174,27 +174,87 @@ def test_a_dropped_connection_resumes_with_no_one_twice_and_no_one_missed(
 def test_rows_a_dead_sender_left_are_recovered_at_most_once(
     app: Flask, smtp_sink: SmtpSink
 ) -> None:
-    """Stage a dead run exactly as the sender leaves one: a claimed batch whose first row was
-    sent and committed, one in flight (its Message-ID written), the rest never handed over."""
+    """Stage a dead run exactly as the sender leaves one: a claimed batch (every row with its
+    Message-ID, committed before any was handed over) whose first row's outcome was committed;
+    the others may have been accepted by the server before the crash, or never started."""
     bulletin = published_issue()
-    subscribers(6)
+    subscribers(8)
     emails.create_deliveries(db.session, bulletin)
     batch = [
         db.session.get(Delivery, row.delivery_id) for row in emails._claim(db.session, bulletin, 4)
     ]
+    assert all(row.message_id and row.status == DeliveryStatus.SENDING for row in batch)
     batch[0].status = DeliveryStatus.SENT
-    batch[1].message_id = "<in-flight@example.org>"
+    # A row claimed by an older sender, which wrote Message-IDs one by one: none, never handed over.
+    legacy = db.session.scalar(
+        sa.select(Delivery).where(Delivery.status == DeliveryStatus.PENDING).limit(1)
+    )
+    legacy.status = DeliveryStatus.SENDING
     db.session.commit()
     result = emails.send_issue(db.session, bulletin, app.config)
     after = statuses(bulletin.id)
     assert after["reader0@example.org"] == "sent"  # committed before the crash
-    assert after["reader1@example.org"] == "failed_temporary"  # in flight: uncertain
-    assert result.uncertain == 1
-    # The rest of the dead batch and the unclaimed rows went out, once each.
-    assert sorted(smtp_sink.recipients()) == [f"reader{i}@example.org" for i in (2, 3, 4, 5)]
+    # The rest of the batch may have arrived: uncertain, with the Message-ID to look up.
+    for row in batch[1:]:
+        db.session.refresh(row)
+        assert row.status == DeliveryStatus.FAILED_TEMPORARY
+        assert row.last_error.startswith(emails.UNCERTAIN)
+        assert row.message_id in row.last_error
+    assert result.uncertain == 3
+    # The legacy row and the unclaimed rows went out, once each; no row of the batch did.
+    assert sorted(smtp_sink.recipients()) == [f"reader{i}@example.org" for i in (4, 5, 6, 7)]
     assert emails.send_issue(db.session, bulletin, app.config).sent == 0
-    # The editor decides: send the uncertain one again.
-    assert emails.resend_uncertain(db.session, bulletin) == 1
+    # The editor decides: send the uncertain ones again.
+    assert emails.resend_uncertain(db.session, bulletin) == 3
     db.session.commit()
     emails.send_issue(db.session, bulletin, app.config)
-    assert smtp_sink.recipients()[-1] == "reader1@example.org"
+    assert sorted(smtp_sink.recipients()[4:]) == [f"reader{i}@example.org" for i in (1, 2, 3)]
+
+
+def test_each_batch_is_claimed_in_one_commit_with_the_message_ids_sent(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
+    bulletin = published_issue()
+    subscribers(23)
+    result = emails.send_issue(db.session, bulletin, app.config, batch_size=10)
+    assert result.sent == 23
+    rows = db.session.scalars(sa.select(Delivery).where(Delivery.bulletin_id == bulletin.id))
+    rows = list(rows)
+    # One claim per batch: every row of a batch carries that claim's time.
+    assert len({row.last_attempt_at for row in rows}) == 3
+    # The Message-ID committed with the claim is the one the server received.
+    received = {item.recipients[0]: item.message["Message-ID"] for item in smtp_sink.received}
+    people = {row.subscriber_id: row.message_id for row in rows}
+    emails_by_id = dict(db.session.execute(sa.select(Subscriber.id, Subscriber.email)).all())
+    assert {emails_by_id[key]: value for key, value in people.items()} == received
+    assert all(row.attempts == 1 for row in rows)
+
+
+def test_a_message_that_cannot_be_built_is_never_uncertain(
+    app: Flask, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of ours while building a message stops the send; that row was never handed over,
+    so it is owed again (not uncertain), and the next run finishes with no one twice."""
+    bulletin = published_issue()
+    people = subscribers(12)
+    build = emails.bulletin_message
+
+    def broken_for_reader5(*args: Any, **kwargs: Any) -> Any:
+        if args[2].email == "reader5@example.org":
+            raise RuntimeError("a template fault")
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(emails, "bulletin_message", broken_for_reader5)
+    with pytest.raises(RuntimeError, match="a template fault"):
+        emails.send_issue(db.session, bulletin, app.config, batch_size=4, connections=1)
+    row = db.session.scalar(
+        sa.select(Delivery)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Subscriber.email == "reader5@example.org")
+    )
+    assert (row.status, row.message_id, row.attempts) == (DeliveryStatus.PENDING, None, 0)
+    assert emails._count_uncertain(db.session, bulletin) == 0
+    monkeypatch.setattr(emails, "bulletin_message", build)
+    emails.send_issue(db.session, bulletin, app.config)
+    received = smtp_sink.recipients()
+    assert sorted(received) == sorted(p.email for p in people)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from learnhub.auth.models import User
@@ -75,6 +76,27 @@ def test_the_queue_is_oldest_first_and_pages_through_every_report(app: Flask) ->
     assert seen == {r.id for r in reports}
     newest = services.triage_queue(db.session, QueueFilters(sort=QueueSort.NEWEST), page_size=3)
     assert newest.reports[0].id == reports[6].id
+
+
+@pytest.mark.parametrize("sort", list(QueueSort))
+def test_every_page_in_either_order_is_its_slice_of_the_whole_queue(
+    app: Flask, sort: QueueSort
+) -> None:
+    """Pages are read ids first, then those reports: each page must still hold exactly its
+    slice, in order, with reports received the same day kept in id order, filters applied."""
+    for i in range(17):
+        filed(received_on=dt.date(2026, 10, 1) + dt.timedelta(days=i % 4), area="front-door")
+        filed(received_on=dt.date(2026, 10, 2), area="early-help")  # filtered out
+    filters = QueueFilters(service_area="front-door", sort=sort)
+    wanted = sorted(
+        (r for r in db.session.scalars(sa.select(Report)) if r.service_area.slug == "front-door"),
+        key=lambda r: (r.received_on, r.id),
+        reverse=sort is QueueSort.NEWEST,
+    )
+    pages = [services.triage_queue(db.session, filters, page=p, page_size=5) for p in (1, 2, 3, 4)]
+    assert [[r.id for r in view.reports] for view in pages] == [
+        [r.id for r in wanted[start : start + 5]] for start in (0, 5, 10, 15)
+    ]
 
 
 def test_a_page_past_the_end_shows_the_last_page(app: Flask) -> None:
