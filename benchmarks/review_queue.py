@@ -54,7 +54,7 @@ FLAG = [{"field": "narrative", "kind": "person_name", "start": 0, "end": 4}]
 
 def fill(count: int) -> None:
     rng = random.Random(0)  # noqa: S311  (synthetic data, not secrets)
-    areas = list(db.session.scalars(sa.select(ServiceArea.id)))
+    areas = list(db.session.scalars(sa.select(ServiceArea.id).order_by(ServiceArea.id)))
     statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
     for start in range(0, count, BATCH):
         rows = []
