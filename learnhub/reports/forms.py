@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole, ServiceArea
+from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
 
 TOO_LONG = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
@@ -110,9 +110,10 @@ class ReportForm(FlaskForm):
             field.errors = [message if "valid choice" in e else e for e in field.errors]
         return valid
 
-    def use_service_areas(self, areas: list[ServiceArea]) -> None:
+    def use_service_areas(self, areas: list[tuple[str, str]]) -> None:
+        """``areas``: (slug, name) pairs."""
         self.service_area.choices = [SelectChoice("", "Prefer not to say")] + [
-            SelectChoice(area.slug, area.name) for area in areas
+            SelectChoice(slug, name) for slug, name in areas
         ]
 
     def use_factor_codes(self, codes: list[str]) -> None:

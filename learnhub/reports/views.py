@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.permissions import Permission, requires
@@ -53,38 +54,35 @@ class FactorChoice:
 
 
 FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
-# The active taxonomy's choices by (version id, checksum): a version's codes never change once
-# it is made (a new wording is a new version), so only the one-row lookup of the active
-# version is left per request.
-_FACTOR_GROUPS: dict[tuple[int, str], FactorGroups] = {}
-_FACTOR_GROUPS_KEPT = 4
 # HTML of blank report-form parts, by everything it shows that can change (see blank_fragment).
 _BLANK_FRAGMENTS: dict[tuple[object, ...], Markup] = {}
 _BLANK_FRAGMENTS_KEPT = 16
 
 
 def factor_groups() -> FactorGroups:
-    """The active taxonomy's codes by tier, loaded once per request (the form's choices and the
-    page both need them)."""
+    """The active taxonomy's codes by tier, the same for the whole request (the form's
+    choices and the page both need them)."""
     if "report_factor_groups" not in g:
-        g.report_factor_groups = active_factor_groups()
+        g.report_factor_groups = reference_cache().get("report_factor_groups", load_factor_groups)
     return g.report_factor_groups
 
 
-def active_factor_groups() -> FactorGroups:
+def load_factor_groups() -> FactorGroups:
     version = taxonomy.active_version(db.session)
     if version is None:
         return []
-    key = (version.id, version.checksum)
-    groups = _FACTOR_GROUPS.get(key)
-    if groups is None:
-        if len(_FACTOR_GROUPS) >= _FACTOR_GROUPS_KEPT:
-            _FACTOR_GROUPS.clear()
-        groups = _FACTOR_GROUPS[key] = [
-            (tier, [FactorChoice(code.code, code.prompt) for code in codes])
-            for tier, codes in taxonomy.codes_by_tier(version)
-        ]
-    return groups
+    return [
+        (tier, [FactorChoice(code.code, code.prompt) for code in codes])
+        for tier, codes in taxonomy.codes_by_tier(version)
+    ]
+
+
+def service_area_choices() -> list[tuple[str, str]]:
+    """(slug, name) of each service area a reporter may choose."""
+    return reference_cache().get(
+        "report_service_areas",
+        lambda: [(area.slug, area.name) for area in active_service_areas(db.session)],
+    )
 
 
 def blank_fragment(template: str, key: tuple[object, ...], **context: object) -> Markup:
@@ -138,7 +136,7 @@ def report_fields(form: ReportForm) -> Markup:
 
 def build_form() -> ReportForm:
     form = ReportForm()
-    form.use_service_areas(active_service_areas(db.session))
+    form.use_service_areas(service_area_choices())
     groups = factor_groups()
     form.use_factor_codes([code.code for _, codes in groups for code in codes])
     return form
