@@ -15,7 +15,7 @@ from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.taxonomy.catalogue import parse_catalogue
 from learnhub.taxonomy.services import activate_version, load_version, packaged_catalogue
-from tests.factories import csrf_token
+from tests.factories import ManualClock, csrf_token
 from tests.integration.reports.helpers import answers
 
 NEW_PROMPT = "A reworded prompt only the new taxonomy version has"
@@ -65,8 +65,8 @@ def test_a_service_area_changed_here_is_shown_changed_at_once(client: FlaskClien
 def test_a_change_made_by_another_process_is_seen_once_the_cache_expires(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(reference_cache(), "clock", lambda: now[0])
+    clock = ManualClock()
+    monkeypatch.setattr(reference_cache(), "clock", clock)
     client.get("/report")
     # Plain SQL, as another worker or a database console would change it: this process's
     # ORM never sees it, so only the cache's age brings it in.
@@ -75,9 +75,9 @@ def test_a_change_made_by_another_process_is_seen_once_the_cache_expires(
     )
     db.session.commit()
 
-    now[0] += REFERENCE_SECONDS - 1
+    clock.now += REFERENCE_SECONDS - 1
     assert "Harbour fostering" not in client.get("/report").get_data(as_text=True)
-    now[0] += 2
+    clock.now += 2
     assert "Harbour fostering" in client.get("/report").get_data(as_text=True)
 
 

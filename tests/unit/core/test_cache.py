@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from learnhub.core.cache import ExpiringCache
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import ManualClock
 
 
 def test_a_value_is_reused_until_it_expires() -> None:
-    clock, loads = Clock(), []
+    clock, loads = ManualClock(100), []
     cache = ExpiringCache(10, clock)
 
     def load() -> int:
@@ -30,7 +23,7 @@ def test_a_value_is_reused_until_it_expires() -> None:
 
 
 def test_clear_drops_every_value() -> None:
-    cache = ExpiringCache(10, Clock())
+    cache = ExpiringCache(10, ManualClock())
     cache.get("areas", lambda: "old")
     cache.get("taxonomy", lambda: "old")
     cache.clear()
@@ -39,7 +32,7 @@ def test_clear_drops_every_value() -> None:
 
 
 def test_a_value_computed_while_the_cache_was_cleared_is_not_kept() -> None:
-    cache = ExpiringCache(10, Clock())
+    cache = ExpiringCache(10, ManualClock())
 
     def load_during_a_change() -> str:
         cache.clear()  # another thread commits a change while this one is reading
