@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
+from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports import services
@@ -54,9 +55,6 @@ class FactorChoice:
 
 
 FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
-# HTML of blank report-form parts, by everything it shows that can change (see blank_fragment).
-_BLANK_FRAGMENTS: dict[tuple[object, ...], Markup] = {}
-_BLANK_FRAGMENTS_KEPT = 16
 
 
 def factor_groups() -> FactorGroups:
@@ -91,13 +89,8 @@ def blank_fragment(template: str, key: tuple[object, ...], **context: object) ->
     Rendering the form's GOV.UK macros (some fifty factor checkboxes among them) was most of
     the cost of the report pages. Left blank, the HTML depends only on what ``key`` names (the
     taxonomy's wording, the service areas), so it is rendered once per process and key."""
-    key = (template, request.script_root, *key)  # its links start with the script root
-    html = _BLANK_FRAGMENTS.get(key)
-    if html is None:
-        if len(_BLANK_FRAGMENTS) >= _BLANK_FRAGMENTS_KEPT:
-            _BLANK_FRAGMENTS.clear()
-        html = _BLANK_FRAGMENTS[key] = rendered(template, **context)
-    return html
+    # Its links start with the script root.
+    return reused((template, request.script_root, *key), lambda: rendered(template, **context))
 
 
 def rendered(template: str, **context: object) -> Markup:
