@@ -53,6 +53,17 @@ def answer(label: str, hint: str = "", required_message: str | None = None) -> T
     )
 
 
+def service_area_choices(areas: list[tuple[str, str]]) -> list[SelectChoice]:
+    """``areas``: (slug, name) pairs."""
+    return [SelectChoice("", "Prefer not to say")] + [
+        SelectChoice(slug, name) for slug, name in areas
+    ]
+
+
+def factor_code_choices(codes: list[str]) -> list[SelectChoice]:
+    return [SelectChoice(code, code) for code in codes]
+
+
 class ReportForm(FlaskForm):
     narrative = answer(
         "What happened?",
@@ -110,14 +121,10 @@ class ReportForm(FlaskForm):
             field.errors = [message if "valid choice" in e else e for e in field.errors]
         return valid
 
-    def use_service_areas(self, areas: list[tuple[str, str]]) -> None:
-        """``areas``: (slug, name) pairs."""
-        self.service_area.choices = [SelectChoice("", "Prefer not to say")] + [
-            SelectChoice(slug, name) for slug, name in areas
-        ]
-
-    def use_factor_codes(self, codes: list[str]) -> None:
-        self.factors.choices = [SelectChoice(code, code) for code in codes]
+    def offer(self, areas: list[SelectChoice], codes: list[SelectChoice]) -> None:
+        """Choices made once and shared between requests (reports.views.form_options)."""
+        self.service_area.choices = areas
+        self.factors.choices = codes
 
     def event_month_date(self) -> dt.date | None:
         """The month typed, or None with an error on the field saying what is wrong."""

@@ -25,6 +25,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
@@ -33,7 +34,7 @@ from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports import services
-from learnhub.reports.forms import ReportForm
+from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
 from learnhub.reports.models import ReportSource
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
@@ -57,29 +58,47 @@ class FactorChoice:
 FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
 
 
-def factor_groups() -> FactorGroups:
-    """The active taxonomy's codes by tier, the same for the whole request (the form's
-    choices and the page both need them)."""
-    if "report_factor_groups" not in g:
-        g.report_factor_groups = reference_cache().get("report_factor_groups", load_factor_groups)
-    return g.report_factor_groups
+@dataclass(frozen=True)
+class FormOptions:
+    """What the report form offers from the reference data, made once per cache period and
+    shared by every request: nothing may change it."""
+
+    groups: FactorGroups
+    area_choices: list[SelectChoice]
+    code_choices: list[SelectChoice]
+    # What the blank HTML of the factor checkboxes, and of all the questions, shows of them.
+    factors_key: tuple[object, ...]
+    fields_key: tuple[object, ...]
 
 
-def load_factor_groups() -> FactorGroups:
+def form_options() -> FormOptions:
+    """The same for the whole request (the form's choices and the page both use them)."""
+    if "report_form_options" not in g:
+        g.report_form_options = reference_cache().get("report_form_options", load_form_options)
+    return g.report_form_options
+
+
+def load_form_options() -> FormOptions:
     version = taxonomy.active_version(db.session)
-    if version is None:
-        return []
-    return [
-        (tier, [FactorChoice(code.code, code.prompt) for code in codes])
-        for tier, codes in taxonomy.codes_by_tier(version)
-    ]
-
-
-def service_area_choices() -> list[tuple[str, str]]:
-    """(slug, name) of each service area a reporter may choose."""
-    return reference_cache().get(
-        "report_service_areas",
-        lambda: [(area.slug, area.name) for area in active_service_areas(db.session)],
+    groups = (
+        []
+        if version is None
+        else [
+            (tier, [FactorChoice(code.code, code.prompt) for code in codes])
+            for tier, codes in taxonomy.codes_by_tier(version)
+        ]
+    )
+    areas = [(area.slug, area.name) for area in active_service_areas(db.session)]
+    factors_key = tuple(
+        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
+        for tier, codes in groups
+    )
+    return FormOptions(
+        groups=groups,
+        area_choices=service_area_choices(areas),
+        code_choices=factor_code_choices([code.code for _, codes in groups for code in codes]),
+        factors_key=factors_key,
+        fields_key=(factors_key, tuple(areas)),
     )
 
 
@@ -98,40 +117,29 @@ def rendered(template: str, **context: object) -> Markup:
     return Markup(render_template(template, **context))  # noqa: S704
 
 
-def groups_key(groups: FactorGroups) -> tuple[object, ...]:
-    return tuple(
-        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
-        for tier, codes in groups
-    )
-
-
-def factor_checkboxes(form: ReportForm, groups: FactorGroups) -> Markup:
-    if not groups:
+def factor_checkboxes(form: ReportForm, options: FormOptions) -> Markup:
+    if not options.groups:
         return Markup("")
     template = "reports/_factor_checkboxes.html"
     if form.factors.data or form.factors.errors:
-        return rendered(template, form=form, groups=groups)
-    return blank_fragment(template, groups_key(groups), form=form, groups=groups)
+        return rendered(template, form=form, groups=options.groups)
+    return blank_fragment(template, options.factors_key, form=form, groups=options.groups)
 
 
 def report_fields(form: ReportForm) -> Markup:
     """The form's questions: reused HTML on a first visit, rendered when there are answers."""
-    groups = factor_groups()
+    options = form_options()
     template = "reports/_report_fields.html"
+    checkboxes = factor_checkboxes(form, options)
     if request.method == "GET":
-        areas = tuple((choice.value, choice.label) for choice in form.service_area.choices or [])
-        key = (groups_key(groups), areas)
-        return blank_fragment(
-            template, key, form=form, factor_checkboxes=factor_checkboxes(form, groups)
-        )
-    return rendered(template, form=form, factor_checkboxes=factor_checkboxes(form, groups))
+        return blank_fragment(template, options.fields_key, form=form, factor_checkboxes=checkboxes)
+    return rendered(template, form=form, factor_checkboxes=checkboxes)
 
 
 def build_form() -> ReportForm:
     form = ReportForm()
-    form.use_service_areas(service_area_choices())
-    groups = factor_groups()
-    form.use_factor_codes([code.code for _, codes in groups for code in codes])
+    options = form_options()
+    form.offer(options.area_choices, options.code_choices)
     return form
 
 
