@@ -12,14 +12,16 @@ import argparse
 import datetime as dt
 import re
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import sqlalchemy as sa
 from flask import Flask
 
 from benchmarks import servers
+from benchmarks.results import Row, emit
 from learnhub import create_app
 from learnhub.auth import services as accounts
 from learnhub.core.permissions import Role
@@ -127,35 +129,35 @@ def signed_in_client(app: Flask) -> tuple[object, dict[str, str]]:
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--server", default="postgresql://root@127.0.0.1:5432/postgres")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     with servers.throwaway_postgres(options.server) as url:
         app = create_app({"ENV": "testing", "DATABASE_URL": url})
         try:
-            run(app, options)
+            return run(app, options)
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
 
 
-def run(app: Flask, options: argparse.Namespace) -> None:
+def run(app: Flask, options: argparse.Namespace) -> list[Row]:
     with app.app_context():
         initialise()
         started = time.perf_counter()
         seed(options.reports)
-        print(
-            f"Seeded {options.reports:,} reports with COPY in {time.perf_counter() - started:.1f} s"
-        )
+        seeding = time.perf_counter() - started
+        print(f"Seeded {options.reports:,} reports with COPY in {seeding:.1f} s")
         started = time.perf_counter()
         refresh(db.session)
         db.session.commit()
-        print(f"Roll-ups rebuilt in {time.perf_counter() - started:.2f} s")
+        rebuilding = time.perf_counter() - started
+        print(f"Roll-ups rebuilt in {rebuilding:.2f} s")
         m = MonthlyReports
         every = [m.service_area_id == ALL_AREAS, m.event_type == ALL_TYPES]
         detailed = [m.service_area_id != ALL_AREAS, m.event_type != ALL_TYPES]
@@ -178,6 +180,10 @@ def run(app: Flask, options: argparse.Namespace) -> None:
         ("chart factors.svg", "/dashboard/charts/factors.svg"),
     ]
     print(f"\n{'request':<24}{'median ms':>10}{'p95 ms':>10}   ({options.requests} requests each)")
+    rows = [
+        Row(f"seed {options.reports:,} reports (COPY)", round(seeding, 1), "s"),
+        Row("roll-ups rebuilt", round(rebuilding, 2), "s"),
+    ]
     for label, path in cases:
 
         def call(path: str = path) -> None:
@@ -186,7 +192,12 @@ def run(app: Flask, options: argparse.Namespace) -> None:
 
         median, p95 = timed(call, options.requests)
         print(f"{label:<24}{median:>10.1f}{p95:>10.1f}")
+        rows += [
+            Row(f"{label} median", round(median, 1), "ms"),
+            Row(f"{label} p95", round(p95, 1), "ms"),
+        ]
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(emit(main(sys.argv[1:])))

@@ -14,11 +14,14 @@ The load comes from benchmarks/loadgen.py in a separate process (aiohttp, one ke
 connection and cookie jar per simulated client). A LearnHub *flow* is four requests: GET /report,
 POST /report (check page), POST /report/submit (Send, 302), GET /report/confirmation.
 
-Which figures are compared: LearnHub's requests per second (every request of the flow) and its
-p95 per-request latency against the bare endpoint's POSTs per second and p95, at each number of
-clients; targets ≥ 0.6 x bare throughput and ≤ 2 x bare p95. Flows per second are printed beside
-them, with their ratio to bare POSTs, so the stricter reading (one filed report against one bare
-row) is visible too.
+Which figures are compared, at each number of clients, both against the bare endpoint's POSTs
+per second and p95: the issue's reading, where one report submission is the whole flow, so
+reports filed per second (flows/s) against rows inserted per second (target >= 0.6) and the
+whole flow's p95 against one bare POST's (target <= 2 x); and the per-request reading,
+LearnHub's requests per second (all four requests of the flow) and per-request p95 against the
+same bare figures. The per-request reading counts a GET of a page as one unit of throughput,
+the same as an insert, so it is the easier of the two; both are printed and both carry their
+targets.
 
 Worker settings: gthread, 2 workers x 4 threads by default. The machine has 2 cores and the load
 generator needs a share of them: one process per core, with a few threads each to overlap
@@ -107,6 +110,7 @@ def report(figures: dict[str, dict[int, dict]], args: argparse.Namespace) -> lis
         ratio = ours["requests_per_s"] / bare["requests_per_s"]
         flow_ratio = ours["flows_per_s"] / bare["requests_per_s"]
         p95_ratio = ours["p95_ms"] / bare["p95_ms"]
+        flow_p95_ratio = ours["flow_p95_ms"] / bare["p95_ms"]
         print(
             f"{clients:>7} | {bare['requests_per_s']:>11.1f} {bare['p50_ms']:>6.1f} "
             f"{bare['p95_ms']:>6.1f} | {ours['requests_per_s']:>8.1f} {ours['flows_per_s']:>7.1f} "
@@ -124,13 +128,26 @@ def report(figures: dict[str, dict[int, dict]], args: argparse.Namespace) -> lis
                 f">= {THROUGHPUT_TARGET}",
                 ratio >= THROUGHPUT_TARGET,
             ),
-            Row(f"flows/s vs bare POSTs/s @{clients}", flow_ratio, "x"),
+            Row(
+                f"flows/s vs bare POSTs/s @{clients}",
+                flow_ratio,
+                "x",
+                f">= {THROUGHPUT_TARGET}",
+                flow_ratio >= THROUGHPUT_TARGET,
+            ),
             Row(
                 f"p95 vs bare @{clients}",
                 p95_ratio,
                 "x",
                 f"<= {P95_TARGET}",
                 p95_ratio <= P95_TARGET,
+            ),
+            Row(
+                f"flow p95 vs bare p95 @{clients}",
+                flow_p95_ratio,
+                "x",
+                f"<= {P95_TARGET}",
+                flow_p95_ratio <= P95_TARGET,
             ),
             Row(
                 f"errors @{clients}",
@@ -152,8 +169,9 @@ def report(figures: dict[str, dict[int, dict]], args: argparse.Namespace) -> lis
             + f"  whole flow {flow['flow_p50_ms']:.1f}/{flow['flow_p95_ms']:.1f}"
         )
     print(
-        "\nCompared: LearnHub requests/s (all four requests of the flow) with bare POSTs/s, and "
-        "per-request p95 with bare p95. 'flows ratio' = filed reports/s over bare rows/s."
+        "\nCompared with bare POSTs/s and bare p95: the issue's reading, 'flows ratio' (reports "
+        "filed/s) and the whole flow's p95; the per-request reading, 'req/s ratio' (all four "
+        "requests of the flow) and per-request p95."
     )
     return rows
 
@@ -176,4 +194,4 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
 
 
 if __name__ == "__main__":
-    sys.exit(emit(main()))
+    sys.exit(emit(main(sys.argv[1:])))

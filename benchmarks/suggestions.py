@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.results import Row, emit
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.seed import HINT_CODES
 from learnhub.taxonomy.catalogue import Catalogue, default_catalogue_path, load_catalogue_file
@@ -70,28 +71,41 @@ def row(name: str, scores: Scores) -> str:
     )
 
 
-def table(title: str, rows: Sequence[tuple[str, Suggester, Sequence[LabelledReport]]]) -> str:
+def table(
+    title: str, rows: Sequence[tuple[str, Suggester, Sequence[LabelledReport]]]
+) -> tuple[str, dict[str, Scores]]:
+    """The printed table, and each suggester's scores by name."""
+    scores = {name: evaluate(suggester, held_out) for name, suggester, held_out in rows}
     lines = [title, HEADER, "-" * len(HEADER)]
-    lines.extend(row(name, evaluate(suggester, held_out)) for name, suggester, held_out in rows)
-    return "\n".join(lines)
+    lines.extend(row(name, result) for name, result in scores.items())
+    return "\n".join(lines), scores
 
 
-def demo_section(catalogue: Catalogue) -> tuple[str, Suggester]:
+def score_rows(prefix: str, scores: Scores) -> list[Row]:
+    return [
+        Row(f"{prefix} micro F1", round(scores.micro_f1, 3)),
+        Row(f"{prefix} macro F1", round(scores.macro_f1, 3)),
+        Row(f"{prefix} top-3 recall", round(scores.top3_recall, 3)),
+    ]
+
+
+def demo_section(catalogue: Catalogue) -> tuple[str, Suggester, list[Row]]:
     training, held_out = split_held_out(demo_reports(), HELD_OUT_FRACTION, SEED)
     day_one = day_one_suggester(catalogue)
     trained = train_model(training, catalogue, seed=SEED)
-    text = table(
+    text, scores = table(
         f"(a) demo reports: trained on {len(training)}, measured on {len(held_out)} held out",
         [("day one (no labelled data)", day_one, held_out), ("trained", trained, held_out)],
     )
-    return text, trained
+    rows = score_rows("demo, day one:", scores["day one (no labelled data)"])
+    return text, trained, rows + score_rows("demo, trained:", scores["trained"])
 
 
-def labelled_section(catalogue: Catalogue, demo_model: Suggester) -> str:
+def labelled_section(catalogue: Catalogue, demo_model: Suggester) -> tuple[str, list[Row]]:
     reports = labelled_reports()
     training, held_out = split_held_out(reports, HELD_OUT_FRACTION, SEED)
     day_one = day_one_suggester(catalogue)
-    text = table(
+    text, _ = table(
         f"(b) hand-labelled reports ({len(reports)}): trained on {len(training)}, "
         f"measured on {len(held_out)} held out",
         [
@@ -107,13 +121,18 @@ def labelled_section(catalogue: Catalogue, demo_model: Suggester) -> str:
         training, held_out = split_held_out(reports, HELD_OUT_FRACTION, seed)
         day_one_runs.append(evaluate(day_one, held_out))
         trained_runs.append(evaluate(train_model(training, catalogue, seed=seed), held_out))
-    return "\n".join(
+    day_one_mean, trained_mean = mean(day_one_runs), mean(trained_runs)
+    text = "\n".join(
         (
             text,
-            row(f"day one, mean of {SPLITS} splits", mean(day_one_runs)),
-            row(f"trained, mean of {SPLITS} splits", mean(trained_runs)),
+            row(f"day one, mean of {SPLITS} splits", day_one_mean),
+            row(f"trained, mean of {SPLITS} splits", trained_mean),
         )
     )
+    return text, [
+        *score_rows(f"hand-labelled, day one (mean of {SPLITS} splits):", day_one_mean),
+        *score_rows(f"hand-labelled, trained (mean of {SPLITS} splits):", trained_mean),
+    ]
 
 
 def mean(runs: Sequence[Scores]) -> Scores:
@@ -149,12 +168,12 @@ def learning_curve(catalogue: Catalogue) -> str:
     return "\n".join(lines)
 
 
-def timing(model: Suggester, reports: Sequence[LabelledReport]) -> str:
+def timing(model: Suggester, reports: Sequence[LabelledReport]) -> float:
+    """Milliseconds to suggest codes for one report."""
     started = time.perf_counter()
     for report in reports:
         model.suggest(report.text)
-    per_report = (time.perf_counter() - started) / len(reports) * 1000
-    return f"time to suggest for one report (trained model): {per_report:.2f} ms"
+    return (time.perf_counter() - started) / len(reports) * 1000
 
 
 NOTES = """\
@@ -175,20 +194,26 @@ Notes
   from few reports was not made worse."""
 
 
-def main(argv: Sequence[str] = ()) -> int:
+def main(argv: Sequence[str] = ()) -> list[Row]:
     catalogue = load_catalogue_file(Path(argv[0]) if argv else default_catalogue_path())
-    demo_table, demo_model = demo_section(catalogue)
+    demo_table, demo_model, demo_rows = demo_section(catalogue)
     print(demo_table)
     print()
-    print(labelled_section(catalogue, demo_model))
+    labelled_table, labelled_rows = labelled_section(catalogue, demo_model)
+    print(labelled_table)
     print()
     print(learning_curve(catalogue))
     print()
-    print(timing(demo_model, demo_reports(200)))
+    per_report = timing(demo_model, demo_reports(200))
+    print(f"time to suggest for one report (trained model): {per_report:.2f} ms")
     print()
     print(NOTES)
-    return 0
+    return [
+        *demo_rows,
+        *labelled_rows,
+        Row("time to suggest for one report", round(per_report, 2), "ms"),
+    ]
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(emit(main(sys.argv[1:])))

@@ -63,6 +63,8 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     app.test_client_class = RequestScopedClient
     app.extensions["learnhub_login_throttle"].reset()
     app.extensions["learnhub_anonymous_limiter"].reset()
+    # What a previous test's rolled-back rows put in the reference cache is gone with them.
+    app.extensions["learnhub_reference_cache"].clear()
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

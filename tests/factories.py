@@ -71,3 +71,13 @@ def login(client: FlaskClient, user: User | str, password: str = PASSWORD) -> Te
 def logout(client: FlaskClient) -> TestResponse:
     page = client.get("/account")
     return client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+
+class ManualClock:
+    """A monotonic clock that moves only when a test moves it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

@@ -98,9 +98,19 @@ def load_user(session_token: str) -> User | None:
     )
 
 
+def signed_out_without_loading() -> None:
+    """Nobody has signed in to this session (no remember cookie is ever set): say so before
+    Flask-Login looks. Its strong session protection treats a session without a sign-in that
+    holds anything — a reporter's CSRF token — as stolen, on every page that shows the header:
+    it rewrites the session and sends a cookie-clearing header each time."""
+    if "_user_id" not in session:
+        g._login_user = login_manager.anonymous_user()
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    app.before_request(signed_out_without_loading)
     app.before_request(enforce_permission)

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole, ServiceArea
+from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
 
 TOO_LONG = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
@@ -51,6 +51,17 @@ def answer(label: str, hint: str = "", required_message: str | None = None) -> T
         description=hint,
         validators=[*validators, Length(max=MAX_ANSWER_LENGTH, message=TOO_LONG)],
     )
+
+
+def service_area_choices(areas: list[tuple[str, str]]) -> list[SelectChoice]:
+    """``areas``: (slug, name) pairs."""
+    return [SelectChoice("", "Prefer not to say")] + [
+        SelectChoice(slug, name) for slug, name in areas
+    ]
+
+
+def factor_code_choices(codes: list[str]) -> list[SelectChoice]:
+    return [SelectChoice(code, code) for code in codes]
 
 
 class ReportForm(FlaskForm):
@@ -110,13 +121,10 @@ class ReportForm(FlaskForm):
             field.errors = [message if "valid choice" in e else e for e in field.errors]
         return valid
 
-    def use_service_areas(self, areas: list[ServiceArea]) -> None:
-        self.service_area.choices = [SelectChoice("", "Prefer not to say")] + [
-            SelectChoice(area.slug, area.name) for area in areas
-        ]
-
-    def use_factor_codes(self, codes: list[str]) -> None:
-        self.factors.choices = [SelectChoice(code, code) for code in codes]
+    def offer(self, areas: list[SelectChoice], codes: list[SelectChoice]) -> None:
+        """Choices made once and shared between requests (reports.views.form_options)."""
+        self.service_area.choices = areas
+        self.factors.choices = codes
 
     def event_month_date(self) -> dt.date | None:
         """The month typed, or None with an error on the field saying what is wrong."""

@@ -25,13 +25,16 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
+from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
+from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports import services
-from learnhub.reports.forms import ReportForm
+from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
 from learnhub.reports.models import ReportSource
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
@@ -53,38 +56,50 @@ class FactorChoice:
 
 
 FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
-# The active taxonomy's choices by (version id, checksum): a version's codes never change once
-# it is made (a new wording is a new version), so only the one-row lookup of the active
-# version is left per request.
-_FACTOR_GROUPS: dict[tuple[int, str], FactorGroups] = {}
-_FACTOR_GROUPS_KEPT = 4
-# HTML of blank report-form parts, by everything it shows that can change (see blank_fragment).
-_BLANK_FRAGMENTS: dict[tuple[object, ...], Markup] = {}
-_BLANK_FRAGMENTS_KEPT = 16
 
 
-def factor_groups() -> FactorGroups:
-    """The active taxonomy's codes by tier, loaded once per request (the form's choices and the
-    page both need them)."""
-    if "report_factor_groups" not in g:
-        g.report_factor_groups = active_factor_groups()
-    return g.report_factor_groups
+@dataclass(frozen=True)
+class FormOptions:
+    """What the report form offers from the reference data, made once per cache period and
+    shared by every request: nothing may change it."""
+
+    groups: FactorGroups
+    area_choices: list[SelectChoice]
+    code_choices: list[SelectChoice]
+    # What the blank HTML of the factor checkboxes, and of all the questions, shows of them.
+    factors_key: tuple[object, ...]
+    fields_key: tuple[object, ...]
 
 
-def active_factor_groups() -> FactorGroups:
+def form_options() -> FormOptions:
+    """The same for the whole request (the form's choices and the page both use them)."""
+    if "report_form_options" not in g:
+        g.report_form_options = reference_cache().get("report_form_options", load_form_options)
+    return g.report_form_options
+
+
+def load_form_options() -> FormOptions:
     version = taxonomy.active_version(db.session)
-    if version is None:
-        return []
-    key = (version.id, version.checksum)
-    groups = _FACTOR_GROUPS.get(key)
-    if groups is None:
-        if len(_FACTOR_GROUPS) >= _FACTOR_GROUPS_KEPT:
-            _FACTOR_GROUPS.clear()
-        groups = _FACTOR_GROUPS[key] = [
+    groups = (
+        []
+        if version is None
+        else [
             (tier, [FactorChoice(code.code, code.prompt) for code in codes])
             for tier, codes in taxonomy.codes_by_tier(version)
         ]
-    return groups
+    )
+    areas = [(area.slug, area.name) for area in active_service_areas(db.session)]
+    factors_key = tuple(
+        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
+        for tier, codes in groups
+    )
+    return FormOptions(
+        groups=groups,
+        area_choices=service_area_choices(areas),
+        code_choices=factor_code_choices([code.code for _, codes in groups for code in codes]),
+        factors_key=factors_key,
+        fields_key=(factors_key, tuple(areas)),
+    )
 
 
 def blank_fragment(template: str, key: tuple[object, ...], **context: object) -> Markup:
@@ -93,13 +108,8 @@ def blank_fragment(template: str, key: tuple[object, ...], **context: object) ->
     Rendering the form's GOV.UK macros (some fifty factor checkboxes among them) was most of
     the cost of the report pages. Left blank, the HTML depends only on what ``key`` names (the
     taxonomy's wording, the service areas), so it is rendered once per process and key."""
-    key = (template, request.script_root, *key)  # its links start with the script root
-    html = _BLANK_FRAGMENTS.get(key)
-    if html is None:
-        if len(_BLANK_FRAGMENTS) >= _BLANK_FRAGMENTS_KEPT:
-            _BLANK_FRAGMENTS.clear()
-        html = _BLANK_FRAGMENTS[key] = rendered(template, **context)
-    return html
+    # Its links start with the script root.
+    return reused((template, request.script_root, *key), lambda: rendered(template, **context))
 
 
 def rendered(template: str, **context: object) -> Markup:
@@ -107,40 +117,29 @@ def rendered(template: str, **context: object) -> Markup:
     return Markup(render_template(template, **context))  # noqa: S704
 
 
-def groups_key(groups: FactorGroups) -> tuple[object, ...]:
-    return tuple(
-        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
-        for tier, codes in groups
-    )
-
-
-def factor_checkboxes(form: ReportForm, groups: FactorGroups) -> Markup:
-    if not groups:
+def factor_checkboxes(form: ReportForm, options: FormOptions) -> Markup:
+    if not options.groups:
         return Markup("")
     template = "reports/_factor_checkboxes.html"
     if form.factors.data or form.factors.errors:
-        return rendered(template, form=form, groups=groups)
-    return blank_fragment(template, groups_key(groups), form=form, groups=groups)
+        return rendered(template, form=form, groups=options.groups)
+    return blank_fragment(template, options.factors_key, form=form, groups=options.groups)
 
 
 def report_fields(form: ReportForm) -> Markup:
     """The form's questions: reused HTML on a first visit, rendered when there are answers."""
-    groups = factor_groups()
+    options = form_options()
     template = "reports/_report_fields.html"
+    checkboxes = factor_checkboxes(form, options)
     if request.method == "GET":
-        areas = tuple((choice.value, choice.label) for choice in form.service_area.choices or [])
-        key = (groups_key(groups), areas)
-        return blank_fragment(
-            template, key, form=form, factor_checkboxes=factor_checkboxes(form, groups)
-        )
-    return rendered(template, form=form, factor_checkboxes=factor_checkboxes(form, groups))
+        return blank_fragment(template, options.fields_key, form=form, factor_checkboxes=checkboxes)
+    return rendered(template, form=form, factor_checkboxes=checkboxes)
 
 
 def build_form() -> ReportForm:
     form = ReportForm()
-    form.use_service_areas(active_service_areas(db.session))
-    groups = factor_groups()
-    form.use_factor_codes([code.code for _, codes in groups for code in codes])
+    options = form_options()
+    form.offer(options.area_choices, options.code_choices)
     return form
 
 

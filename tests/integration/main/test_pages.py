@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from learnhub import create_app
 from learnhub.core.permissions import Permission, requires
 from tests.conftest import app_settings
+from tests.factories import login, make_user
 
 PUBLIC_PAGES = ["/", "/accessibility", "/privacy", "/login"]
 
@@ -118,3 +119,27 @@ def test_pages_still_render_when_the_database_is_unreachable(tmp_path: Path) -> 
     app = create_app(app_settings(f"sqlite:///{tmp_path}/missing-folder/learnhub.db"))
     assert app.test_client().get("/no-such-page").status_code == 404
     assert app.test_client().get("/").status_code == 200
+
+
+def test_the_reused_signed_out_header_never_carries_anyones_account(
+    app: Flask, client: FlaskClient
+) -> None:
+    staff = app.test_client()
+    login(staff, make_user(email="duty.manager@example.org"))
+    for path in ("/report", "/", "/report/confirmation"):
+        assert "Signed in as" not in client.get(path).get_data(as_text=True)
+        assert "duty.manager@example.org" in staff.get(path).get_data(as_text=True)
+        assert "Signed in as" not in client.get(path).get_data(as_text=True)
+
+
+def test_the_header_and_footer_follow_the_organisation_name(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.get("/")
+    app.config["ORGANISATION_NAME"] = "Harbourside Borough Council"
+    try:
+        body = client.get("/").get_data(as_text=True)
+    finally:
+        app.config["ORGANISATION_NAME"] = "Northshire County Council"
+    assert "Northshire" not in body
+    assert body.count("Harbourside Borough Council") >= 3  # title, header and footer

@@ -144,6 +144,14 @@ def test_a_signed_in_member_of_staff_files_as_anonymously_as_anyone(client: Flas
     assert rows_with_identity == []
 
 
+def test_a_reporters_pages_leave_their_session_cookie_alone(client: FlaskClient) -> None:
+    """Only the CSRF token, the check page's key and the receipt are put in a reporter's
+    session: reading a page again sends no cookie back, and none is cleared."""
+    client.get("/report")
+    for path in ("/report", "/", "/report/confirmation"):
+        assert client.get(path).headers.getlist("Set-Cookie") == [], path
+
+
 def test_reports_hold_the_day_received_not_the_time(client: FlaskClient) -> None:
     file_through_the_form(client)
     report = db.session.scalars(sa.select(Report)).one()
