@@ -61,19 +61,21 @@ class AlreadySubmitted(Exception):
     """This check page has been sent before: file nothing again."""
 
 
-def spend_submission_key(session: Session, key: str, today: dt.date) -> None:
-    """Mark a check page's one-time key as used, in the caller's transaction.
+class ReferenceTaken(Exception):
+    """The random reference drawn for a new report is an older report's: roll back, file again."""
 
-    The database, not the browser, decides: two presses of Send racing each other in two
-    processes still file one report, because only one insert of the key can succeed.
-    """
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
-    session.add(SpentSubmission(key_hash=digest, spent_on=today))
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise AlreadySubmitted from exc
+
+# How each database names a broken unique constraint: PostgreSQL by the constraint's name,
+# SQLite by its table and column.
+SPENT_KEY_CONSTRAINT = ("pk_spent_submissions", "spent_submissions.key_hash")
+REFERENCE_CONSTRAINT = ("uq_reports_reference", "reports.reference")
+
+
+def _breaks(exc: IntegrityError, constraint: tuple[str, str]) -> bool:
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return bool(diag.constraint_name == constraint[0])
+    return str(exc.orig) == f"UNIQUE constraint failed: {constraint[1]}"
 
 
 @dataclass
@@ -294,9 +296,69 @@ def file_report(
     transaction, so a caller that already checked it does not scan the answers twice."""
     if checked is None:
         checked = check_submission(session, submission, today)
+    filed = _new_report(
+        checked,
+        reference=unused_reference(session),
+        today=today,
+        source=source,
+        receipt_key=receipt_key,
+        import_key=submission.import_key,
+    )
+    session.add(filed.report)
+    session.flush()
+    _add_factors(session, filed.report, checked.factor_codes)
+    return filed
+
+
+def file_checked_report(
+    session: Session, key: str, checked: CheckedSubmission, *, today: dt.date, receipt_key: str
+) -> FiledReport:
+    """File what the reporter sent from a check page whose one-time key is ``key``: the key is
+    spent and the report added in one flush, which never commits.
+
+    AlreadySubmitted: the key was spent before. The database, not the browser, decides: two
+    presses of Send racing each other in two processes still file one report, because only one
+    insert of the key can succeed. ReferenceTaken: the random reference is an older report's;
+    the unique constraint finds that instead of a SELECT before every insert. Either way the
+    caller rolls back, and after ReferenceTaken files again.
+    """
+    # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
+    session.add(SpentSubmission(key_hash=hashlib.sha256(key.encode()).hexdigest(), spent_on=today))
+    filed = _new_report(
+        checked,
+        reference=new_reference(),
+        today=today,
+        source=ReportSource.WEB,
+        receipt_key=receipt_key,
+        import_key=None,
+    )
+    session.add(filed.report)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if _breaks(exc, SPENT_KEY_CONSTRAINT):
+            raise AlreadySubmitted from exc
+        if _breaks(exc, REFERENCE_CONSTRAINT):
+            # Not chained: the database's message lists the report's answers as parameters,
+            # and a traceback that escapes is logged.
+            raise ReferenceTaken from None
+        raise
+    _add_factors(session, filed.report, checked.factor_codes)
+    return filed
+
+
+def _new_report(
+    checked: CheckedSubmission,
+    *,
+    reference: str,
+    today: dt.date,
+    source: ReportSource,
+    receipt_key: str,
+    import_key: str | None,
+) -> FiledReport:
     receipt = new_receipt()
     report = Report(
-        reference=unused_reference(session),
+        reference=reference,
         receipt_hash=receipt_hash(receipt, receipt_key),
         received_on=today,
         event_month=checked.event_month,
@@ -305,19 +367,23 @@ def file_report(
         reporter_role=checked.reporter_role,
         service_area=checked.service_area,
         source=source,
-        import_key=submission.import_key,
+        import_key=import_key,
         identifier_flags=flags_for_reviewers(checked.findings),
         taxonomy_version_id=checked.factor_codes[0].version_id if checked.factor_codes else None,
         **checked.answers,
     )
-    session.add(report)
-    session.flush()
+    return FiledReport(report=report, receipt=receipt)
+
+
+def _add_factors(session: Session, report: Report, codes: list[TaxonomyCode]) -> None:
+    """The reporter's factor ticks, once the report has its id."""
+    if not codes:
+        return
     session.add_all(
         ReportFactor(report_id=report.id, code_id=code.id, source=FactorSource.REPORTER)
-        for code in checked.factor_codes
+        for code in codes
     )
     session.flush()
-    return FiledReport(report=report, receipt=receipt)
 
 
 def unused_reference(session: Session) -> str:

@@ -35,7 +35,6 @@ from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
-from learnhub.reports.models import ReportSource
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
 
@@ -45,6 +44,7 @@ PENDING_TOKENS = "report_tokens"
 SENT_TOKENS = "report_tokens_sent"
 RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
+REFERENCE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -241,22 +241,37 @@ def submit() -> Response | tuple[str, int]:
     checked = check_form(form)
     if checked is None:
         return render_form(form)
-    try:
-        services.spend_submission_key(db.session, token, service_today())
-    except services.AlreadySubmitted:
-        db.session.rollback()
-        return redirect(url_for("reports.confirmation"))
-    filed = services.file_report(
-        db.session,
-        submission_from(form),
-        today=service_today(),
-        source=ReportSource.WEB,
-        receipt_key=current_app.config["RECEIPT_KEY"],
-        checked=checked,
-    )
-    db.session.commit()
-    session[RECEIPT_TO_SHOW] = filed.receipt
+    receipt = file_checked_report(token, checked)
+    if receipt is not None:
+        session[RECEIPT_TO_SHOW] = receipt
     return redirect(url_for("reports.confirmation"))
+
+
+def file_checked_report(token: str, checked: services.CheckedSubmission) -> str | None:
+    """Spend the check page's key, file its report and commit: the receipt to show, or None if
+    the key had been spent already (a double press, or two presses racing)."""
+    attempts_left = REFERENCE_ATTEMPTS
+    while True:
+        attempts_left -= 1
+        try:
+            filed = services.file_checked_report(
+                db.session,
+                token,
+                checked,
+                today=service_today(),
+                receipt_key=current_app.config["RECEIPT_KEY"],
+            )
+        except services.AlreadySubmitted:
+            db.session.rollback()
+            return None
+        except services.ReferenceTaken:
+            # The random reference drawn is an older report's: all of it again, with a new one.
+            db.session.rollback()
+            if not attempts_left:
+                raise
+            continue
+        db.session.commit()
+        return filed.receipt
 
 
 @bp.app_errorhandler(CSRFError)

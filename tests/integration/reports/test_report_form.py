@@ -11,8 +11,16 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from learnhub.extensions import db
-from learnhub.reports.models import EventType, Report, ReportSource, ReportStatus
-from learnhub.reports.receipts import receipt_hash
+from learnhub.reports import services
+from learnhub.reports.models import (
+    EventType,
+    Report,
+    ReportSource,
+    ReportStatus,
+    SpentSubmission,
+)
+from learnhub.reports.receipts import new_reference, receipt_hash
+from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor
 from tests.factories import csrf_token
 from tests.integration.reports.helpers import (
@@ -255,3 +263,82 @@ def test_a_timed_out_page_shows_the_form_again_with_every_answer(client: FlaskCl
     assert "This page timed out, so your report has not been sent yet" in body
     assert "The chronology was missing after the case moved teams" in body
     assert count_reports() == 0
+
+
+def spent_keys() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SpentSubmission))
+
+
+def test_a_check_page_sent_again_from_an_older_session_files_nothing_twice(
+    client: FlaskClient,
+) -> None:
+    check_page = continue_to_check(client)
+    with client.session_transaction() as session:
+        older = dict(session)  # as another tab or process still holding the cookie would
+    send_from_check_page(client, check_page)
+    with client.session_transaction() as session:
+        session.clear()
+        session.update(older)
+    again = send_from_check_page(client, check_page)
+    assert again.status_code == 302
+    assert count_reports() == 1
+    assert spent_keys() == 1
+
+
+def test_a_reference_clash_files_the_report_with_a_fresh_reference(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_through_the_form(client)
+    taken = db.session.scalar(sa.select(Report.reference))
+    drawn: list[str] = []
+
+    def clashing_once() -> str:
+        drawn.append(taken if not drawn else new_reference())
+        return drawn[-1]
+
+    monkeypatch.setattr(services, "new_reference", clashing_once)
+    version = taxonomy.active_version(db.session)
+    codes = [codes[0].code for _, codes in taxonomy.codes_by_tier(version)][:2]
+    # The retry files what was checked before the rollback: the area and ticks too.
+    receipt = file_through_the_form(client, service_area="fostering", factors=codes)
+    assert len(drawn) == 2
+    filed = db.session.scalar(sa.select(Report).where(Report.reference == drawn[1]))
+    assert filed is not None
+    assert filed.service_area is not None
+    assert filed.service_area.slug == "fostering"
+    factors = db.session.scalars(sa.select(ReportFactor).where(ReportFactor.report_id == filed.id))
+    assert sorted(f.code.code for f in factors) == sorted(codes)
+    assert filed.receipt_hash == receipt_hash(receipt, client.application.config["RECEIPT_KEY"])
+    assert count_reports() == 2
+    assert spent_keys() == 2
+
+
+def test_a_reference_that_keeps_clashing_files_nothing_and_logs_no_answers(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    file_through_the_form(client)
+    taken = db.session.scalar(sa.select(Report.reference))
+    monkeypatch.setattr(services, "new_reference", lambda: taken)
+    check_page = continue_to_check(client)
+    assert send_from_check_page(client, check_page).status_code == 500
+    assert "ReferenceTaken" in caplog.text
+    assert answers()["narrative"] not in caplog.text
+    assert count_reports() == 1
+    assert spent_keys() == 1
+
+
+def test_send_reads_nothing_from_the_database(client: FlaskClient, app: Flask) -> None:
+    check_page = continue_to_check(client)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert send_from_check_page(client, check_page).status_code == 302
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    inserts = [s.split()[2] for s in statements if s.startswith("INSERT")]
+    assert sorted(inserts) == ["reports", "spent_submissions"]
+    assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
