@@ -205,6 +205,12 @@ def load_settings(
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "learnhub.db")
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["DATABASE_URL"])
+    # A database error's text would otherwise carry the statement's parameters — a reporter's
+    # answers — into any log line or traceback it reaches.
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
     settings["RECEIPT_KEY"] = settings["RECEIPT_KEY"] or settings["SECRET_KEY"]
     check_production_secret(settings)
     return settings

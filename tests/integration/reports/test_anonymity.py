@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import traceback
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,7 @@ from learnhub.audit.models import AuditEvent
 from learnhub.extensions import db
 from learnhub.models import Base
 from learnhub.reports.models import Report
-from tests.factories import login, make_user
+from tests.factories import login, make_report, make_user
 from tests.integration.reports.helpers import file_through_the_form
 
 FORWARDED_FOR = "198.51.100.201"
@@ -159,3 +160,21 @@ def test_reports_hold_the_day_received_not_the_time(client: FlaskClient) -> None
     assert not isinstance(report.received_on, dt.datetime)
     datetime_columns = [c.name for c in Report.__table__.columns if isinstance(c.type, sa.DateTime)]
     assert datetime_columns == []
+
+
+def test_a_database_error_does_not_carry_a_reporters_words(app: Flask) -> None:
+    words = "Jayden Okafor at 14 Larch Road told me"
+    with app.app_context():
+        first, _ = make_report("An earlier report.")
+        second, _ = make_report("A later report.")
+        clash = (
+            sa.update(Report)
+            .where(Report.id == second.id)
+            .values(reference=first.reference, narrative=words)
+        )
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            db.session.execute(clash)
+        db.session.rollback()
+    # What a log line or a traceback would show of the error.
+    assert "Jayden" not in str(raised.value)
+    assert "Larch" not in "".join(traceback.format_exception(raised.value))
