@@ -88,7 +88,22 @@ def measure(args: argparse.Namespace) -> dict[str, dict[int, dict]]:
                         f"  errors {result['errors']}",
                         flush=True,
                     )
+                    if target == "learnhub":
+                        print_steps(result)
     return figures
+
+
+def print_steps(result: dict) -> None:
+    """Each request of the flow on its own: which one sets the p95."""
+    steps = result.get("by_kind", {})
+    print(
+        "             "
+        + "  ".join(
+            f"{kind} p50 {step['p50_ms']:.1f} p95 {step['p95_ms']:.1f} ms"
+            for kind, step in steps.items()
+        ),
+        flush=True,
+    )
 
 
 def report(figures: dict[str, dict[int, dict]], args: argparse.Namespace) -> list[Row]:
