@@ -664,7 +664,10 @@ def _shuffled(sample: sparse.csr_matrix, idf: np.ndarray, seed: int) -> sparse.c
 
 
 def _assured_tightness(matrix: sparse.csr_matrix, parameters: DetectionParameters) -> float:
-    """Tightness less ``chance_margin`` standard errors: what a cluster this size surely reaches."""
+    """Tightness less ``chance_margin`` standard errors: what a cluster this size surely reaches.
+    Two reports give no spread to measure, so nothing is assured of them."""
+    if matrix.shape[0] < 3:
+        return float("-inf")
     return _tightness(matrix) - parameters.chance_margin * _tightness_standard_error(matrix)
 
 

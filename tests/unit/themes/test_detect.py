@@ -6,7 +6,9 @@ import dataclasses
 import datetime
 import random
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 from benchmarks.themes import TODAY, Synthetic, recovers, synthetic_reports
 from learnhub.themes.detect import (
@@ -16,6 +18,7 @@ from learnhub.themes.detect import (
     DetectionParameters,
     ExistingTheme,
     ReportInput,
+    _assured_tightness,
     detect,
     reconcile,
 )
@@ -92,6 +95,16 @@ def test_a_planted_story_beats_the_closeness_chance_reaches(found: list[Candidat
         chance = story.statistics["chance_tightness"]
         assert chance >= PARAMETERS.min_tightness
         assert story.statistics["tightness"] > chance
+
+
+def test_two_reports_alike_are_never_assured_whatever_the_margin() -> None:
+    # No spread can be measured between two reports; with no margin, a standard error of
+    # infinity times zero must not turn into a number that passes.
+    twins = sparse.csr_matrix(np.array([[0.6, 0.8], [0.6, 0.8]]))
+    no_margin = dataclasses.replace(PARAMETERS, chance_margin=0.0)
+    assert _assured_tightness(twins, no_margin) == float("-inf")
+    triplets = sparse.csr_matrix(np.array([[0.6, 0.8], [0.6, 0.8], [0.8, 0.6]]))
+    assert _assured_tightness(triplets, no_margin) == pytest.approx((1 + 0.96 + 0.96) / 3)
 
 
 def test_themes_keep_their_identity_after_more_reports_from_the_same_service() -> None:
