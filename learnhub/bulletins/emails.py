@@ -304,9 +304,10 @@ def create_deliveries(session: Session, bulletin: Bulletin) -> int:
 
 
 def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]:
-    """Rows a dead sender left ``sending``: one with a Message-ID was being handed over (it may
-    have arrived: marked uncertain, not resent); one without was never handed over (pending
-    again). Only call while holding this issue's send lease, so no live sender owns them."""
+    """Rows a dead sender left ``sending``: one with a Message-ID was claimed for handing over
+    (it may have arrived: marked uncertain, not resent); one without, left by an older sender,
+    was never handed over (pending again). Only call while holding this issue's send lease, so
+    no live sender owns them."""
     rows = session.scalars(
         sa.select(Delivery).where(
             Delivery.bulletin_id == bulletin.id, Delivery.status == DeliveryStatus.SENDING
@@ -317,7 +318,7 @@ def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]
         if row.message_id:
             row.status = DeliveryStatus.FAILED_TEMPORARY
             row.last_error = (
-                f"{UNCERTAIN}: the send stopped while this message was being handed to the mail "
+                f"{UNCERTAIN}: the send stopped after this message was claimed for the mail "
                 f"server, so it may have arrived; not sent again automatically (Message-ID "
                 f"{row.message_id})"
             )
