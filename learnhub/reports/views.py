@@ -241,13 +241,13 @@ def submit() -> Response | tuple[str, int]:
     checked = check_form(form)
     if checked is None:
         return render_form(form)
-    receipt = file_checked_report(token, checked)
+    receipt = file_and_commit(token, checked)
     if receipt is not None:
         session[RECEIPT_TO_SHOW] = receipt
     return redirect(url_for("reports.confirmation"))
 
 
-def file_checked_report(token: str, checked: services.CheckedSubmission) -> str | None:
+def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | None:
     """Spend the check page's key, file its report and commit: the receipt to show, or None if
     the key had been spent already (a double press, or two presses racing)."""
     attempts_left = REFERENCE_ATTEMPTS

@@ -593,10 +593,9 @@ def _tightness_standard_error(matrix: sparse.csr_matrix) -> float:
 
     Tightness is a U-statistic over pairs; to first order its variance is four times the variance
     of each member's mean similarity to the others, over the number of members (Hoeffding).
+    Needs three members or more (``_assured_tightness`` sees to it).
     """
     size = matrix.shape[0]
-    if size < 3:
-        return float("inf")
     total = np.asarray(matrix.sum(axis=0)).ravel()
     to_others = (matrix @ total - 1.0) / (size - 1)
     return float(2 * np.std(to_others, ddof=1) / np.sqrt(size))
