@@ -1,5 +1,6 @@
 """The practical limit the submission benchmark compares LearnHub with: a bare Flask +
-Flask-SQLAlchemy app whose one endpoint inserts one row per POST and answers 201.
+Flask-SQLAlchemy app whose one endpoint inserts one row per POST and answers 201, and two
+constant pages (GET and POST /page) for a flow of LearnHub's shape around that insert.
 
 Served by gunicorn with the same worker settings as LearnHub (``benchmarks.bare_app:app``);
 it reads its database from BARE_DATABASE_URL; the benchmark makes its one table first
@@ -43,6 +44,16 @@ def create_app() -> Flask:
         db.session.add(Row(body=request.form.get("body", ""), created=dt.datetime.now(dt.UTC)))
         db.session.commit()
         return "created", 201
+
+    # The pages around the insert in a flow of LearnHub's shape, doing nothing at all: what a
+    # four-request flow costs an app that spends no time of its own on the pages.
+    @app.get("/page")
+    def page() -> str:
+        return "page"
+
+    @app.post("/page")
+    def posted_page() -> str:
+        return str(len(request.form.get("body", "")))
 
     return app
 

@@ -1,11 +1,12 @@
 """The load generator for the submission benchmark, run in its own process.
 
-    python3 -m benchmarks.loadgen {learnhub|bare} BASE_URL CLIENTS SECONDS [WARMUP_SECONDS]
+    python3 -m benchmarks.loadgen {learnhub|bare|bare-flow} BASE_URL CLIENTS SECONDS [WARMUP]
 
 Each simulated client is one browser: its own aiohttp session with its own cookie jar and one
 keep-alive connection. A LearnHub client repeats the reporter's whole flow (GET the form, POST
 the answers to the check page, POST Send with every hidden field the check page carries, GET
-the confirmation); a bare client POSTs one row. Requests started during the warm-up are not
+the confirmation); a bare client POSTs one row; a bare-flow client makes the same four requests
+of the bare app, three of them constant pages. Requests started during the warm-up are not
 counted. Prints one JSON object: per request kind and overall, the count and latencies.
 """
 
@@ -96,8 +97,21 @@ async def bare_insert(session: aiohttp.ClientSession, base: str, rec: Recorder) 
     await rec.timed("insert", session.post(f"{base}/", data={"body": NARRATIVE}), 201)
 
 
+async def bare_flow(session: aiohttp.ClientSession, base: str, rec: Recorder) -> None:
+    """LearnHub's four requests against the bare app: a constant page, a constant answer to the
+    posted text, the insert, a constant page. The ceiling of reports filed per second for any
+    app whose flow has this shape."""
+    await rec.timed("page", session.get(f"{base}/page"), 200)
+    await rec.timed("posted page", session.post(f"{base}/page", data={"body": NARRATIVE}), 200)
+    await rec.timed("insert", session.post(f"{base}/", data={"body": NARRATIVE}), 201)
+    await rec.timed("page", session.get(f"{base}/page"), 200)
+
+
+FLOWS = {"learnhub": learnhub_flow, "bare": bare_insert, "bare-flow": bare_flow}
+
+
 async def client(target: str, base: str, rec: Recorder, until: float) -> None:
-    step = learnhub_flow if target == "learnhub" else bare_insert
+    step = FLOWS[target]
     connector = aiohttp.TCPConnector(limit=1)
     # unsafe: keep cookies set by an IP-address host (127.0.0.1), as a browser does.
     jar = aiohttp.CookieJar(unsafe=True)

@@ -104,6 +104,8 @@ class ReportForm(FlaskForm):
         validators=[Optional()],
     )
     submission_token = HiddenField()
+    # The check page's scan of the answers, signed (reports.carried_scan); only Send reads it.
+    identifier_check = HiddenField()
 
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {

@@ -33,7 +33,7 @@ from learnhub.core.errors import render_http_error
 from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
-from learnhub.reports import services
+from learnhub.reports import carried_scan, services
 from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
@@ -127,13 +127,16 @@ def factor_checkboxes(form: ReportForm, options: FormOptions) -> Markup:
 
 
 def report_fields(form: ReportForm) -> Markup:
-    """The form's questions: reused HTML on a first visit, rendered when there are answers."""
-    options = form_options()
-    template = "reports/_report_fields.html"
-    checkboxes = factor_checkboxes(form, options)
-    if request.method == "GET":
-        return blank_fragment(template, options.fields_key, form=form, factor_checkboxes=checkboxes)
-    return rendered(template, form=form, factor_checkboxes=checkboxes)
+    """The form's questions, showing what ``form`` holds."""
+    checkboxes = factor_checkboxes(form, form_options())
+    return rendered("reports/_report_fields.html", form=form, factor_checkboxes=checkboxes)
+
+
+def blank_report_fields() -> Markup:
+    """The questions of a blank form: rendered once per process, so a first visit does not
+    even build the form object (its fields were most of the cost of the page)."""
+    key = ("blank report fields", request.script_root, *form_options().fields_key)
+    return reused(key, lambda: report_fields(build_form()))
 
 
 def build_form() -> ReportForm:
@@ -166,12 +169,18 @@ def show_errors(form: ReportForm, errors: dict[str, str]) -> None:
             field.errors = [message]
 
 
-def check_form(form: ReportForm) -> services.CheckedSubmission | None:
-    """Every check at once: the form's own, then the service's. None if anything failed."""
+def check_form(form: ReportForm, *, reuse_scan: bool = False) -> services.CheckedSubmission | None:
+    """Every check at once: the form's own, then the service's. None if anything failed.
+
+    ``reuse_scan``: take the identifying-details findings the check page signed, if they are
+    for exactly these answers, instead of scanning them again."""
     form_ok = form.validate()
     submission = submission_from(form)  # also puts any month error on the form
+    secret = current_app.config["SECRET_KEY"]
+    sealed = form.identifier_check.data or ""
+    scan = carried_scan.scanner(sealed, secret) if reuse_scan else services.scan_answers
     try:
-        checked = services.check_submission(db.session, submission, service_today())
+        checked = services.check_submission(db.session, submission, service_today(), scan=scan)
     except services.ReportInvalid as exc:
         show_errors(form, exc.errors)
         return None
@@ -181,6 +190,11 @@ def check_form(form: ReportForm) -> services.CheckedSubmission | None:
 def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
     fields = report_fields(form)
     return render_template("reports/form.html", form=form, report_fields=fields), status
+
+
+def render_blank_form() -> tuple[str, int]:
+    fields = blank_report_fields()
+    return render_template("reports/form.html", form=None, report_fields=fields), 200
 
 
 def issue_submission_token() -> str:
@@ -202,6 +216,9 @@ def spend_submission_token(token: str) -> bool:
 
 def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
+    form.identifier_check.data = carried_scan.seal(
+        checked.answers, checked.findings, current_app.config["SECRET_KEY"]
+    )
     segments = services.highlighted_answers(
         checked.answers, services.flags_for_reviewers(checked.findings)
     )
@@ -211,8 +228,10 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
 @bp.route("/report", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
 def new() -> tuple[str, int]:
+    if request.method == "GET":
+        return render_blank_form()
     form = build_form()
-    if request.method == "GET" or request.form.get("change"):
+    if request.form.get("change"):
         return render_form(form)
     checked = check_form(form)
     if checked is None:
@@ -238,7 +257,7 @@ def submit() -> Response | tuple[str, int]:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
-    checked = check_form(form)
+    checked = check_form(form, reuse_scan=True)
     if checked is None:
         return render_form(form)
     receipt = file_and_commit(token, checked)

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from learnhub.extensions import db
-from learnhub.reports import services
+from learnhub.reports import carried_scan, services
 from learnhub.reports.models import (
+    NARRATIVE_FIELDS,
     EventType,
     Report,
     ReportSource,
@@ -342,3 +343,40 @@ def test_send_reads_nothing_from_the_database(client: FlaskClient, app: Flask) -
     inserts = [s.split()[2] for s in statements if s.startswith("INSERT")]
     assert sorted(inserts) == ["reports", "spent_submissions"]
     assert not [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
+PHONE_NARRATIVE = "Mum's number is 07700 900123 and the visit was missed."
+
+
+def with_identifier_check(check_page_fields: list[tuple[str, str]], value: str | None) -> MultiDict:
+    kept = [(k, v) for k, v in check_page_fields if k != "identifier_check"]
+    return MultiDict(kept if value is None else [*kept, ("identifier_check", value)])
+
+
+@pytest.mark.parametrize("forged", [None, "", "e30.0000", "signed-by-someone-else"])
+def test_send_scans_again_unless_the_check_pages_scan_is_signed_by_the_server(
+    client: FlaskClient, forged: str | None
+) -> None:
+    fields = hidden_fields(continue_to_check(client, narrative=PHONE_NARRATIVE))
+    answers_sent = dict(fields)
+    if forged == "signed-by-someone-else":
+        texts = {name: answers_sent.get(name, "") for name in NARRATIVE_FIELDS}
+        forged = carried_scan.seal(texts, {}, "not the server's secret")
+    assert (
+        client.post("/report/submit", data=with_identifier_check(fields, forged)).status_code == 302
+    )
+    report = db.session.scalars(sa.select(Report)).one()
+    assert {flag["kind"] for flag in report.identifier_flags} == {"phone"}
+
+
+def test_send_files_the_check_pages_own_scan_without_scanning_again(
+    client: FlaskClient, app: Flask
+) -> None:
+    """Only the server can sign a scan; one it signed for these answers is used as it stands
+    (here one that found nothing, which a second scan would contradict)."""
+    fields = hidden_fields(continue_to_check(client, narrative=PHONE_NARRATIVE))
+    texts = {name: dict(fields).get(name, "") for name in NARRATIVE_FIELDS}
+    signed_nothing = carried_scan.seal(texts, {}, app.config["SECRET_KEY"])
+    response = client.post("/report/submit", data=with_identifier_check(fields, signed_nothing))
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(Report)).one().identifier_flags == []
