@@ -34,7 +34,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("review_queue", [], []),
     ("dashboard", [], []),
     ("bulletins", [], []),
-    ("submission", [], ["--seconds", "30"]),
+    ("submission", [], ["--rounds", "5", "--seconds", "10"]),
     ("pageweight", [], []),
 ]
 

@@ -355,10 +355,10 @@ def file_checked_report(
         import_key=None,
     )
     connection = session.connection()
+    # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
+    spent = {"key_hash": _key_hash(key), "spent_on": today}
     try:
-        # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
-        connection.execute(_SPEND_KEY, {"key_hash": _key_hash(key), "spent_on": today})
-        report_id = connection.execute(_INSERT_REPORT, values).scalar_one()
+        report_id = _spend_key_and_insert(connection, spent, values)
     except IntegrityError as exc:
         if _breaks(exc, SPENT_KEY_CONSTRAINT):
             raise AlreadySubmitted from exc
@@ -381,6 +381,20 @@ def file_checked_report(
 _SPEND_KEY = sa.insert(SpentSubmission)
 _INSERT_REPORT = sa.insert(Report).returning(Report.id)
 _INSERT_FACTOR = sa.insert(ReportFactor)
+
+
+def _spend_key_and_insert(
+    connection: sa.Connection, spent: dict[str, Any], values: dict[str, Any]
+) -> int:
+    """The new report's id. On PostgreSQL the key and the report go in one statement (a
+    data-modifying WITH), one round trip fewer on the hottest write; SQLite has no such
+    statement and no round trips to save."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(_SPEND_KEY, spent)
+        return int(connection.execute(_INSERT_REPORT, values).scalar_one())
+    spend = sa.insert(SpentSubmission).values(**spent).cte("spent")
+    statement = sa.insert(Report).values(**values).returning(Report.id).add_cte(spend)
+    return int(connection.execute(statement).scalar_one())
 
 
 def _key_hash(key: str) -> str:
