@@ -115,15 +115,6 @@ class FiledReport:
     receipt: str  # shown once to the reporter, never stored
 
 
-@dataclass(frozen=True)
-class SentReport:
-    """A report filed from the check page: what the reporter is shown, nothing more."""
-
-    report_id: int
-    reference: str
-    receipt: str  # shown once to the reporter, never stored
-
-
 def _choice(
     enum_cls: type[enum.Enum],
     value: str | None,
@@ -330,11 +321,17 @@ def file_report(
     return filed
 
 
+_SPEND_KEY = sa.insert(SpentSubmission)
+_INSERT_REPORT = sa.insert(Report).returning(Report.id)
+_INSERT_FACTOR = sa.insert(ReportFactor)
+
+
 def file_checked_report(
     session: Session, key: str, checked: CheckedSubmission, *, today: dt.date, receipt_key: str
-) -> SentReport:
-    """File what the reporter sent from a check page whose one-time key is ``key``: the key is
-    spent and the report added in the session's transaction, which this never commits.
+) -> str:
+    """File what the reporter sent from a check page whose one-time key is ``key``, and return
+    the receipt to show them once: the key is spent and the report added in the session's
+    transaction, which this never commits.
 
     AlreadySubmitted: the key was spent before. The database, not the browser, decides: two
     presses of Send racing each other in two processes still file one report, because only one
@@ -375,12 +372,7 @@ def file_checked_report(
                 for code in checked.factor_codes
             ],
         )
-    return SentReport(report_id=report_id, reference=values["reference"], receipt=receipt)
-
-
-_SPEND_KEY = sa.insert(SpentSubmission)
-_INSERT_REPORT = sa.insert(Report).returning(Report.id)
-_INSERT_FACTOR = sa.insert(ReportFactor)
+    return receipt
 
 
 def _spend_key_and_insert(

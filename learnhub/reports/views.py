@@ -273,7 +273,7 @@ def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | No
     while True:
         attempts_left -= 1
         try:
-            filed = services.file_checked_report(
+            receipt = services.file_checked_report(
                 db.session,
                 token,
                 checked,
@@ -290,7 +290,7 @@ def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | No
                 raise
             continue
         db.session.commit()
-        return filed.receipt
+        return receipt
 
 
 @bp.app_errorhandler(CSRFError)
