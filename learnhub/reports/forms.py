@@ -104,7 +104,7 @@ class ReportForm(FlaskForm):
         validators=[Optional()],
     )
     submission_token = HiddenField()
-    # The check page's scan of the answers, signed (reports.carried_scan); only Send reads it.
+    # The check page's seal over what it checked (reports.carried_check); only Send reads it.
     identifier_check = HiddenField()
 
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
@@ -130,24 +130,26 @@ class ReportForm(FlaskForm):
 
     def event_month_date(self) -> dt.date | None:
         """The month typed, or None with an error on the field saying what is wrong."""
-        month_text = (self.event_month.data or "").strip()
-        year_text = (self.event_year.data or "").strip()
-        if not month_text and not year_text:
-            self.event_month.errors = ["Enter the month and year it happened"]
-            return None
-        if not month_text:
-            self.event_month.errors = ["The month it happened must include a month"]
-            return None
-        if not year_text:
-            self.event_month.errors = ["The month it happened must include a year"]
-            return None
-        if not (month_text.isdigit() and 1 <= int(month_text) <= 12):
-            self.event_month.errors = ["Month must be a number from 1 to 12"]
-            return None
-        if not (year_text.isdigit() and len(year_text) == 4):
-            self.event_month.errors = ["Year must be 4 numbers, like 2026"]
-            return None
-        return dt.date(int(year_text), int(month_text), 1)
+        month, error = typed_month(self.event_month.data or "", self.event_year.data or "")
+        if error:
+            self.event_month.errors = [error]
+        return month
+
+
+def typed_month(month_typed: str, year_typed: str) -> tuple[dt.date | None, str | None]:
+    """The month and year a reporter typed, as the 1st of the month; or None and what is wrong."""
+    month_text, year_text = month_typed.strip(), year_typed.strip()
+    if not month_text and not year_text:
+        return None, "Enter the month and year it happened"
+    if not month_text:
+        return None, "The month it happened must include a month"
+    if not year_text:
+        return None, "The month it happened must include a year"
+    if not (month_text.isdigit() and 1 <= int(month_text) <= 12):
+        return None, "Month must be a number from 1 to 12"
+    if not (year_text.isdigit() and len(year_text) == 4):
+        return None, "Year must be 4 numbers, like 2026"
+    return dt.date(int(year_text), int(month_text), 1), None
 
 
 class ReceiptForm(FlaskForm):

@@ -7,7 +7,9 @@ signed in: a member of staff who files a report is as anonymous as anyone.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
@@ -24,6 +26,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -33,8 +36,13 @@ from learnhub.core.errors import render_http_error
 from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
-from learnhub.reports import carried_scan, services
-from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
+from learnhub.reports import carried_check, services
+from learnhub.reports.forms import (
+    ReportForm,
+    factor_code_choices,
+    service_area_choices,
+    typed_month,
+)
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
 
@@ -147,18 +155,33 @@ def build_form() -> ReportForm:
 
 
 def submission_from(form: ReportForm) -> services.ReportSubmission:
+    """The form's answers; a month that cannot be read puts its error on the form."""
+    return submission_of(
+        lambda name: form[name].data, list(form.factors.data or []), form.event_month_date()
+    )
+
+
+def submission_from_values(values: MultiDict[str, str]) -> services.ReportSubmission:
+    """The answers as posted, read without building the form (a sealed check page's)."""
+    month, _error = typed_month(values.get("event_month", ""), values.get("event_year", ""))
+    return submission_of(values.get, values.getlist(carried_check.MULTIPLE_FIELD), month)
+
+
+def submission_of(
+    value: Callable[[str], str | None], factor_codes: list[str], event_month: dt.date | None
+) -> services.ReportSubmission:
     return services.ReportSubmission(
-        narrative=form.narrative.data or "",
-        what_nearly_happened=form.what_nearly_happened.data or "",
-        what_stopped_it=form.what_stopped_it.data or "",
-        what_made_it_likely=form.what_made_it_likely.data or "",
-        what_would_help=form.what_would_help.data or "",
-        potential_severity=form.potential_severity.data or None,
-        event_type=form.event_type.data or None,
-        event_month=form.event_month_date(),
-        service_area=form.service_area.data or None,
-        reporter_role=form.reporter_role.data or None,
-        factor_codes=list(form.factors.data or []),
+        narrative=value("narrative") or "",
+        what_nearly_happened=value("what_nearly_happened") or "",
+        what_stopped_it=value("what_stopped_it") or "",
+        what_made_it_likely=value("what_made_it_likely") or "",
+        what_would_help=value("what_would_help") or "",
+        potential_severity=value("potential_severity") or None,
+        event_type=value("event_type") or None,
+        event_month=event_month,
+        service_area=value("service_area") or None,
+        reporter_role=value("reporter_role") or None,
+        factor_codes=factor_codes,
     )
 
 
@@ -169,22 +192,41 @@ def show_errors(form: ReportForm, errors: dict[str, str]) -> None:
             field.errors = [message]
 
 
-def check_form(form: ReportForm, *, reuse_scan: bool = False) -> services.CheckedSubmission | None:
-    """Every check at once: the form's own, then the service's. None if anything failed.
-
-    ``reuse_scan``: take the identifying-details findings the check page signed, if they are
-    for exactly these answers, instead of scanning them again."""
+def check_form(form: ReportForm) -> services.CheckedSubmission | None:
+    """Every check at once: the form's own, then the service's. None if anything failed."""
     form_ok = form.validate()
     submission = submission_from(form)  # also puts any month error on the form
-    secret = current_app.config["SECRET_KEY"]
-    sealed = form.identifier_check.data or ""
-    scan = carried_scan.scanner(sealed, secret) if reuse_scan else services.scan_answers
     try:
-        checked = services.check_submission(db.session, submission, service_today(), scan=scan)
+        checked = services.check_submission(db.session, submission, service_today())
     except services.ReportInvalid as exc:
         show_errors(form, exc.errors)
         return None
     return checked if form_ok and not form.event_month.errors else None
+
+
+def carried_fields(values: MultiDict[str, str]) -> list[tuple[str, str]]:
+    """The answers a check page carries, in the order its seal covers them."""
+    return [(name, values.get(name) or "") for name in carried_check.SINGLE_FIELDS] + [
+        (carried_check.MULTIPLE_FIELD, code)
+        for code in values.getlist(carried_check.MULTIPLE_FIELD)
+    ]
+
+
+def check_carried() -> services.CheckedSubmission | None:
+    """What the check page checked, if this request sends exactly its sealed answers: read
+    without building the form and not scanned again, but still checked by the service
+    against today's reference data. None otherwise, or if that check now fails."""
+    values = request.form
+    carried = carried_check.unseal(
+        carried_fields(values), values.get("identifier_check", ""), current_app.config["SECRET_KEY"]
+    )
+    if carried is None:
+        return None
+    submission = submission_from_values(values)
+    try:
+        return services.check_submission(db.session, submission, service_today(), scan=carried.scan)
+    except services.ReportInvalid:
+        return None
 
 
 def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
@@ -216,13 +258,27 @@ def spend_submission_token(token: str) -> bool:
 
 def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
-    form.identifier_check.data = carried_scan.seal(
-        checked.answers, checked.findings, current_app.config["SECRET_KEY"]
+    # What the page carries is what the form read, so Send can tell it arrived unchanged.
+    fields = carried_fields(form_values(form))
+    form.identifier_check.data = carried_check.seal(
+        fields, checked.findings, current_app.config["SECRET_KEY"]
     )
     segments = services.highlighted_answers(
         checked.answers, services.flags_for_reviewers(checked.findings)
     )
-    return render_template("reports/check.html", form=form, checked=checked, segments=segments), 200
+    page = render_template(
+        "reports/check.html", form=form, checked=checked, segments=segments, carried=fields
+    )
+    return page, 200
+
+
+def form_values(form: ReportForm) -> MultiDict[str, str]:
+    values: MultiDict[str, str] = MultiDict(
+        (name, form[name].data or "") for name in carried_check.SINGLE_FIELDS
+    )
+    for code in form.factors.data or []:
+        values.add(carried_check.MULTIPLE_FIELD, code)
+    return values
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -242,8 +298,7 @@ def new() -> tuple[str, int]:
 @bp.route("/report/submit", methods=["POST"])
 @requires(Permission.PUBLIC)
 def submit() -> Response | tuple[str, int]:
-    form = build_form()
-    token = form.submission_token.data or ""
+    token = request.form.get("submission_token", "")
     if token and token in session.get(SENT_TOKENS, []):
         # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
@@ -252,14 +307,18 @@ def submit() -> Response | tuple[str, int]:
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
         # answers again so they can be sent, rather than lose them.
+        form = build_form()
         checked = check_form(form)
         if checked is None:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
-    checked = check_form(form, reuse_scan=True)
+    checked = check_carried()
     if checked is None:
-        return render_form(form)
+        form = build_form()
+        checked = check_form(form)
+        if checked is None:
+            return render_form(form)
     receipt = file_and_commit(token, checked)
     if receipt is not None:
         session[RECEIPT_TO_SHOW] = receipt

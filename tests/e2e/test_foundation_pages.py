@@ -53,7 +53,8 @@ def test_public_pages_have_no_serious_accessibility_violations(
 
 def test_the_login_errors_are_accessible(page: Any, live_server: LiveServer) -> None:
     page.goto(f"{live_server.url}/login")
-    page.click("button:has-text('Sign in')")
+    with page.expect_navigation():
+        page.click("button:has-text('Sign in')")
     assert page.locator(".govuk-error-summary").is_visible()
     assert page.title().startswith("Error:")
     assert serious_accessibility_violations(page) == []

@@ -119,7 +119,8 @@ def test_bad_input_keeps_the_text_in_a_real_browser(page: Any, live_server: Live
     page.fill("#narrative", "Words I do not want to lose.")
     page.fill("#event_month", "14")
     page.fill("#event_year", "2026")
-    page.click("text=Continue to check your answers")
+    with page.expect_navigation():
+        page.click("text=Continue to check your answers")
     assert page.locator(".govuk-error-summary").is_visible()
     assert page.locator("#narrative").input_value() == "Words I do not want to lose."
     assert serious_accessibility_violations(page) == []

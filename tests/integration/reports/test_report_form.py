@@ -12,13 +12,13 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from learnhub.extensions import db
-from learnhub.reports import carried_scan, services
+from learnhub.reports import carried_check, services
 from learnhub.reports.models import (
-    NARRATIVE_FIELDS,
     EventType,
     Report,
     ReportSource,
     ReportStatus,
+    ServiceArea,
     SpentSubmission,
 )
 from learnhub.reports.receipts import new_reference, receipt_hash
@@ -352,35 +352,55 @@ def test_send_reads_nothing_from_the_database(client: FlaskClient, app: Flask) -
 PHONE_NARRATIVE = "Mum's number is 07700 900123 and the visit was missed."
 
 
-def with_identifier_check(check_page_fields: list[tuple[str, str]], value: str | None) -> MultiDict:
+def with_seal(check_page_fields: list[tuple[str, str]], value: str | None) -> MultiDict:
     kept = [(k, v) for k, v in check_page_fields if k != "identifier_check"]
     return MultiDict(kept if value is None else [*kept, ("identifier_check", value)])
 
 
-@pytest.mark.parametrize("forged", [None, "", "e30.0000", "signed-by-someone-else"])
-def test_send_scans_again_unless_the_check_pages_scan_is_signed_by_the_server(
+def answer_fields(check_page_fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the check page's seal covers: its answers, without its keys and tokens."""
+    return [
+        (k, v)
+        for k, v in check_page_fields
+        if k not in ("csrf_token", "submission_token", "identifier_check")
+    ]
+
+
+@pytest.mark.parametrize("forged", [None, "", "e30.0000", "sealed-by-someone-else"])
+def test_send_checks_and_scans_again_unless_the_seal_is_the_servers(
     client: FlaskClient, forged: str | None
 ) -> None:
     fields = hidden_fields(continue_to_check(client, narrative=PHONE_NARRATIVE))
-    answers_sent = dict(fields)
-    if forged == "signed-by-someone-else":
-        texts = {name: answers_sent.get(name, "") for name in NARRATIVE_FIELDS}
-        forged = carried_scan.seal(texts, {}, "not the server's secret")
-    assert (
-        client.post("/report/submit", data=with_identifier_check(fields, forged)).status_code == 302
-    )
+    if forged == "sealed-by-someone-else":
+        forged = carried_check.seal(answer_fields(fields), {}, "not the server's secret")
+    assert client.post("/report/submit", data=with_seal(fields, forged)).status_code == 302
     report = db.session.scalars(sa.select(Report)).one()
     assert {flag["kind"] for flag in report.identifier_flags} == {"phone"}
 
 
-def test_send_files_the_check_pages_own_scan_without_scanning_again(
+def test_send_files_what_the_check_page_sealed_without_scanning_again(
     client: FlaskClient, app: Flask
 ) -> None:
-    """Only the server can sign a scan; one it signed for these answers is used as it stands
-    (here one that found nothing, which a second scan would contradict)."""
+    """Only the server can seal a check page; what it sealed for these answers is used as it
+    stands (here a scan that found nothing, which a second scan would contradict)."""
     fields = hidden_fields(continue_to_check(client, narrative=PHONE_NARRATIVE))
-    texts = {name: dict(fields).get(name, "") for name in NARRATIVE_FIELDS}
-    signed_nothing = carried_scan.seal(texts, {}, app.config["SECRET_KEY"])
-    response = client.post("/report/submit", data=with_identifier_check(fields, signed_nothing))
-    assert response.status_code == 302
+    sealed_nothing = carried_check.seal(answer_fields(fields), {}, app.config["SECRET_KEY"])
+    assert client.post("/report/submit", data=with_seal(fields, sealed_nothing)).status_code == 302
     assert db.session.scalars(sa.select(Report)).one().identifier_flags == []
+
+
+def test_a_sealed_page_is_still_checked_against_todays_service_areas(
+    client: FlaskClient,
+) -> None:
+    """The seal says the answers are the ones checked, not that the world stood still: an area
+    closed between the check page and Send sends the reporter back to choose again."""
+    check_page = continue_to_check(client, service_area="fostering")
+    area = db.session.scalar(sa.select(ServiceArea).where(ServiceArea.slug == "fostering"))
+    area.is_active = False
+    db.session.commit()
+    response = send_from_check_page(client, check_page)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Choose a service area from the list" in body
+    assert "The chronology was missing after the case moved teams" in body
+    assert count_reports() == 0
