@@ -105,7 +105,7 @@ class ReportForm(FlaskForm):
     )
     submission_token = HiddenField()
     # The check page's seal over what it checked (reports.carried_check); only Send reads it.
-    identifier_check = HiddenField()
+    check_seal = HiddenField()
 
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {

@@ -247,7 +247,7 @@ def check_submission(
     """Check every field at once, so the reporter sees all that needs fixing together.
 
     ``scan``: finds the identifying details in the checked answers; the web form's Send passes
-    one that reuses the check page's own scan of the same answers (reports.carried_scan)."""
+    one that reuses the check page's own scan of the same answers (reports.carried_check)."""
     errors: dict[str, str] = {}
     answers = _check_answers(submission, errors)
     event_type = _choice(

@@ -218,7 +218,7 @@ def check_carried() -> services.CheckedSubmission | None:
     against today's reference data. None otherwise, or if that check now fails."""
     values = request.form
     carried = carried_check.unseal(
-        carried_fields(values), values.get("identifier_check", ""), current_app.config["SECRET_KEY"]
+        carried_fields(values), values.get("check_seal", ""), current_app.config["SECRET_KEY"]
     )
     if carried is None:
         return None
@@ -260,7 +260,7 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
     form.submission_token.data = issue_submission_token()
     # What the page carries is what the form read, so Send can tell it arrived unchanged.
     fields = carried_fields(form_values(form))
-    form.identifier_check.data = carried_check.seal(
+    form.check_seal.data = carried_check.seal(
         fields, checked.findings, current_app.config["SECRET_KEY"]
     )
     segments = services.highlighted_answers(

@@ -353,8 +353,8 @@ PHONE_NARRATIVE = "Mum's number is 07700 900123 and the visit was missed."
 
 
 def with_seal(check_page_fields: list[tuple[str, str]], value: str | None) -> MultiDict:
-    kept = [(k, v) for k, v in check_page_fields if k != "identifier_check"]
-    return MultiDict(kept if value is None else [*kept, ("identifier_check", value)])
+    kept = [(k, v) for k, v in check_page_fields if k != "check_seal"]
+    return MultiDict(kept if value is None else [*kept, ("check_seal", value)])
 
 
 def answer_fields(check_page_fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -362,7 +362,7 @@ def answer_fields(check_page_fields: list[tuple[str, str]]) -> list[tuple[str, s
     return [
         (k, v)
         for k, v in check_page_fields
-        if k not in ("csrf_token", "submission_token", "identifier_check")
+        if k not in ("csrf_token", "submission_token", "check_seal")
     ]
 
 
