@@ -6,7 +6,7 @@ Each module in BENCHMARKS runs in its own process (``python3 -m benchmarks.<name
 output shown as it goes; a module that is not there is skipped with a note. Rows come from the
 module's final ``BENCHMARK-RESULTS`` line (benchmarks/results.py); a module that prints none is
 listed as "figures printed above". ``--full`` runs the sizes the issues name where a module has
-a quicker default (themes at 10k, 100k and 1M reports; submission for 30 s per level).
+a quicker default (themes at 10k, 100k and 1M reports; submission in 5 rounds of 10 s).
 """
 
 from __future__ import annotations

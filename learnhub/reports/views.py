@@ -162,7 +162,8 @@ def submission_from(form: ReportForm) -> services.ReportSubmission:
 
 
 def submission_from_values(values: MultiDict[str, str]) -> services.ReportSubmission:
-    """The answers as posted, read without building the form (a sealed check page's)."""
+    """The answers as posted, read without building the form (a sealed check page's). A month
+    that cannot be read is left out, and the service refuses the submission without it."""
     month, _error = typed_month(values.get("event_month", ""), values.get("event_year", ""))
     return submission_of(values.get, values.getlist(carried_check.MULTIPLE_FIELD), month)
 
