@@ -324,6 +324,15 @@ def file_report(
 _SPEND_KEY = sa.insert(SpentSubmission)
 _INSERT_REPORT = sa.insert(Report).returning(Report.id)
 _INSERT_FACTOR = sa.insert(ReportFactor)
+# Made once: building the statement and its cache key for each report cost more than running it.
+_SPEND_KEY_AND_INSERT_REPORT = _INSERT_REPORT.add_cte(
+    sa.insert(SpentSubmission)
+    .values(
+        key_hash=sa.bindparam("spent_key_hash", type_=sa.String),
+        spent_on=sa.bindparam("spent_on", type_=sa.Date),
+    )
+    .cte("spent")
+)
 
 
 def file_checked_report(
@@ -353,9 +362,9 @@ def file_checked_report(
     )
     connection = session.connection()
     # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
-    spent = {"key_hash": _key_hash(key), "spent_on": today}
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
     try:
-        report_id = _spend_key_and_insert(connection, spent, values)
+        report_id = _spend_key_and_insert(connection, key_hash, today, values)
     except IntegrityError as exc:
         if _breaks(exc, SPENT_KEY_CONSTRAINT):
             raise AlreadySubmitted from exc
@@ -376,31 +385,16 @@ def file_checked_report(
 
 
 def _spend_key_and_insert(
-    connection: sa.Connection, spent: dict[str, Any], values: dict[str, Any]
+    connection: sa.Connection, key_hash: str, today: dt.date, values: dict[str, Any]
 ) -> int:
     """The new report's id. On PostgreSQL the key and the report go in one statement (a
     data-modifying WITH), one round trip fewer on the hottest write; SQLite has no such
     statement and no round trips to save."""
     if connection.dialect.name != "postgresql":
-        connection.execute(_SPEND_KEY, spent)
+        connection.execute(_SPEND_KEY, {"key_hash": key_hash, "spent_on": today})
         return int(connection.execute(_INSERT_REPORT, values).scalar_one())
-    parameters = {**values, **{f"spent_{name}": value for name, value in spent.items()}}
+    parameters = {**values, "spent_key_hash": key_hash, "spent_on": today}
     return int(connection.execute(_SPEND_KEY_AND_INSERT_REPORT, parameters).scalar_one())
-
-
-# Made once: building the statement and its cache key for each report cost more than running it.
-_SPEND_KEY_AND_INSERT_REPORT = _INSERT_REPORT.add_cte(
-    sa.insert(SpentSubmission)
-    .values(
-        key_hash=sa.bindparam("spent_key_hash", type_=sa.String),
-        spent_on=sa.bindparam("spent_spent_on", type_=sa.Date),
-    )
-    .cte("spent")
-)
-
-
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _report_values(

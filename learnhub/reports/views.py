@@ -259,8 +259,8 @@ def spend_submission_token(token: str) -> bool:
 
 def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
-    # What the page carries is what the form read, so Send can tell it arrived unchanged.
-    fields = carried_fields(form_values(form))
+    # The answers as posted, which are what the form read: Send can tell they arrived unchanged.
+    fields = carried_fields(request.form)
     form.check_seal.data = carried_check.seal(
         fields, checked.findings, current_app.config["SECRET_KEY"]
     )
@@ -271,15 +271,6 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
         "reports/check.html", form=form, checked=checked, segments=segments, carried=fields
     )
     return page, 200
-
-
-def form_values(form: ReportForm) -> MultiDict[str, str]:
-    values: MultiDict[str, str] = MultiDict(
-        (name, form[name].data or "") for name in carried_check.SINGLE_FIELDS
-    )
-    for code in form.factors.data or []:
-        values.add(carried_check.MULTIPLE_FIELD, code)
-    return values
 
 
 @bp.route("/report", methods=["GET", "POST"])
