@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -41,9 +42,8 @@ def import_reports_command(csv_file: Path, dry_run: bool) -> None:
         click.echo(f"Dry run: {summary} Nothing was saved.")
         return
     receipt_key = current_app.config["RECEIPT_KEY"]
-    with click.progressbar(
-        plan.rows, label="Importing reports", file=click.get_text_stream("stderr")
-    ) as rows:
+    # Progress goes to standard error, so standard output carries only the summary.
+    with click.progressbar(plan.rows, label="Importing reports", file=sys.stderr) as rows:
         for row in rows:
             imports.file_planned_row(db.session, row, today, receipt_key)
     db.session.commit()
