@@ -59,7 +59,7 @@ def log_while_serving_a_reporter(logger: logging.Logger) -> None:
     token = mark_serving(True)
     try:
         logger.info("Reply from %s", REPORTER_WORDS)
-        logger.warning(f"Inline {REPORTER_WORDS}")  # noqa: G004 - the careless case
+        logger.warning(f"Inline {REPORTER_WORDS}")  # the careless case: words in the text
         try:
             fail_with_reporters_words()
         except ValueError:
