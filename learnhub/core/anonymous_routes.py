@@ -11,6 +11,7 @@ routes, so ``/report/`` and ``/REPORT`` do too.
 from __future__ import annotations
 
 import contextvars
+import functools
 import posixpath
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -26,8 +27,9 @@ ROUTES_EXTENSION = "learnhub_anonymous_routes"
 # Merged slashes then a trailing slash: two routing redirects are the most a real path takes.
 MOST_REDIRECTS = 4
 
-_serving_anonymous_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "serving_anonymous_request", default=False
+# None: no server has said (the app then decides for itself).
+_serving_anonymous_request: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
+    "serving_anonymous_request", default=None
 )
 
 
@@ -68,6 +70,9 @@ class AnonymousRoutes:
                 static = rule.rule.split("<", 1)[0]
                 prefixes.add(normalised(static).rstrip("/") or "/")
         self.prefixes = tuple(sorted(prefixes))
+        # Matching costs tens of microseconds; the paths a site sees repeat. Bounded, so odd
+        # paths only push others out.
+        self.is_anonymous = functools.lru_cache(maxsize=4096)(self._is_anonymous)
 
     @classmethod
     def of(cls, app: Any) -> AnonymousRoutes:
@@ -110,7 +115,7 @@ class AnonymousRoutes:
             for prefix in self.prefixes
         )
 
-    def is_anonymous(self, method: str, path: str) -> bool:
+    def _is_anonymous(self, method: str, path: str) -> bool:
         endpoint = self.routed_endpoint(method, path)
         if endpoint is not None:
             return endpoint in self.endpoints
@@ -135,14 +140,19 @@ def decoded_path(raw_target: str) -> str:
 
 
 def serving_anonymous_request() -> bool:
+    return bool(_serving_anonymous_request.get())
+
+
+def server_decision() -> bool | None:
+    """What the server serving this request decided, or None if it did not."""
     return _serving_anonymous_request.get()
 
 
-def mark_serving(anonymous: bool) -> contextvars.Token[bool]:
+def mark_serving(anonymous: bool) -> contextvars.Token[bool | None]:
     """Say whether this thread now serves a reporter; ``unmark`` with the token restores what
     was there before (a server's mark around the app's own)."""
     return _serving_anonymous_request.set(anonymous)
 
 
-def unmark(token: contextvars.Token[bool]) -> None:
+def unmark(token: contextvars.Token[bool | None]) -> None:
     _serving_anonymous_request.reset(token)

@@ -15,7 +15,7 @@ from werkzeug.wsgi import get_path_info
 from learnhub.core.anonymous_routes import (
     is_anonymous_request,
     mark_serving,
-    serving_anonymous_request,
+    server_decision,
     unmark,
 )
 from learnhub.core.log_summary import install_log_record_factory
@@ -57,16 +57,19 @@ class AnonymousRequestHandler(WSGIRequestHandler):
 
 class MarkAnonymousRequests:
     """WSGI middleware around the app: marks a reporter's request for as long as the app serves
-    it, under any WSGI server (the development server and gunicorn mark it earlier too)."""
+    it, under any WSGI server. The development server and gunicorn decide earlier, with the
+    same definition, and their decision stands."""
 
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        anonymous = serving_anonymous_request() or is_anonymous_request(
-            self.app, environ.get("REQUEST_METHOD", "GET"), get_path_info(environ)
-        )
+        anonymous = server_decision()
+        if anonymous is None:
+            anonymous = is_anonymous_request(
+                self.app, environ.get("REQUEST_METHOD", "GET"), get_path_info(environ)
+            )
         token = mark_serving(anonymous)
         try:
             return self.wsgi_app(environ, start_response)
