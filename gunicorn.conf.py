@@ -1,13 +1,21 @@
 """Gunicorn settings for LearnHub. Access logs leave out the client address, user agent and
-referrer, and the reporting and follow-up routes are not access-logged at all: a line with the
-time of a request to them could point at a reporter."""
+referrer. A reporter's request (decided by the app's URL map: learnhub.core.anonymous_routes)
+gets no access line, and whatever gunicorn or the app logs while serving it is withheld and
+counted in the daily summary (learnhub.core.log_summary), written when the day is over and when
+a worker exits."""
 
 import multiprocessing
 import os
 
 from gunicorn.glogging import Logger
 
-from learnhub.core.anonymity import is_anonymous_path
+from learnhub.core.anonymous_routes import (
+    decoded_path,
+    is_anonymous_request,
+    mark_serving,
+    serving_anonymous_request,
+)
+from learnhub.core.log_summary import write_summary
 
 bind = os.environ.get("LEARNHUB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("LEARNHUB_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -18,9 +26,21 @@ accesslog = "-"
 access_log_format = "%(m)s %(U)s %(s)s %(B)s %(M)sms"
 
 
+def pre_request(worker, req):
+    # Replaces gunicorn's default, which logs the method and raw path at debug level. The mark
+    # is left set after the request on purpose: gunicorn logs an error that escaped the app
+    # (and its access line) after post_request, in this same thread; the next request's
+    # pre_request sets it afresh.
+    mark_serving(is_anonymous_request(worker.wsgi, req.method, decoded_path(req.path)))
+
+
+def worker_exit(server, worker):
+    write_summary()
+
+
 class AnonymousAccessLogger(Logger):
     def access(self, resp, req, environ, request_time):
-        if is_anonymous_path(environ.get("PATH_INFO", "")):
+        if serving_anonymous_request():
             return
         super().access(resp, req, environ, request_time)
 

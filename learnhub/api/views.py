@@ -22,6 +22,7 @@ from learnhub.api.schemas import (
     SuggestionsSchema,
 )
 from learnhub.audit import services as audit
+from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import contains_nul, problem
 from learnhub.core.permissions import Permission, permissions_of, requires
@@ -108,6 +109,7 @@ def me() -> Response:
 
 
 @bp.route("/reports", methods=["POST"])
+@anonymous_route
 @requires(Permission.PUBLIC)
 @documented(
     "File an anonymous report",
@@ -186,6 +188,7 @@ def followup_body(report: Report) -> dict[str, Any]:
 
 
 @bp.route("/followup")
+@anonymous_route
 @requires(Permission.PUBLIC)
 @documented(
     "A reporter's view of their report: status, the panel's questions, the outcome",
@@ -198,6 +201,7 @@ def followup() -> Response:
 
 
 @bp.route("/followup/messages", methods=["POST"])
+@anonymous_route
 @requires(Permission.PUBLIC)
 @documented(
     "A reporter's reply to the panel",

@@ -1,18 +1,14 @@
-"""Keeping reporters anonymous outside the database: logs and rate limits.
-
-Requests to the reporting and follow-up routes are never access-logged, any other log line made
-while handling one is stamped with the day only, and rate limits key on a hash of the client
-address under a secret that lives only in this process's memory and changes every day.
+"""Keeping reporters anonymous in rate limits: they key on a hash of the client address under a
+secret that lives only in this process's memory and changes every day. (Logs: see
+``learnhub.core.anonymous_routes`` and ``learnhub.core.log_summary``.)
 """
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import functools
 import hashlib
 import hmac
-import logging
 import secrets
 import threading
 import time
@@ -22,53 +18,6 @@ from collections.abc import Callable
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-
-ANONYMOUS_PATH_PREFIXES = ("/report", "/followup", "/api/v1/reports", "/api/v1/followup")
-
-_handling_anonymous_route: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "handling_anonymous_route", default=False
-)
-
-
-def is_anonymous_path(path: str) -> bool:
-    return any(
-        path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?")
-        for prefix in ANONYMOUS_PATH_PREFIXES
-    )
-
-
-def mark_anonymous_request(path: str) -> contextvars.Token[bool]:
-    """Stamp log records made from here on with the day only, if ``path`` is a reporter's;
-    ``unmark`` with the returned token restores what was there before."""
-    return _handling_anonymous_route.set(is_anonymous_path(path))
-
-
-def unmark(token: contextvars.Token[bool]) -> None:
-    _handling_anonymous_route.reset(token)
-
-
-def coarsen_to_day(record: logging.LogRecord) -> None:
-    day = dt.datetime.fromtimestamp(record.created).date()
-    record.created = dt.datetime.combine(day, dt.time()).timestamp()
-    record.msecs = 0
-    record.relativeCreated = 0
-
-
-def install_log_record_factory() -> None:
-    """Stamp log records made while serving a reporter with the day only, whatever handler or
-    format later writes them (set once per process, at record creation)."""
-    current = logging.getLogRecordFactory()
-    if getattr(current, "learnhub_day_only", False):
-        return
-
-    def day_only_factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = current(*args, **kwargs)
-        if _handling_anonymous_route.get():
-            coarsen_to_day(record)
-        return record
-
-    day_only_factory.learnhub_day_only = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(day_only_factory)
 
 
 class MemoryWindows:

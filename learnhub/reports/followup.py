@@ -21,6 +21,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from learnhub.actions.services import completed_actions_for_report
+from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
@@ -29,7 +30,8 @@ from learnhub.reports import services
 from learnhub.reports.forms import ReceiptForm, ReplyForm
 from learnhub.reports.models import Report
 
-bp = Blueprint("followup", __name__, url_prefix="/followup")
+# Every route here is a reporter's: none is access-logged (learnhub.core.anonymous_routes).
+bp = anonymous_route(Blueprint("followup", __name__, url_prefix="/followup"))
 
 FOLLOWUP = "followup"
 NOT_FOUND = "We could not find a report with that receipt code. Check the code and try again."

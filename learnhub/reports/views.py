@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
@@ -46,7 +47,8 @@ from learnhub.reports.forms import (
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
 
-bp = Blueprint("reports", __name__)
+# Every route here is a reporter's: none is access-logged (learnhub.core.anonymous_routes).
+bp = anonymous_route(Blueprint("reports", __name__))
 
 PENDING_TOKENS = "report_tokens"
 SENT_TOKENS = "report_tokens_sent"

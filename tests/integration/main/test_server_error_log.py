@@ -1,5 +1,6 @@
 """When an exception escapes the app, the development server logs "Error on request" with a
-traceback. On a reporter's route that line must carry the day only, never the time."""
+traceback. On a reporter's route that line is not written at all: it is counted in the daily
+summary, which carries the day only."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from learnhub import create_app
+from learnhub.core.log_summary import SUMMARY, SUMMARY_LOGGER
 from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.extensions import db
 
@@ -53,19 +55,19 @@ def failing_server() -> Iterator[str]:
             db.engine.dispose()
 
 
-def error_record(caplog: pytest.LogCaptureFixture, url: str) -> logging.LogRecord:
-    caplog.clear()
+def fail(url: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as failed:
         urllib.request.urlopen(url, timeout=10)  # noqa: S310 - the test server on loopback
     failed.value.close()
+
+
+def wait_for(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
     deadline = time.monotonic() + 5  # the server logs the line after it has answered
     while True:
-        records = [r for r in caplog.records if "Error on request" in r.getMessage()]
+        records = [r for r in caplog.records if text in r.getMessage()]
         if records or time.monotonic() > deadline:
-            break
+            return records
         time.sleep(0.02)
-    assert len(records) == 1, [r.getMessage()[:80] for r in caplog.records]
-    return records[0]
 
 
 def is_midnight(record: logging.LogRecord) -> bool:
@@ -73,19 +75,31 @@ def is_midnight(record: logging.LogRecord) -> bool:
     return moment.time() == dt.time() and record.msecs == 0
 
 
-def test_the_error_line_on_a_reporting_route_carries_the_day_only(
+def test_the_error_on_a_reporting_route_is_counted_in_the_days_summary(
     failing_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="werkzeug")
-    for path in ("/report/boom", "/followup/boom", "/api/v1/reports/boom"):
-        record = error_record(caplog, failing_server + path)
-        assert is_midnight(record), path
-        assert dt.datetime.fromtimestamp(record.created).date() == dt.date.today()
+    caplog.set_level(logging.INFO)
+    SUMMARY.take()
+    for path in ("/report/boom", "/followup/boom", "/api/v1/reports/boom", "//REPORT/boom"):
+        fail(failing_server + path)
+    fail(failing_server + "/staff/boom")  # written once answered: the others would be by then
+    assert len(wait_for(caplog, "Error on request")) == 1
+    assert [r for r in caplog.records if "report" in r.getMessage().lower()] == []
+
+    caplog.clear()
+    SUMMARY.write()
+    summary = [r for r in caplog.records if r.name == SUMMARY_LOGGER]
+    assert len(summary) == 1
+    assert 'count=4 level="ERROR" logger="werkzeug"' in summary[0].getMessage()
+    assert "boom" not in summary[0].getMessage()
+    assert is_midnight(summary[0])
 
 
 def test_the_error_line_on_a_staff_route_keeps_its_time(
     failing_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="werkzeug")
-    record = error_record(caplog, failing_server + "/staff/boom")
-    assert not is_midnight(record)  # (fails only in the first millisecond after midnight)
+    fail(failing_server + "/staff/boom")
+    records = wait_for(caplog, "Error on request")
+    assert len(records) == 1
+    assert not is_midnight(records[0])  # (fails only in the first millisecond after midnight)
