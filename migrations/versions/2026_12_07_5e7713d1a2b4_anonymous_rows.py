@@ -91,8 +91,9 @@ def _random_ids_for_existing_rows(postgres: bool) -> None:
         op.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         op.execute("PRAGMA defer_foreign_keys = ON")
-    for table in RANDOM_IDS:
-        old_ids = list(bind.execute(sa.text(f"SELECT id FROM {table}")).scalars())
+    for name in RANDOM_IDS:
+        table = sa.table(name, sa.column("id"))
+        old_ids = list(bind.execute(sa.select(table.c.id)).scalars())
         new_ids: set[int] = set()
         while len(new_ids) < len(old_ids):
             new_ids.add(secrets.randbelow(RANDOM_ID_LIMIT - 1) + 1)
@@ -100,16 +101,19 @@ def _random_ids_for_existing_rows(postgres: bool) -> None:
         pairs = [{"old": old, "new": -new} for old, new in zip(old_ids, new_ids, strict=True)]
         if not pairs:
             continue
-        bind.execute(sa.text(f"UPDATE {table} SET id = :new WHERE id = :old"), pairs)
-        if table == "reports":
-            for child, _ in REPORT_REFERENCES:
-                bind.execute(
-                    sa.text(f"UPDATE {child} SET report_id = :new WHERE report_id = :old"), pairs
-                )
-        op.execute(f"UPDATE {table} SET id = -id WHERE id < 0")
-        if table == "reports":
-            for child, _ in REPORT_REFERENCES:
-                op.execute(f"UPDATE {child} SET report_id = -report_id WHERE report_id < 0")
+        moves = [(table, table.c.id)]
+        if name == "reports":
+            children = [sa.table(child, sa.column("report_id")) for child, _ in REPORT_REFERENCES]
+            moves += [(child, child.c.report_id) for child in children]
+        for target, column in moves:
+            bind.execute(
+                sa.update(target)
+                .where(column == sa.bindparam("old"))
+                .values({column.name: sa.bindparam("new")}),
+                pairs,
+            )
+        for target, column in moves:
+            bind.execute(sa.update(target).where(column < 0).values({column.name: -column}))
     if postgres:
         op.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, constraint in REPORT_REFERENCES:
@@ -127,10 +131,7 @@ def downgrade():
     if postgres:
         for table in RANDOM_IDS:
             op.execute(f"CREATE SEQUENCE {table}_id_seq OWNED BY {table}.id")
-            op.execute(
-                f"SELECT setval('{table}_id_seq', coalesce((SELECT max(id) FROM {table}), 0) + 1,"
-                " false)"
-            )
-            op.execute(
-                f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')"
-            )
+            largest = sa.select(sa.func.max(sa.table(table, sa.column("id")).c.id))
+            start = op.get_bind().scalar(largest) or 0
+            op.execute(f"SELECT setval('{table}_id_seq', {int(start) + 1}, false)")
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')")
