@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -11,9 +13,10 @@ from learnhub.extensions import db
 from learnhub.reports.settle import settle
 
 
-def settle_anonymous_rows() -> str:
+def settle_anonymous_rows(today: dt.date | None = None) -> str:
+    """``today``: the first day not to settle (the service's today unless given)."""
     # One commit for all of it: every settled row carries this one transaction's id.
-    result = settle(db.session, service_today())
+    result = settle(db.session, today or service_today())
     db.session.commit()
     return result.summary()
 

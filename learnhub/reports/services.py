@@ -335,6 +335,7 @@ _SPEND_KEY_AND_INSERT_REPORT = _INSERT_REPORT.add_cte(
     .values(
         key_hash=sa.bindparam("spent_key_hash", type_=sa.String),
         spent_on=sa.bindparam("spent_on", type_=sa.Date),
+        settled=sa.false(),
     )
     .cte("spent")
 )
@@ -365,6 +366,9 @@ def file_checked_report(
         receipt_key=receipt_key,
         import_key=None,
     )
+    # Given here, not left to the columns' defaults: SQLAlchemy cannot apply a Python default to
+    # the insert inside PostgreSQL's WITH statement. A clash of ids is found by the primary key.
+    values.update(id=random_id(), settled=False)
     connection = session.connection()
     # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
     key_hash = hashlib.sha256(key.encode()).hexdigest()
