@@ -172,6 +172,7 @@ def init_app(app: Flask) -> None:
     from learnhub.bulletins.jobs import bulletins_group, subscribers_group
     from learnhub.dashboard.jobs import dashboard_group
     from learnhub.reports.cli import import_reports_command
+    from learnhub.reports.jobs import reports_group
     from learnhub.retention.jobs import retention_group
     from learnhub.taxonomy.cli import taxonomy_group
     from learnhub.taxonomy.jobs import retrain_command
@@ -186,6 +187,7 @@ def init_app(app: Flask) -> None:
         users_group,
         tokens_group,
         import_reports_command,
+        reports_group,
         scheduler_command,
         taxonomy_group,
         themes_group,

@@ -21,6 +21,7 @@ from learnhub.bulletins.jobs import assemble_bulletin, send_scheduled_bulletin
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.extensions import db
+from learnhub.reports.jobs import settle_anonymous_rows
 from learnhub.retention.jobs import purge_expired
 from learnhub.taxonomy.jobs import retrain_suggestions
 from learnhub.themes.jobs import detect_themes
@@ -37,6 +38,13 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    # First of the night: a day's anonymous rows left in no order (learnhub/reports/settle.py).
+    Job(
+        "settle-anonymous-rows",
+        settle_anonymous_rows,
+        {"hour": 0, "minute": 30},
+        dt.timedelta(hours=1),
+    ),
     Job("detect-themes", detect_themes, {"hour": 2, "minute": 15}, dt.timedelta(hours=1)),
     Job(
         "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)

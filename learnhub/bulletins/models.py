@@ -8,7 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from learnhub.core.database import Base, enum_type
+from learnhub.core.database import Base, RowId, enum_type
 from learnhub.core.time import utcnow
 
 
@@ -100,7 +100,9 @@ class BulletinItem(Base):
     body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"))
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actions.id", ondelete="SET NULL"))
-    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id", ondelete="SET NULL"))
+    report_id: Mapped[int | None] = mapped_column(
+        RowId, sa.ForeignKey("reports.id", ondelete="SET NULL")
+    )
 
     bulletin: Mapped[Bulletin] = relationship(back_populates="items")
 

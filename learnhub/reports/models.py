@@ -13,7 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.database import Base, enum_type
+from learnhub.core.database import (
+    Base,
+    RowId,
+    enum_type,
+    random_id,
+    settled_column,
+    unsettled_index,
+)
 
 
 class EventType(enum.StrEnum):
@@ -98,12 +105,14 @@ class Report(Base):
         # is read in index order, and the ids of a deep page come from the index alone.
         sa.Index("ix_reports_status_received_on_id", "status", "received_on", "id"),
         sa.Index("ix_reports_area_event_month", "service_area_id", "event_month"),
+        unsettled_index("reports", "received_on"),
         sa.CheckConstraint(
             "narrative <> '' OR narrative_purged_on IS NOT NULL", name="has_narrative"
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, not a sequence: an id in order of arrival would order a day's reports.
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=False, default=random_id)
     # What staff see and quote: random, so it says nothing about when or in what order reports came.
     reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
     # Keyed hash of the receipt code; NULL once the follow-up thread has been retired.
@@ -144,13 +153,14 @@ class Report(Base):
     # Deduplicates bulk imports and demo seeding: a digest of the source row, never its content.
     import_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     narrative_purged_on: Mapped[dt.date | None]
+    settled: Mapped[bool] = settled_column()
 
     service_area: Mapped[ServiceArea | None] = relationship()
     messages: Mapped[list[ReporterMessage]] = relationship(
         back_populates="report",
         cascade="all, delete-orphan",
         passive_deletes=True,
-        order_by="ReporterMessage.id",
+        order_by="(ReporterMessage.position, ReporterMessage.id)",
     )
 
     def answers(self) -> dict[str, str]:
@@ -165,12 +175,16 @@ class ReporterMessage(Base):
         sa.CheckConstraint(
             "direction = 'to_reporter' OR author_id IS NULL", name="reporter_is_anonymous"
         ),
+        unsettled_index("reporter_messages", "sent_on"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=False, default=random_id)
     report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+        RowId, sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
     )
+    # Order within the thread (1, 2, ...): the ids are random, and a count per report orders
+    # its messages without ordering them among everyone else's.
+    position: Mapped[int] = mapped_column(default=1, server_default="1")
     direction: Mapped[MessageDirection] = mapped_column(
         enum_type(MessageDirection, "message_direction")
     )
@@ -179,6 +193,7 @@ class ReporterMessage(Base):
     sent_on: Mapped[dt.date]
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     seen_by_panel: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    settled: Mapped[bool] = settled_column()
 
     report: Mapped[Report] = relationship(back_populates="messages")
 
@@ -191,6 +206,8 @@ class SpentSubmission(Base):
     """
 
     __tablename__ = "spent_submissions"
+    __table_args__ = (unsettled_index("spent_submissions", "spent_on"),)
 
     key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     spent_on: Mapped[dt.date] = mapped_column(index=True)
+    settled: Mapped[bool] = settled_column()

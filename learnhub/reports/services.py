@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learnhub.core.database import random_id
 from learnhub.core.time import add_months, month_start
 from learnhub.reports.identifiers import Finding, find_identifiers
 from learnhub.reports.models import (
@@ -63,13 +64,16 @@ class AlreadySubmitted(Exception):
 
 
 class ReferenceTaken(Exception):
-    """The random reference drawn for a new report is an older report's: roll back, file again."""
+    """A random reference or id drawn for a new report (or its factors) is an older row's: roll
+    back, file again."""
 
 
 # How each database names a broken unique constraint: PostgreSQL by the constraint's name,
 # SQLite by its table and column.
 SPENT_KEY_CONSTRAINT = ("pk_spent_submissions", "spent_submissions.key_hash")
 REFERENCE_CONSTRAINT = ("uq_reports_reference", "reports.reference")
+# The random ids (learnhub.core.database.random_id) of the rows a filing adds.
+RANDOM_ID_CONSTRAINTS = (("pk_reports", "reports.id"), ("pk_report_factors", "report_factors.id"))
 
 
 def _breaks(exc: IntegrityError, constraint: tuple[str, str]) -> bool:
@@ -304,15 +308,16 @@ def file_report(
     transaction, so a caller that already checked it does not scan the answers twice."""
     if checked is None:
         checked = check_submission(session, submission, today)
+    report_id, reference = unused_id_and_reference(session)
     values, receipt = _report_values(
         checked,
-        reference=unused_reference(session),
+        reference=reference,
         today=today,
         source=source,
         receipt_key=receipt_key,
         import_key=submission.import_key,
     )
-    filed = FiledReport(report=Report(**values), receipt=receipt)
+    filed = FiledReport(report=Report(id=report_id, **values), receipt=receipt)
     # The object, not only its id, so the report's area is there to read without a query.
     filed.report.service_area = checked.service_area
     session.add(filed.report)
@@ -330,6 +335,7 @@ _SPEND_KEY_AND_INSERT_REPORT = _INSERT_REPORT.add_cte(
     .values(
         key_hash=sa.bindparam("spent_key_hash", type_=sa.String),
         spent_on=sa.bindparam("spent_on", type_=sa.Date),
+        settled=sa.false(),
     )
     .cte("spent")
 )
@@ -360,27 +366,30 @@ def file_checked_report(
         receipt_key=receipt_key,
         import_key=None,
     )
+    # Given here, not left to the columns' defaults: SQLAlchemy cannot apply a Python default to
+    # the insert inside PostgreSQL's WITH statement. A clash of ids is found by the primary key.
+    values.update(id=random_id(), settled=False)
     connection = session.connection()
     # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
     key_hash = hashlib.sha256(key.encode()).hexdigest()
     try:
         report_id = _spend_key_and_insert(connection, key_hash, today, values)
+        if checked.factor_codes:
+            connection.execute(
+                _INSERT_FACTOR,
+                [
+                    {"report_id": report_id, "code_id": code.id, "source": FactorSource.REPORTER}
+                    for code in checked.factor_codes
+                ],
+            )
     except IntegrityError as exc:
         if _breaks(exc, SPENT_KEY_CONSTRAINT):
             raise AlreadySubmitted from exc
-        if _breaks(exc, REFERENCE_CONSTRAINT):
+        if any(_breaks(exc, c) for c in (REFERENCE_CONSTRAINT, *RANDOM_ID_CONSTRAINTS)):
             # Not chained: the database's message lists the report's answers as parameters,
             # and a traceback that escapes is logged.
             raise ReferenceTaken from None
         raise
-    if checked.factor_codes:
-        connection.execute(
-            _INSERT_FACTOR,
-            [
-                {"report_id": report_id, "code_id": code.id, "source": FactorSource.REPORTER}
-                for code in checked.factor_codes
-            ],
-        )
     return receipt
 
 
@@ -440,12 +449,27 @@ def _add_factors(session: Session, report: Report, codes: list[TaxonomyCode]) ->
     session.flush()
 
 
-def unused_reference(session: Session) -> str:
-    # 50 random bits make a clash rare even at millions of reports; check rather than hope.
+def unused_id_and_reference(session: Session) -> tuple[int, str]:
+    # 53 and 50 random bits make a clash rare even at millions of reports; check rather than hope.
     while True:
-        reference = new_reference()
-        if session.scalar(sa.select(Report.id).where(Report.reference == reference)) is None:
-            return reference
+        report_id, reference = random_id(), new_reference()
+        taken = sa.or_(Report.id == report_id, Report.reference == reference)
+        if session.scalar(sa.select(Report.id).where(taken)) is None:
+            return report_id, reference
+
+
+def _new_message(session: Session, report: Report, **values: Any) -> ReporterMessage:
+    """A message at the end of the report's thread, under a random id no message has."""
+    while True:
+        message_id = random_id()
+        if session.get(ReporterMessage, message_id) is None:
+            break
+    last = session.scalar(
+        sa.select(sa.func.max(ReporterMessage.position)).where(
+            ReporterMessage.report_id == report.id
+        )
+    )
+    return ReporterMessage(id=message_id, report=report, position=(last or 0) + 1, **values)
 
 
 # ---------------------------------------------------------------- the anonymous follow-up thread
@@ -487,8 +511,9 @@ def add_reporter_reply(
     if report.status is ReportStatus.CLOSED:
         raise ThreadClosed
     text, findings = check_reply(body)
-    message = ReporterMessage(
-        report=report,
+    message = _new_message(
+        session,
+        report,
         direction=MessageDirection.FROM_REPORTER,
         body=text,
         identifier_flags=flags_for_reviewers({"body": findings}),
@@ -497,6 +522,9 @@ def add_reporter_reply(
     session.add(message)
     if report.status is ReportStatus.AWAITING_REPORTER:
         report.status = ReportStatus.CODING
+        # The reply rewrote the report row at the time it came: the nightly settling rewrites
+        # it again among the rest of the day's (learnhub/reports/settle.py).
+        report.settled = False
     session.flush()
     return message
 
@@ -508,8 +536,9 @@ def ask_reporter(
     if report.status is ReportStatus.CLOSED:
         raise ThreadClosed
     text, _ = check_reply(body)
-    message = ReporterMessage(
-        report=report,
+    message = _new_message(
+        session,
+        report,
         direction=MessageDirection.TO_REPORTER,
         body=text,
         sent_on=today,

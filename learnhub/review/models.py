@@ -8,7 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learnhub.core.database import Base, enum_type
+from learnhub.core.database import Base, RowId, enum_type
 from learnhub.core.time import utcnow
 
 
@@ -33,7 +33,7 @@ class Action(Base):
         sa.ForeignKey("themes.id", ondelete="SET NULL"), index=True
     )
     report_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="SET NULL"), index=True
+        RowId, sa.ForeignKey("reports.id", ondelete="SET NULL"), index=True
     )
     description: Mapped[str] = mapped_column(sa.Text)
     owner: Mapped[str] = mapped_column(sa.String(200))  # a team or role

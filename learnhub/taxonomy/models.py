@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.database import Base, enum_type
+from learnhub.core.database import (
+    Base,
+    RowId,
+    enum_type,
+    random_id,
+    settled_column,
+    unsettled_index,
+)
 from learnhub.core.time import utcnow
 
 if TYPE_CHECKING:
@@ -115,11 +122,13 @@ class ReportFactor(Base):
             "source <> 'reporter' OR (decided_by_id IS NULL AND decided_at IS NULL)",
             name="reporter_tick_anonymous",
         ),
+        unsettled_index("report_factors", "report_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, like the report's: a reporter's ticks are added as the report is filed.
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=False, default=random_id)
     report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+        RowId, sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
     )
     code_id: Mapped[int] = mapped_column(
         sa.ForeignKey("taxonomy_codes.id", ondelete="RESTRICT"), index=True
@@ -133,6 +142,7 @@ class ReportFactor(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     decided_at: Mapped[dt.datetime | None]
+    settled: Mapped[bool] = settled_column()
 
     code: Mapped[TaxonomyCode] = relationship()
 
@@ -167,7 +177,7 @@ class FactorChange(Base):
     __table_args__ = (sa.Index("ix_factor_changes_report_changed", "report_id", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("reports.id", ondelete="CASCADE"))
+    report_id: Mapped[int] = mapped_column(RowId, sa.ForeignKey("reports.id", ondelete="CASCADE"))
     code_id: Mapped[int] = mapped_column(
         sa.ForeignKey("taxonomy_codes.id", ondelete="RESTRICT"), index=True
     )
@@ -191,7 +201,7 @@ class ReviewerCoding(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
+        RowId, sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True
     )
     reviewer_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True

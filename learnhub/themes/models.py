@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.core.database import Base, enum_type
+from learnhub.core.database import Base, RowId, enum_type
 from learnhub.core.time import utcnow
 
 
@@ -110,7 +110,7 @@ class ThemeMember(Base):
         sa.ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True
     )
     report_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, index=True
+        RowId, sa.ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     similarity: Mapped[float | None]
 
