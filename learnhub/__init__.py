@@ -78,7 +78,7 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     audit_keys.init_app(app)
-    audit_anchors.listen()
+    audit_anchors.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, begin_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
     cache.init_app(app, watched=(ServiceArea, TaxonomyVersion, TaxonomyCode))

@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
+
+from learnhub import load_config_module
 
 if TYPE_CHECKING:
     from learnhub.audit.models import AuditEvent
@@ -111,6 +114,17 @@ def _after_rollback(session: Session, _transaction: Any) -> None:
     # an entry that is surely committed (a missed anchor just leaves an older true one).
     session.info.pop(_HEAD, None)
     session.info.pop(_PENDING, None)
+
+
+def init_app(app: Flask) -> None:
+    """Refuse to start when anchors could not be written, then hook the sessions."""
+    folder = Path(app.config["AUDIT_ANCHOR_FILE"]).parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise load_config_module().ConfigError(
+            f"LEARNHUB_AUDIT_ANCHOR_FILE must be in a folder LearnHub can write to: {folder} "
+            "does not exist or is not writable"
+        )
+    listen()
 
 
 def listen() -> None:

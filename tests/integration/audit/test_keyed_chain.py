@@ -17,6 +17,7 @@ from flask.testing import FlaskCliRunner
 from learnhub.audit import services as audit
 from learnhub.audit.anchors import read_anchor_file
 from learnhub.audit.models import AuditEvent
+from learnhub.cli import set_aside_stale_anchor
 from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.conftest import migrated_app
@@ -160,3 +161,16 @@ def test_many_writers_at_once_leave_an_intact_chain_and_a_true_anchor(
     assert positions == list(range(1, writers * each + 1))
     assert len(check.status.anchors) == 1
     assert check.status.anchors[0].count <= writers * each
+
+
+def test_the_demo_sets_aside_the_anchor_of_a_deleted_demo_database(app: Flask) -> None:
+    anchor_file = Path(app.config["AUDIT_ANCHOR_FILE"])
+    anchor_file.write_text(f"900:900:{'a' * 64}\n")  # from a demo database since deleted
+    set_aside_stale_anchor(app)
+    assert not anchor_file.exists()
+    assert anchor_file.with_name("audit-anchor.previous-demo").exists()
+
+    audit.record(db.session, None, "read", "report", "LR-1")
+    db.session.commit()
+    set_aside_stale_anchor(app)  # a trail with entries keeps its anchor, whatever it says
+    assert anchor_file.exists()

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from config import ConfigError
-from learnhub.audit import keys
+from learnhub.audit import anchors, keys
 from learnhub.audit.anchors import Anchor, AnchorInvalid, read_anchor_file, write_anchor_file
 
 
@@ -51,6 +51,13 @@ def test_previous_keys_still_verify_and_each_key_has_its_own_id() -> None:
         ring.known[keys.key_id(("old-key-" + "o" * 32).encode())]
         == ("old-key-" + "o" * 32).encode()
     )
+
+
+def test_an_anchor_folder_that_cannot_be_written_stops_start_up(tmp_path: Path) -> None:
+    app = Flask("anchored")
+    app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "no-such-folder" / "audit-anchor")
+    with pytest.raises(ConfigError, match="LEARNHUB_AUDIT_ANCHOR_FILE must be in a folder"):
+        anchors.init_app(app)
 
 
 def test_an_older_anchor_written_late_does_not_replace_a_newer_one(tmp_path: Path) -> None:
