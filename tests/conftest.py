@@ -78,7 +78,7 @@ def app(_migrated_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     app.extensions["learnhub_reference_cache"].clear()
     # Audit anchors name entries this test's rollback removes: each test has its own file.
     app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "audit-anchor")
-    audit_key = app.config["AUDIT_KEY"]
+    audit_keys = app.config["AUDIT_KEY"], app.config["AUDIT_PREVIOUS_KEYS"]
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -94,7 +94,7 @@ def app(_migrated_app: Flask, tmp_path: Path) -> Iterator[Flask]:
         try:
             yield app
         finally:
-            app.config["AUDIT_KEY"] = audit_key
+            app.config["AUDIT_KEY"], app.config["AUDIT_PREVIOUS_KEYS"] = audit_keys
             db.session.remove()
             db.session = original_session
             outer.rollback()

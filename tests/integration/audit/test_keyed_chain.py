@@ -174,3 +174,23 @@ def test_the_demo_sets_aside_the_anchor_of_a_deleted_demo_database(app: Flask) -
     db.session.commit()
     set_aside_stale_anchor(app)  # a trail with entries keeps its anchor, whatever it says
     assert anchor_file.exists()
+
+
+def test_a_rotated_key_keeps_old_entries_verifiable(app: Flask, runner: FlaskCliRunner) -> None:
+    old_key, new_key = app.config["AUDIT_KEY"], "rotated-key-" + "r" * 40
+    first = audit.record(db.session, None, "read", "report", "LR-1")
+    db.session.commit()
+    app.config.update(AUDIT_KEY=new_key, AUDIT_PREVIOUS_KEYS=f"unrelated-{'u' * 32},{old_key}")
+    second = audit.record(db.session, None, "read", "report", "LR-2")
+    db.session.commit()
+    assert first.key_id != second.key_id
+    assert second.prev_hash == first.entry_hash
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "Audit trail intact: 2 entries verified." in result.stdout
+
+    app.config["AUDIT_PREVIOUS_KEYS"] = ""
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN at entry {first.id} " in result.stderr
+    assert "LEARNHUB_AUDIT_PREVIOUS_KEYS" in result.stderr
