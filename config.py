@@ -7,6 +7,7 @@ at start-up instead of surfacing later as a wrong type.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "RETENTION_THREAD_DAYS": as_int,
     "RETENTION_NARRATIVE_DAYS": as_int,
     "RETENTION_DELIVERY_DAYS": as_int,
+    "AUDIT_KEY": as_optional_str,
+    "AUDIT_PREVIOUS_KEYS": as_str,
+    "AUDIT_ANCHOR_FILE": as_optional_str,
 }
 
 
@@ -118,6 +122,14 @@ class Config:
     RETENTION_THREAD_DAYS = 90  # after a closed report's last message: the receipt hash goes
     RETENTION_NARRATIVE_DAYS = 730  # after closing: raw answers and thread go, redacted stays
     RETENTION_DELIVERY_DAYS = 365  # after sending: the delivery row goes
+    # The audit trail's MAC key: never in the database, so a database writer cannot re-seal
+    # an edited trail. Production requires it; elsewhere one is generated in the instance
+    # folder (audit.key, mode 0600). Previous keys (comma-separated) still verify old entries.
+    AUDIT_KEY: str | None = None
+    AUDIT_PREVIOUS_KEYS = ""
+    # Where the newest entry's anchor is written for shipping elsewhere; default
+    # instance/audit-anchor. See docs/audit-trail.md.
+    AUDIT_ANCHOR_FILE: str | None = None
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -143,6 +155,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - used only by the test suite
     RECEIPT_KEY = "testing-receipt-key"
+    AUDIT_KEY = "testing-audit-key-used-only-by-the-test-suite"
     RATELIMIT_STORAGE_URL = "memory://"
     # Each test runs inside one long transaction that is rolled back; a second connection (the
     # migration check in `learnhub init`) must still be able to read beside it.
@@ -212,7 +225,12 @@ def load_settings(
         **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     settings["RECEIPT_KEY"] = settings["RECEIPT_KEY"] or settings["SECRET_KEY"]
+    if not settings["AUDIT_ANCHOR_FILE"]:
+        # A test run's anchors are for its throwaway databases: never beside the demo's.
+        folder = tempfile.mkdtemp(prefix="learnhub-test-") if cls.TESTING else instance_path
+        settings["AUDIT_ANCHOR_FILE"] = str(Path(folder) / "audit-anchor")
     check_production_secret(settings)
+    check_production_audit_key(settings)
     return settings
 
 
@@ -232,4 +250,16 @@ def check_production_secret(settings: dict[str, Any]) -> None:
         raise ConfigError(
             "LEARNHUB_SECRET_KEY must be set to a random value of at least 32 characters in "
             'production (for example: python3 -c "import secrets; print(secrets.token_hex(32))")'
+        )
+
+
+def check_production_audit_key(settings: dict[str, Any]) -> None:
+    if settings["ENV_NAME"] != "production":
+        return
+    key = settings.get("AUDIT_KEY") or ""
+    if len(key) < 32 or key == settings.get("SECRET_KEY"):
+        raise ConfigError(
+            "LEARNHUB_AUDIT_KEY must be set in production to a random value of at least 32 "
+            "characters, different from LEARNHUB_SECRET_KEY and kept outside the database "
+            '(for example: python3 -c "import secrets; print(secrets.token_hex(32))")'
         )

@@ -65,6 +65,8 @@ def init_templates(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     from learnhub import models  # noqa: F401 - every model registered before Alembic looks
+    from learnhub.audit import anchors as audit_anchors
+    from learnhub.audit import keys as audit_keys
     from learnhub.auth import guard
     from learnhub.auth.services import LoginPolicy, LoginThrottle, configure_password_hashing
     from learnhub.core import cache
@@ -75,6 +77,8 @@ def init_extensions(app: Flask) -> None:
     from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion
 
     db.init_app(app)
+    audit_keys.init_app(app)
+    audit_anchors.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, begin_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
     cache.init_app(app, watched=(ServiceArea, TaxonomyVersion, TaxonomyCode))

@@ -79,6 +79,7 @@ def demo_command(seed_only: bool, report_count: int, host: str, port: int) -> No
     if report_count < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--reports")
     click.echo(initialise())
+    set_aside_stale_anchor(app)
     result = seed_demo(report_count)
     click.echo(result.summary())
     click.echo(f"\nDemo sign-ins (password for each: {DEMO_PASSWORD}):")
@@ -87,6 +88,23 @@ def demo_command(seed_only: bool, report_count: int, host: str, port: int) -> No
     if not seed_only:
         click.echo(f"\nLearnHub is at http://{host}:{port}/ — press Ctrl+C to stop.")
         serve(app, host, port)
+
+
+def set_aside_stale_anchor(app: Flask) -> None:
+    """A demo database made afresh (its audit trail empty) beside the audit anchor of one that
+    was deleted: set the old anchor aside, or every check would report the old trail missing.
+    Only the demo does this; in production an anchor beside an empty trail is the alarm."""
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from learnhub.audit.models import AuditEvent
+
+    anchor_file = Path(app.config["AUDIT_ANCHOR_FILE"])
+    if anchor_file.exists() and db.session.scalar(sa.select(AuditEvent.id).limit(1)) is None:
+        aside = anchor_file.with_name(anchor_file.name + ".previous-demo")
+        anchor_file.replace(aside)
+        click.echo(f"Set aside the audit anchor of a previous demo database: {aside}")
 
 
 @click.group("users")

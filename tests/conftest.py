@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +42,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def _migrated_app(database_url: str) -> Iterator[Flask]:
-    app = create_app(app_settings(database_url))
+@contextmanager
+def migrated_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """An app on ``database_url`` with the schema and reference data in place; its commits are
+    real (the ``app`` fixture adds the rolled-back transaction)."""
+    app = create_app(app_settings(database_url, **overrides))
     with app.app_context():
         initialise()
         db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(database_url: str) -> Iterator[Flask]:
+    with migrated_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture
-def app(_migrated_app: Flask) -> Iterator[Flask]:
+def app(_migrated_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """The app, with every database change in this test rolled back afterwards.
 
     Views commit as they would in production; here a commit releases a SAVEPOINT inside one
@@ -65,6 +76,9 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
     app.extensions["learnhub_anonymous_limiter"].reset()
     # What a previous test's rolled-back rows put in the reference cache is gone with them.
     app.extensions["learnhub_reference_cache"].clear()
+    # Audit anchors name entries this test's rollback removes: each test has its own file.
+    app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "audit-anchor")
+    audit_keys = app.config["AUDIT_KEY"], app.config["AUDIT_PREVIOUS_KEYS"]
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -80,6 +94,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         try:
             yield app
         finally:
+            app.config["AUDIT_KEY"], app.config["AUDIT_PREVIOUS_KEYS"] = audit_keys
             db.session.remove()
             db.session = original_session
             outer.rollback()

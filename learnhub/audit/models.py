@@ -1,4 +1,4 @@
-"""The append-only audit trail of staff reads and changes, each entry chained by hash."""
+"""The append-only audit trail of staff reads and changes, each entry chained by a keyed MAC."""
 
 from __future__ import annotations
 
@@ -27,4 +27,8 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The entry's HMAC-SHA256 under the key named by key_id; for entries written before the
+    # key existed (key_id and position NULL), their unkeyed SHA-256.
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(sa.String(16))
+    position: Mapped[int | None] = mapped_column(sa.BigInteger)  # 1 for the first entry, ...

@@ -1,18 +1,27 @@
-"""Writing to the audit trail. Each entry's hash covers its content and the previous hash, so
-editing, deleting or reordering any row breaks the chain from that row on."""
+"""Writing to the audit trail and checking it. Each entry carries a MAC, under a key held outside
+the database, of its content, its place in the chain and the MAC before it; the newest MAC is
+anchored outside the table (anchors.py). So editing, deleting, reordering or inserting any
+entry, re-sealing without the key, and deleting the newest entries are all detected."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
+import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from learnhub.audit.anchors import Anchor, AnchorInvalid, read_anchor_file, remember_head
+from learnhub.audit.keys import KeyRing, current_key_ring
 from learnhub.audit.models import AuditEvent
 from learnhub.auth.models import User
 from learnhub.core.time import utcnow
@@ -23,8 +32,8 @@ MIDNIGHT_UTC = dt.time(tzinfo=dt.UTC)
 CHAIN_LOCK_KEY = 7_215_004_211
 
 
-def entry_digest(event: AuditEvent, prev_hash: str) -> str:
-    content = {
+def _content(event: AuditEvent, prev_hash: str) -> dict[str, Any]:
+    return {
         "id": event.id,
         "occurred_at": event.occurred_at.isoformat(),
         "actor_id": event.actor_id,
@@ -35,8 +44,26 @@ def entry_digest(event: AuditEvent, prev_hash: str) -> str:
         "details": event.details,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def legacy_digest(event: AuditEvent, prev_hash: str) -> str:
+    """The unkeyed SHA-256 of entries written before the key existed: checked, but anyone
+    with the database could have recomputed it (so it only counts once a keyed entry seals it)."""
+    return hashlib.sha256(_canonical(_content(event, prev_hash))).hexdigest()
+
+
+def entry_mac(event: AuditEvent, key: bytes) -> str:
+    """HMAC-SHA256 of everything the entry says, where it sits in the chain and the MAC before
+    it (key_id and position included, so neither can be changed on its own)."""
+    content = _content(event, event.prev_hash) | {
+        "key_id": event.key_id,
+        "position": event.position,
+    }
+    return hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
 
 
 def record(
@@ -48,6 +75,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction. Never pass anything about a reporter."""
+    keys = current_key_ring()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
     event = AuditEvent(
@@ -59,21 +87,68 @@ def record(
         object_id=None if object_id is None else str(object_id),
         details=details or {},
         prev_hash=GENESIS_HASH,
-        entry_hash=uuid.uuid4().hex,  # unique placeholder until the digest is known
+        entry_hash=uuid.uuid4().hex,  # unique placeholder until the MAC is known
+        key_id=keys.current_id,
     )
     # Insert first: on SQLite the insert takes the write lock, so the previous row is settled.
     session.add(event)
     session.flush()
-    previous = session.scalar(
-        sa.select(AuditEvent.entry_hash)
+    previous = session.execute(
+        sa.select(AuditEvent.entry_hash, AuditEvent.position)
         .where(AuditEvent.id < event.id)
         .order_by(AuditEvent.id.desc())
         .limit(1)
-    )
-    event.prev_hash = previous or GENESIS_HASH
-    event.entry_hash = entry_digest(event, event.prev_hash)
+    ).first()
+    if previous is None:
+        event.prev_hash, event.position = GENESIS_HASH, 1
+    elif previous.position is not None:
+        event.prev_hash, event.position = previous.entry_hash, previous.position + 1
+    else:
+        # The first keyed entry after entries written before the key: counted once, here.
+        count = session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.id < event.id)
+        )
+        event.prev_hash, event.position = previous.entry_hash, (count or 0) + 1
+    event.entry_hash = entry_mac(event, keys.current)
     session.flush()
+    remember_head(session, event, current_app.config["AUDIT_ANCHOR_FILE"])
     return event
+
+
+def seal_unkeyed_entries(session: Session) -> AuditEvent | None:
+    """If the newest entry was written before the key existed, append a keyed checkpoint
+    whose MAC covers it (and so, through the hashes, every entry before it). Run by
+    `learnhub init`; the next entry recorded would seal them anyway, this just says so."""
+    newest = session.execute(
+        sa.select(AuditEvent.position).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    if newest is None or newest.position is not None:
+        return None
+    unkeyed = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
+    return record(session, None, "checkpoint", "audit", None, {"unkeyed_entries": unkeyed})
+
+
+class Problem(enum.StrEnum):
+    """Why the chain does not hold at an entry; the text says what it means."""
+
+    EDITED = (
+        "its content or MAC does not match: it was edited, or written or re-sealed by someone "
+        "without the key"
+    )
+    LINK = (
+        "it does not follow on from the entry before it: an entry before it was deleted, or "
+        "entries were inserted or reordered"
+    )
+    UNKNOWN_KEY = (
+        "it was sealed with a key this installation does not hold: LEARNHUB_AUDIT_KEY (or "
+        "LEARNHUB_AUDIT_PREVIOUS_KEYS) is not the key it was written with, or the entry was forged"
+    )
+    UNKEYED = (
+        "it claims to predate the key, but keyed entries come before it: it was inserted or "
+        "rewritten"
+    )
+    ANCHOR_MISMATCH = "the trail holds another entry there: it was rewritten up to that entry"
+    ANCHOR_MISSING = "the newest entries were deleted, or the table was emptied"
 
 
 @dataclass(frozen=True)
@@ -81,25 +156,73 @@ class ChainStatus:
     """What a walk along the chain found: how many entries hold, and the first that does not."""
 
     checked: int
+    unkeyed: int = 0  # of those, entries from before the key (at the start of the trail)
+    head: Anchor | None = None  # the newest entry verified, as an anchor
+    anchors: tuple[Anchor, ...] = ()  # the anchors checked against
     broken_id: int | None = None
     broken_at: dt.datetime | None = None
+    problem: Problem | None = None
+    anchor: Anchor | None = None  # the anchor that failed, if one did
 
     @property
     def intact(self) -> bool:
         return self.broken_id is None
 
     def describe_break(self) -> str:
+        if self.problem is Problem.ANCHOR_MISSING:
+            return f"entry {self.broken_id} (missing)"
         when = (
             self.broken_at.strftime("%Y-%m-%d %H:%M:%S UTC") if self.broken_at else "time unknown"
         )
         return f"entry {self.broken_id} ({when})"
 
+    def explain(self) -> str:
+        """What the break means, in a sentence or two."""
+        if self.problem is None:
+            return ""
+        if self.anchor is None:
+            return self.problem.value
+        source = f" (from {self.anchor.source})" if self.anchor.source else ""
+        said = (
+            f"the anchor{source} says the trail holds entry {self.anchor.entry_id} with MAC "
+            f"{self.anchor.mac[:16]}… as its entry number {self.anchor.count:,}"
+        )
+        if self.problem is Problem.ANCHOR_MISSING:
+            return (
+                f"{said}, but it is not there and the trail has {self.checked:,} entries before "
+                f"where it would be: {self.problem.value}"
+            )
+        return f"{said}, but {self.problem.value}"
 
-def verify_chain(session: Session) -> ChainStatus:
-    """Walk the chain in id order. An edited row fails its own digest; a deleted or reordered
-    row leaves the next one pointing at a hash that is no longer the one before it."""
+
+def verify_chain(
+    session: Session, keys: KeyRing | None = None, anchors: Sequence[Anchor] = ()
+) -> ChainStatus:
+    """Walk the chain in id order, checking each entry's MAC under the key it names, that it
+    follows the one before, and that every anchor's entry is there with the anchored MAC."""
+    keys = keys or current_key_ring()
+    waiting = sorted(anchors, key=lambda a: a.entry_id)
     expected_prev = GENESIS_HASH
-    checked = 0
+    checked = unkeyed = 0
+    head: Anchor | None = None
+
+    def broken(event: AuditEvent, problem: Problem, anchor: Anchor | None = None) -> ChainStatus:
+        return ChainStatus(
+            checked, unkeyed, head, tuple(anchors), event.id, event.occurred_at, problem, anchor
+        )
+
+    def missing(anchor: Anchor, before: int) -> ChainStatus:
+        return ChainStatus(
+            before,
+            unkeyed,
+            head,
+            tuple(anchors),
+            anchor.entry_id,
+            None,
+            Problem.ANCHOR_MISSING,
+            anchor,
+        )
+
     # populate_existing: check what the database holds now, not what this session remembers.
     rows = session.scalars(
         sa.select(AuditEvent)
@@ -108,18 +231,73 @@ def verify_chain(session: Session) -> ChainStatus:
     )
     with rows:  # a server-side cursor on PostgreSQL: closed even when the walk stops early
         for event in rows:
-            if event.prev_hash != expected_prev or entry_digest(event, event.prev_hash) != (
-                event.entry_hash
-            ):
-                return ChainStatus(checked, event.id, event.occurred_at)
-            expected_prev = event.entry_hash
+            if event.prev_hash != expected_prev:
+                return broken(event, Problem.LINK)
+            if event.key_id is None:
+                if checked > unkeyed:
+                    return broken(event, Problem.UNKEYED)
+                if event.position is not None or legacy_digest(event, event.prev_hash) != (
+                    event.entry_hash
+                ):
+                    return broken(event, Problem.EDITED)
+                unkeyed += 1
+            else:
+                key = keys.known.get(event.key_id)
+                if key is None:
+                    return broken(event, Problem.UNKNOWN_KEY)
+                if not hmac.compare_digest(entry_mac(event, key), event.entry_hash):
+                    return broken(event, Problem.EDITED)
+                if event.position != checked + 1:
+                    return broken(event, Problem.LINK)
             checked += 1
-    return ChainStatus(checked)
+            expected_prev = event.entry_hash
+            if event.key_id is not None:
+                head = Anchor(event.id, checked, event.entry_hash)
+            while waiting and waiting[0].entry_id <= event.id:
+                anchor = waiting.pop(0)
+                if anchor.entry_id < event.id:  # gone, and entries written since
+                    return missing(anchor, checked - 1)
+                if (anchor.count, anchor.mac) != (checked, event.entry_hash):
+                    return broken(event, Problem.ANCHOR_MISMATCH, anchor)
+    if waiting:
+        return missing(waiting[0], checked)
+    return ChainStatus(checked, unkeyed, head, tuple(anchors))
+
+
+@dataclass(frozen=True)
+class TrailCheck:
+    """The chain walked against the anchor file (and any anchors given), as the verify command
+    and the admin page report it."""
+
+    status: ChainStatus
+    anchor_file: Path
+    anchor_problem: str = ""  # the anchor file is damaged, or there is none to check against
+
+    @property
+    def holds(self) -> bool:
+        return self.status.intact and not self.anchor_problem
+
+
+def check_trail(session: Session, given: Sequence[Anchor] = ()) -> TrailCheck:
+    anchor_file = Path(current_app.config["AUDIT_ANCHOR_FILE"])
+    problem = ""
+    try:
+        local = read_anchor_file(anchor_file)
+    except AnchorInvalid as exc:
+        local, problem = None, f"the anchor file {anchor_file} is damaged ({exc})"
+    anchors = [*([local] if local else []), *given]
+    status = verify_chain(session, anchors=anchors)
+    if not problem and not anchors and status.head is not None:
+        problem = (
+            f"there is no anchor at {anchor_file} (deleted, or LEARNHUB_AUDIT_ANCHOR_FILE "
+            "changed), so deletion of the newest entries cannot be ruled out"
+        )
+    return TrailCheck(status, anchor_file, problem)
 
 
 def first_broken_entry(session: Session) -> int | None:
     """The id of the first entry whose chain does not hold, or None when all is intact."""
-    return verify_chain(session).broken_id
+    return check_trail(session).status.broken_id
 
 
 @dataclass(frozen=True)

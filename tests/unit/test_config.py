@@ -77,9 +77,26 @@ def test_production_refuses_a_missing_or_default_secret(tmp_path: Path, secret: 
 
 def test_production_starts_with_a_proper_secret(tmp_path: Path) -> None:
     settings = config.load_settings(
-        "production", str(tmp_path), environ={"LEARNHUB_SECRET_KEY": "x" * 64}
+        "production",
+        str(tmp_path),
+        environ={"LEARNHUB_SECRET_KEY": "x" * 64, "LEARNHUB_AUDIT_KEY": "a" * 64},
     )
     assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["AUDIT_ANCHOR_FILE"] == str(tmp_path / "audit-anchor")
+
+
+@pytest.mark.parametrize("audit_key", [None, "short", "x" * 64], ids=["unset", "short", "secret"])
+def test_production_refuses_a_missing_weak_or_reused_audit_key(
+    tmp_path: Path, audit_key: str | None
+) -> None:
+    environ = {"LEARNHUB_SECRET_KEY": "x" * 64}
+    if audit_key is not None:
+        environ["LEARNHUB_AUDIT_KEY"] = audit_key
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings("production", str(tmp_path), environ=environ)
+    message = str(caught.value)
+    assert message.startswith("LEARNHUB_AUDIT_KEY must be set in production")
+    assert "\n" not in message
 
 
 def test_create_app_refuses_production_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,11 +112,12 @@ def test_receipt_key_falls_back_to_the_secret_key(tmp_path: Path) -> None:
     assert settings["RECEIPT_KEY"] == "k" * 40
 
 
+@pytest.mark.parametrize("missing", ["LEARNHUB_SECRET_KEY", "LEARNHUB_AUDIT_KEY"])
 @pytest.mark.parametrize(
     "command", [["-m", "learnhub", "routes"], ["-c", "import wsgi"]], ids=["cli", "wsgi"]
 )
-def test_production_without_a_secret_stops_with_one_line(
-    tmp_path: Path, command: list[str]
+def test_production_without_a_key_stops_with_one_line(
+    tmp_path: Path, command: list[str], missing: str
 ) -> None:
     import os
     import subprocess
@@ -107,6 +125,8 @@ def test_production_without_a_secret_stops_with_one_line(
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNHUB_")}
     env.update(LEARNHUB_ENV="production", LEARNHUB_DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    if missing != "LEARNHUB_SECRET_KEY":
+        env["LEARNHUB_SECRET_KEY"] = "s" * 64
     result = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, *command],
         env=env,
@@ -118,4 +138,4 @@ def test_production_without_a_secret_stops_with_one_line(
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert "LEARNHUB_SECRET_KEY" in lines[0]
+    assert missing in lines[0]

@@ -4,12 +4,16 @@ and see whether the chain holds."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from learnhub.audit import services as audit
+from learnhub.audit.anchors import read_anchor_file
+from learnhub.audit.keys import current_key_ring
 from learnhub.audit.models import AuditEvent
 from learnhub.core.permissions import Role
 from learnhub.extensions import db
@@ -34,10 +38,9 @@ def add_events() -> None:
     audit.record(db.session, bob, "read", "report", "LR-BBBBB-22222")
     audit.record(db.session, bob, "update", "report_codes", "LR-BBBBB-22222")
     old = audit.record(db.session, alice, "create", "reporter_message", "7")
-    db.session.commit()
-    # Dated back for the date filter, with its hash recomputed so the chain still holds.
+    # Dated back for the date filter, re-sealed with the key before it commits (and is anchored).
     old.occurred_at = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
-    old.entry_hash = audit.entry_digest(old, old.prev_hash)
+    old.entry_hash = audit.entry_mac(old, current_key_ring().current)
     db.session.commit()
 
 
@@ -72,6 +75,38 @@ def test_it_shows_the_chain_intact_then_broken(admin_client: FlaskClient) -> Non
     page = admin_client.get("/admin/audit").get_data(as_text=True)
     assert "Chain broken" in page
     assert f"At entry {second.id} (" in page
+
+
+def test_it_shows_the_anchor_and_whether_the_newest_entries_are_there(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    add_events()
+    newest = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    anchor = page.split('id="chain-anchor"', 1)[1].split("</dl>", 1)[0]
+    assert f">{newest.id}</dd>" in anchor
+    assert f"<code>{newest.entry_hash[:16]}…</code>" in anchor
+    assert f"{newest.id}:{newest.position}:{newest.entry_hash}" in anchor
+    assert app.config["AUDIT_ANCHOR_FILE"] in anchor
+    assert "Chain intact" in page
+
+    # The page's own read is now the newest entry, and anchored; delete it and the one before.
+    anchored = read_anchor_file(Path(app.config["AUDIT_ANCHOR_FILE"]))
+    assert anchored.entry_id > newest.id
+    db.session.execute(sa.delete(AuditEvent).where(AuditEvent.id >= newest.id))
+    db.session.commit()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Chain broken" in page
+    assert f"At entry {anchored.entry_id} (missing): the anchor" in page
+    assert "the newest entries were deleted" in page
+    # Entries written since (this page's reads) do not hide the gap.
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert f"At entry {anchored.entry_id} (missing): the anchor" in page
+
+    Path(app.config["AUDIT_ANCHOR_FILE"]).unlink()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Not verified" in page
+    assert "there is no anchor at" in page
 
 
 def test_it_pages_newest_first(admin_client: FlaskClient) -> None:
