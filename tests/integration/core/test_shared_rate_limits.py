@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.servers import free_port, run_learnhub_init, stop
 from tests.databases import throwaway_database
 from tests.redis_dbs import redis_database
 
@@ -44,14 +45,6 @@ def server_environment(database_url: str, storage: str, port: int, workers: int)
     }
     environment.pop("LEARNHUB_RATELIMIT_STORAGE_URL", None)
     return environment
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until_ready(ready: Path, process: subprocess.Popen[bytes], workers: int) -> None:
@@ -82,13 +75,7 @@ def gunicorn(environment: dict[str, str], served_by: Path) -> Iterator[int]:
         f"    with open({str(ready)!r}, 'a') as f:\n"
         "        f.write(f'{worker.pid}\\n')\n"
     )
-    subprocess.run(
-        [sys.executable, "-m", "learnhub", "init"],
-        cwd=ROOT,
-        env=environment,
-        check=True,
-        capture_output=True,
-    )
+    run_learnhub_init(environment)
     port = int(environment["LEARNHUB_BIND"].rsplit(":", 1)[1])
     with log.open("wb") as errors:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
@@ -102,12 +89,7 @@ def gunicorn(environment: dict[str, str], served_by: Path) -> Iterator[int]:
             wait_until_ready(ready, process, workers=int(environment["LEARNHUB_WEB_WORKERS"]))
             yield port
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             print(log.read_text(errors="replace")[-5000:])  # pytest shows it if the test fails
 
 
@@ -183,13 +165,7 @@ def test_two_workers_share_one_limit_and_redis_holds_no_address(tmp_path: Path) 
 def test_production_refuses_per_process_counters_with_several_workers(tmp_path: Path) -> None:
     with throwaway_database(tmp_path) as database_url:
         environment = server_environment(database_url, "memory://", free_port(), workers=2)
-        subprocess.run(
-            [sys.executable, "-m", "learnhub", "init"],
-            cwd=ROOT,
-            env=environment,
-            check=True,
-            capture_output=True,
-        )
+        run_learnhub_init(environment)
         result = subprocess.run(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
             cwd=ROOT,
