@@ -109,7 +109,7 @@ class Config:
     RATE_LIMIT_STORAGE = "memory://"
     # Sign-in: failures for one email before each further one makes it wait (2 s, doubling, up
     # to LOGIN_MAX_DELAY_SECONDS); failures from one client before its attempts wait the same
-    # way; how long failures are remembered; how long a browser that signed in is recognised.
+    # way; the window failures are counted over; how long a browser that signed in is known.
     LOGIN_MAX_FAILURES = 5
     LOGIN_CLIENT_MAX_FAILURES = 20
     LOGIN_MAX_DELAY_SECONDS = 60

@@ -111,12 +111,11 @@ class LoginThrottle:
             def claim(
                 record: Record | None, key: Key = key, waiting: list[float] = waiting
             ) -> Record | None:
-                current = record or {"failures": 0, "until": 0.0}
-                if current["until"] > now:
-                    waiting.append(current["until"] - now)
+                if record is not None and record["until"] > now:
+                    waiting.append(record["until"] - now)
                     return record
-                pause = self.policy.wait_after(current["failures"] + 1, key.free)
-                return {**current, "until": now + pause} if pause else record
+                pause = self.policy.wait_after(self.failures_in_window(record, now) + 1, key.free)
+                return {**(record or {}), "until": now + pause} if pause else record
 
             record = self.store.update(key.name, claim, self.ttl_seconds)
             if waiting:
@@ -140,16 +139,27 @@ class LoginThrottle:
                 continue
 
             def count(record: Record | None, key: Key = key) -> Record:
-                failures = (record or {}).get("failures", 0) + 1
+                failures = self.failures_in_window(record, now) + 1
                 new: Record = {
                     "failures": failures,
                     "until": now + self.policy.wait_after(failures, key.free),
+                    "since": record["since"] if record and failures > 1 else now,
                 }
                 if user_id is not None and not key.name.startswith(CLIENT):
                     new["user"] = user_id  # lets an administrator find and clear it
                 return new
 
             self.store.update(key.name, count, self.ttl_seconds)
+
+    def failures_in_window(self, record: Record | None, now: float) -> int:
+        """The failures of ``record`` within the window that began with its first; a count
+        does not grow for ever at a busy shared address just because failures keep coming."""
+        if (
+            record is None
+            or now - record.get("since", now) >= self.policy.failure_window_minutes * 60
+        ):
+            return 0
+        return int(record.get("failures", 0))
 
     def _release(self, keys: list[Key]) -> None:
         now = self.clock()
@@ -161,12 +171,16 @@ class LoginThrottle:
             )
 
     def delayed(self) -> dict[str, Record]:
-        """Every email and browser record with failures counted (clients are not listed)."""
-        return {
-            name: record
-            for prefix in (ACCOUNT, DEVICE)
-            for name, record in self.store.records(prefix).items()
-        }
+        """Every email and browser record with failures counted or a wait running (clients
+        are not listed), with ``failures`` as counted now."""
+        now = self.clock()
+        records = {}
+        for prefix in (ACCOUNT, DEVICE):
+            for name, record in self.store.records(prefix).items():
+                failures = self.failures_in_window(record, now)
+                if failures or record["until"] > now:
+                    records[name] = {**record, "failures": failures}
+        return records
 
     def clear_user(self, user_id: int, email: str) -> int:
         """Forget the failures of ``email`` and of any browser of that user; return how many."""

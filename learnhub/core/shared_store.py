@@ -46,10 +46,14 @@ class SharedStore:
 
     def update(self, key: str, change: Change, ttl_seconds: float) -> Record | None:
         """Replace the record under ``key`` with ``change(record)`` in one step (None removes
-        it), keep it for ``ttl_seconds`` from now, and return it."""
+        it), keep it for ``ttl_seconds`` from now, and return it. A change that returns the
+        record it was given writes nothing."""
         with self._lock:
             expires, record = self._records.get(key, (0.0, None))
-            new = change(record if expires > time.time() else None)
+            old = record if expires > time.time() else None
+            new = change(old)
+            if new is old:
+                return new  # unchanged: not written, so its expiry is not put back
             if new is None:
                 self._records.pop(key, None)
             else:
@@ -106,13 +110,16 @@ class RedisStore(SharedStore):
 
         def apply(pipe: Any) -> None:
             raw = pipe.get(name)
-            new = change(None if raw is None else json.loads(raw))
+            old = None if raw is None else json.loads(raw)
+            new = change(old)
+            result[:] = [new]
+            if new is old:
+                return  # unchanged: not written, so its expiry is not put back
             pipe.multi()
             if new is None:
                 pipe.delete(name)
             else:
                 pipe.set(name, json.dumps(new), px=max(1, int(ttl_seconds * 1000)))
-            result[:] = [new]
 
         # WATCH, read, MULTI, write: retried if another process changed the key meanwhile.
         self.redis.transaction(apply, name)

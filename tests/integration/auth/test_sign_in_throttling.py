@@ -171,3 +171,17 @@ def test_an_unknown_email_costs_a_password_check_like_a_known_one(
         for _ in range(app.config["LOGIN_MAX_FAILURES"]):
             attempt(attacker, email, "wrong password!")
     assert attempt(attacker, user) == attempt(attacker, "nobody.here@example.org") == 2
+
+
+def test_a_busy_office_s_typos_are_counted_over_a_window_not_for_ever(
+    app: Flask, sign_in_clock: ManualClock
+) -> None:
+    user = make_user()
+    window = app.config["LOGIN_FAILURE_WINDOW_MINUTES"] * 60
+    per_client = app.config["LOGIN_CLIENT_MAX_FAILURES"]
+    # More typos from the office than its free failures, but spread over more than the window,
+    # with colleagues signing in between: the office never waits.
+    for n in range(per_client + 5):
+        assert attempt(browser(app, OFFICE), f"typo.{n}@example.org", "wrong password!") is None
+        assert attempt(browser(app, OFFICE), user) == "in"
+        sign_in_clock.now += window / per_client
