@@ -41,6 +41,12 @@ def as_optional_str(raw: str) -> str | None:
     return raw or None
 
 
+# Earlier names still read (the new name wins when both are set).
+ALIASES: dict[str, str] = {
+    "RATELIMIT_STORAGE_URL": "RATE_LIMIT_STORAGE",
+    "LOGIN_LOCKOUT_MINUTES": "LOGIN_FAILURE_WINDOW_MINUTES",
+}
+
 # Every overridable setting and the cast applied to its LEARNHUB_* variable.
 CASTS: dict[str, Callable[[str], Any]] = {
     "DATABASE_URL": as_str,
@@ -56,9 +62,12 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "SMTP_STARTTLS": as_bool,
     "SMTP_TIMEOUT": as_int,
     "MAIL_FROM": as_str,
-    "RATELIMIT_STORAGE_URL": as_str,
+    "RATE_LIMIT_STORAGE": as_str,
     "LOGIN_MAX_FAILURES": as_int,
-    "LOGIN_LOCKOUT_MINUTES": as_int,
+    "LOGIN_CLIENT_MAX_FAILURES": as_int,
+    "LOGIN_MAX_DELAY_SECONDS": as_int,
+    "LOGIN_FAILURE_WINDOW_MINUTES": as_int,
+    "LOGIN_DEVICE_COOKIE_DAYS": as_int,
     "ORGANISATION_NAME": as_str,
     "SAFEGUARDING_PHONE": as_str,
     "SAFEGUARDING_OUT_OF_HOURS_PHONE": as_str,
@@ -98,9 +107,18 @@ class Config:
     SMTP_STARTTLS = False
     SMTP_TIMEOUT = 30
     MAIL_FROM = "LearnHub <learnhub@localhost>"
-    RATELIMIT_STORAGE_URL = "memory://"
+    # Where rate-limit and sign-in counters live: memory:// (this process only, for one web
+    # process) or redis://host:6379/0 (shared by every web process). See
+    # docs/sign-in-throttling.md.
+    RATE_LIMIT_STORAGE = "memory://"
+    # Sign-in: failures for one email before each further one makes it wait (2 s, doubling, up
+    # to LOGIN_MAX_DELAY_SECONDS); failures from one client before its attempts wait the same
+    # way; the window failures are counted over; how long a browser that signed in is known.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_CLIENT_MAX_FAILURES = 20
+    LOGIN_MAX_DELAY_SECONDS = 60
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_DEVICE_COOKIE_DAYS = 180
     ORGANISATION_NAME = "Northshire County Council"
     # 01632 960xxx is Ofcom's range reserved for fiction: a real council sets its own numbers.
     SAFEGUARDING_PHONE = "01632 960 000"
@@ -156,7 +174,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - used only by the test suite
     RECEIPT_KEY = "testing-receipt-key"
     AUDIT_KEY = "testing-audit-key-used-only-by-the-test-suite"
-    RATELIMIT_STORAGE_URL = "memory://"
+    RATE_LIMIT_STORAGE = "memory://"
     # Each test runs inside one long transaction that is rolled back; a second connection (the
     # migration check in `learnhub init`) must still be able to read beside it.
     SQLITE_BEGIN_IMMEDIATE = False
@@ -182,13 +200,14 @@ def settings_from_environment(environ: os._Environ[str] | dict[str, str]) -> dic
     """Return the ``LEARNHUB_*`` overrides, cast; raise ConfigError naming a bad variable."""
     overrides: dict[str, Any] = {}
     for name, cast in CASTS.items():
-        raw = environ.get(ENV_PREFIX + name)
-        if raw is None:
+        variables = [name] + [old for old, new in ALIASES.items() if new == name]
+        variable = next((v for v in variables if ENV_PREFIX + v in environ), None)
+        if variable is None:
             continue
         try:
-            overrides[name] = cast(raw)
+            overrides[name] = cast(environ[ENV_PREFIX + variable])
         except ValueError as exc:
-            raise ConfigError(f"{ENV_PREFIX}{name} is not valid: {exc}") from exc
+            raise ConfigError(f"{ENV_PREFIX}{variable} is not valid: {exc}") from exc
     return overrides
 
 
@@ -214,6 +233,9 @@ def load_settings(
     cls = CONFIGS[env_name]
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
     settings.update(settings_from_environment(environ))
+    for old, new in ALIASES.items():
+        if old in explicit:
+            explicit.setdefault(new, explicit.pop(old))
     settings.update(explicit)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "learnhub.db")

@@ -6,6 +6,7 @@ a worker exits."""
 
 import multiprocessing
 import os
+import sys
 
 from gunicorn.glogging import Logger
 
@@ -46,3 +47,23 @@ class AnonymousAccessLogger(Logger):
 
 
 logger_class = AnonymousAccessLogger
+
+
+def on_starting(server):
+    """Refuse, in production, to start several workers that would each count rate limits and
+    sign-in failures on their own (memory://); elsewhere say so loudly."""
+    from learnhub import load_config_module
+    from learnhub.core.shared_store import per_process_problem
+
+    config = load_config_module()
+    try:
+        settings = config.load_settings(None, "")
+    except config.ConfigError:
+        return  # wsgi.py reports it, in one line
+    problem = per_process_problem(settings, server.cfg.workers)
+    if problem is None:
+        return
+    if settings["ENV_NAME"] == "production":
+        server.log.error("LearnHub cannot start: %s", problem)
+        sys.exit(1)
+    server.log.warning("%s", problem)

@@ -68,10 +68,13 @@ def init_extensions(app: Flask) -> None:
     from learnhub.audit import anchors as audit_anchors
     from learnhub.audit import keys as audit_keys
     from learnhub.auth import guard
-    from learnhub.auth.services import LoginPolicy, LoginThrottle, configure_password_hashing
+    from learnhub.auth.services import configure_password_hashing
+    from learnhub.auth.throttle import DeviceCookies, LoginPolicy, LoginThrottle
     from learnhub.core import cache
     from learnhub.core.anonymity import AnonymousRateLimiter
     from learnhub.core.database import configure_sqlite
+    from learnhub.core.shared_store import open_store
+    from learnhub.core.time import local_today
     from learnhub.extensions import csrf, db, migrate
     from learnhub.reports.models import ServiceArea
     from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion
@@ -89,13 +92,42 @@ def init_extensions(app: Flask) -> None:
     configure_password_hashing(
         app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"]
     )
-    app.extensions["learnhub_anonymous_limiter"] = AnonymousRateLimiter(
-        app.config["RATELIMIT_STORAGE_URL"]
-    )
+    # One store for every count, so that with Redis each limit holds across all web processes.
+    store = open_store(app.config["RATE_LIMIT_STORAGE"])
+    anonymous_limiter = AnonymousRateLimiter(store, app.config["TIMEZONE"])
+    app.extensions["learnhub_shared_store"] = store
+    app.extensions["learnhub_anonymous_limiter"] = anonymous_limiter
     app.extensions["learnhub_login_throttle"] = LoginThrottle(
-        app.config["RATELIMIT_STORAGE_URL"],
-        LoginPolicy(app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCKOUT_MINUTES"]),
+        store,
+        LoginPolicy(
+            max_failures=app.config["LOGIN_MAX_FAILURES"],
+            client_max_failures=app.config["LOGIN_CLIENT_MAX_FAILURES"],
+            max_delay_seconds=app.config["LOGIN_MAX_DELAY_SECONDS"],
+            failure_window_minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"],
+        ),
+        app.config["SECRET_KEY"],
+        client_key=lambda client: anonymous_limiter.client_key(
+            client, local_today(app.config["TIMEZONE"])
+        ),
     )
+    app.extensions["learnhub_device_cookies"] = DeviceCookies(
+        app.config["SECRET_KEY"], app.config["LOGIN_DEVICE_COOKIE_DAYS"]
+    )
+    warn_if_counts_are_per_process(app)
+
+
+def warn_if_counts_are_per_process(app: Flask) -> None:
+    """Production with memory:// counts per web process; gunicorn.conf.py refuses it with more
+    than one worker, and any other server is warned here."""
+    if (
+        app.config["ENV_NAME"] == "production"
+        and not app.extensions["learnhub_shared_store"].shared
+    ):
+        app.logger.warning(
+            "LEARNHUB_RATE_LIMIT_STORAGE is memory://: rate limits and sign-in throttling are "
+            "counted in each web process separately, so they are weaker with every process "
+            "added. Set it to redis://host:6379/0 unless exactly one process serves."
+        )
 
 
 def register_blueprints(app: Flask) -> None:

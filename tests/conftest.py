@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
 from learnhub import create_app
+from learnhub.auth.throttle import LoginThrottle
 from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.databases import throwaway_database
+from tests.factories import ManualClock
 from tests.smtp import SmtpSink, running_smtp_sink
 
 
@@ -156,3 +159,15 @@ def smtp_sink(app: Flask) -> Iterator[SmtpSink]:
             yield sink
         finally:
             app.config.update(saved)
+
+
+@pytest.fixture
+def sign_in_clock(app: Flask) -> Iterator[ManualClock]:
+    """The throttle's clock, moved by the test: waits pass without the test sleeping."""
+    throttle: LoginThrottle = app.extensions["learnhub_login_throttle"]
+    manual = ManualClock(time.time())
+    saved, throttle.clock = throttle.clock, manual
+    try:
+        yield manual
+    finally:
+        throttle.clock = saved

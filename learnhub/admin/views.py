@@ -1,9 +1,18 @@
-"""Administrator pages: staff accounts, service areas and the audit trail."""
+"""Administrator pages: staff accounts and their sign-in delays, service areas, the audit trail."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,6 +22,7 @@ from learnhub.audit.models import AuditEvent
 from learnhub.auth import services as accounts
 from learnhub.auth.forms import NewUserForm
 from learnhub.auth.models import User
+from learnhub.auth.throttle import LoginThrottle
 from learnhub.core.permissions import Permission, Role, requires
 from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
@@ -50,6 +60,48 @@ def users() -> str | Response:
     audit.record(db.session, current_user, "list", "user", None, {"count": len(people)})
     db.session.commit()
     return render_template("admin/users.html", form=form, users=people)
+
+
+def login_throttle() -> LoginThrottle:
+    return current_app.extensions["learnhub_login_throttle"]
+
+
+@bp.route("/sign-in-delays")
+@requires(Permission.MANAGE_USERS)
+def sign_in_delays() -> str:
+    throttle = login_throttle()
+    delayed = accounts.delayed_accounts(db.session, throttle)
+    audit.record(db.session, current_user, "list", "sign_in_delay", None, {"count": len(delayed)})
+    db.session.commit()
+    return render_template(
+        "admin/sign_in_delays.html",
+        delayed=delayed,
+        waiting_clients=throttle.waiting_clients(),
+        shared=throttle.store.shared,
+    )
+
+
+@bp.route("/sign-in-delays/<int:user_id>/clear", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def clear_sign_in_delay(user_id: int) -> Response:
+    user = db.session.get(User, user_id) or abort(404)
+    cleared = login_throttle().clear_user(user.id, user.email)
+    audit.record(db.session, current_user, "clear", "sign_in_delay", user.id, {"records": cleared})
+    db.session.commit()
+    flash(f"Failed sign-ins cleared for {user.email}: they can sign in now", "success")
+    return redirect(url_for("admin.sign_in_delays"))
+
+
+@bp.route("/sign-in-delays/clients/clear", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def clear_client_delays() -> Response:
+    cleared = login_throttle().clear_clients()
+    audit.record(
+        db.session, current_user, "clear", "sign_in_delay", "clients", {"records": cleared}
+    )
+    db.session.commit()
+    flash("Failed sign-ins cleared for every network address", "success")
+    return redirect(url_for("admin.sign_in_delays"))
 
 
 @bp.route("/service-areas")

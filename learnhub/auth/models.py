@@ -24,8 +24,6 @@ class User(UserMixin, Base):
     is_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Part of the session cookie: changing it signs the account out everywhere.
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -11,12 +12,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from limits import RateLimitItemPerMinute
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.orm import Session
 
 from learnhub.auth.models import ApiToken, User
+from learnhub.auth.throttle import Key, LoginThrottle, Waiting
 from learnhub.core.permissions import Role
 from learnhub.core.time import utcnow
 
@@ -100,88 +99,72 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
-@dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int
-    lockout_minutes: int
-
-
-class LoginThrottle:
-    """Counts failed sign-ins per email and per client in an expiring store (memory or Redis).
-
-    The email is hashed before it is used as a key, so the store holds no addresses.
-    """
-
-    def __init__(self, storage_url: str, policy: LoginPolicy) -> None:
-        self.storage: Storage = storage_from_string(storage_url)
-        self.limiter = MovingWindowRateLimiter(self.storage)
-        self.policy = policy
-        self.item = RateLimitItemPerMinute(policy.max_failures, policy.lockout_minutes)
-        # A shared office address sends many people's sign-ins: allow it more room.
-        self.client_item = RateLimitItemPerMinute(policy.max_failures * 4, policy.lockout_minutes)
-
-    @staticmethod
-    def _email_key(email: str) -> str:
-        return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-    def is_blocked(self, email: str, client: str) -> bool:
-        return not (
-            self.limiter.test(self.item, "login-email", self._email_key(email))
-            and self.limiter.test(self.client_item, "login-client", client)
-        )
-
-    def record_failure(self, email: str, client: str) -> None:
-        self.limiter.hit(self.item, "login-email", self._email_key(email))
-        self.limiter.hit(self.client_item, "login-client", client)
-
-    def clear(self, email: str) -> None:
-        self.limiter.clear(self.item, "login-email", self._email_key(email))
-
-    def reset(self) -> None:
-        self.storage.reset()
-
-
-THROTTLED_MESSAGE = (
-    "You have entered incorrect details too many times. Wait {minutes} minutes and try again."
-)
+THROTTLED_MESSAGE = "Too many failed attempts to sign in. Wait {seconds} and try again."
 FAILED_MESSAGE = "Enter a correct email address and password"
 
 
+def wait_text(seconds: int) -> str:
+    return "1 second" if seconds == 1 else f"{seconds} seconds"
+
+
 def authenticate(
-    session: Session, throttle: LoginThrottle, email: str, password: str, client: str
+    session: Session,
+    throttle: LoginThrottle,
+    email: str,
+    password: str,
+    client: str,
+    known_browser: dict[int, str] | None = None,
 ) -> User:
     """Return the user for a correct email and password, or raise LoginFailed / LoginThrottled.
 
-    Locks an account for a while after repeated failures; the lock is kept in the database too,
-    so it holds across web processes even without a shared rate-limit store.
+    ``known_browser`` maps the accounts this browser has signed in to before (its device
+    cookie) to the browser's nonce for each. Such a browser is throttled on its own failures
+    only; any other attempt waits on the email's failures and on the client's. An unknown
+    email is throttled and timed like a known one, so neither reveals which accounts exist.
     """
-    now = utcnow()
-    minutes = throttle.policy.lockout_minutes
-    if throttle.is_blocked(email, client):
-        raise LoginThrottled(THROTTLED_MESSAGE.format(minutes=minutes))
     user = find_user_by_email(session, email)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise LoginThrottled(THROTTLED_MESSAGE.format(minutes=minutes))
+    nonce = (known_browser or {}).get(user.id) if user is not None else None
+    if nonce is not None:
+        keys: tuple[Key, ...] = (throttle.device_key(nonce),)
+    else:
+        keys = (throttle.account_key(email), throttle.client_key(client))
+    try:
+        attempt = throttle.begin(keys)
+    except Waiting as waiting:
+        raise LoginThrottled(THROTTLED_MESSAGE.format(seconds=wait_text(waiting.seconds))) from None
     valid = password_matches(user.password_hash if user else _dummy_hash, password)
     if user is None or not valid or not user.is_enabled:
-        throttle.record_failure(email, client)
-        if user is not None:
-            register_failure(user, throttle.policy, now)
+        throttle.end(attempt, failed=True, user_id=user.id if user else None)
         raise LoginFailed(FAILED_MESSAGE)
+    throttle.end(attempt, failed=False)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
-    user.last_login_at = now
-    throttle.clear(email)
+    user.last_login_at = utcnow()
     return user
 
 
-def register_failure(user: User, policy: LoginPolicy, now: dt.datetime) -> None:
-    user.failed_login_count += 1
-    if user.failed_login_count >= policy.max_failures:
-        user.locked_until = now + dt.timedelta(minutes=policy.lockout_minutes)
-        user.failed_login_count = 0
+@dataclass(frozen=True)
+class DelayedAccount:
+    user: User
+    failures: int
+    wait_seconds: int  # left on the current wait; 0 when the next attempt may go ahead
+
+
+def delayed_accounts(session: Session, throttle: LoginThrottle) -> list[DelayedAccount]:
+    """Staff accounts with failed sign-ins counted (by email or from one of their browsers),
+    the longest wait first. Failures for emails with no account are not listed."""
+    now = throttle.clock()
+    worst: dict[int, tuple[int, float]] = {}
+    for record in throttle.delayed().values():
+        if "user" in record:
+            failures, until = worst.get(record["user"], (0, 0.0))
+            worst[record["user"]] = (max(failures, record["failures"]), max(until, record["until"]))
+    users = session.scalars(sa.select(User).where(User.id.in_(worst))).all() if worst else []
+    delayed = [
+        DelayedAccount(user, worst[user.id][0], max(0, math.ceil(worst[user.id][1] - now)))
+        for user in users
+    ]
+    return sorted(delayed, key=lambda d: (-d.wait_seconds, -d.failures, d.user.email))
 
 
 def rotate_session_token(user: User) -> None:

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from learnhub.audit import services as audit
 from learnhub.auth import services
 from learnhub.auth.forms import LoginForm
+from learnhub.auth.throttle import DeviceCookies, LoginThrottle
 from learnhub.core.permissions import (
     PERMISSION_DESCRIPTIONS,
     Permission,
@@ -29,8 +30,12 @@ from learnhub.extensions import db
 bp = Blueprint("auth", __name__)
 
 
-def login_throttle() -> services.LoginThrottle:
+def login_throttle() -> LoginThrottle:
     return current_app.extensions["learnhub_login_throttle"]
+
+
+def device_cookies() -> DeviceCookies:
+    return current_app.extensions["learnhub_device_cookies"]
 
 
 def safe_after_login_target() -> str:
@@ -48,6 +53,7 @@ def login() -> str | Response:
         return redirect(url_for("main.staff_home"))
     form = LoginForm()
     if form.validate_on_submit():
+        known_browser = device_cookies().read(request.cookies.get(DeviceCookies.NAME))
         try:
             user = services.authenticate(
                 db.session,
@@ -55,9 +61,9 @@ def login() -> str | Response:
                 form.email.data or "",
                 form.password.data or "",
                 client=request.remote_addr or "unknown",
+                known_browser=known_browser,
             )
         except services.AccountError as exc:
-            db.session.commit()  # keep the failure count even though sign-in failed
             form.email.errors = [exc.message]
             return render_template("auth/login.html", form=form), 200
         target = safe_after_login_target()
@@ -65,8 +71,24 @@ def login() -> str | Response:
         login_user(user)
         audit.record(db.session, user, "login", "user", user.id)
         db.session.commit()
-        return redirect(target)
+        response = redirect(target)
+        remember_this_browser(response, known_browser, user.id)
+        return response
     return render_template("auth/login.html", form=form)
+
+
+def remember_this_browser(response: Response, known: dict[int, str], user_id: int) -> None:
+    """Set the device cookie: sent only to the sign-in page, never to reporting routes."""
+    cookies = device_cookies()
+    response.set_cookie(
+        DeviceCookies.NAME,
+        cookies.issue(known, user_id),
+        max_age=cookies.max_age_seconds,
+        path=url_for("auth.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,5 +1,5 @@
 """Keeping reporters anonymous in rate limits: they key on a hash of the client address under a
-secret that lives only in this process's memory and changes every day. (Logs: see
+random secret that changes every day and is forgotten when the day ends. (Logs: see
 ``learnhub.core.anonymous_routes`` and ``learnhub.core.log_summary``.)
 """
 
@@ -9,15 +9,18 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+
+from learnhub.core.time import end_of_day
+
+if TYPE_CHECKING:
+    from learnhub.core.shared_store import SharedStore
 
 
 class MemoryWindows:
@@ -68,41 +71,28 @@ def parsed_limit(text: str) -> RateLimitItem:
 class AnonymousRateLimiter:
     """Rate limits for anonymous routes, keyed on a keyed hash of the client address.
 
-    The key is random, held in memory, and replaced each day, so a counter — even one kept in
-    Redis — can never be turned back into an address once its day has passed.
+    The key is random, made each day and forgotten when the day ends (in Redis it expires
+    then; in memory it is replaced), so a counter can never be turned back into an address
+    once its day has passed. With Redis every web process uses the same key and the same
+    counts, so a limit holds in total however many processes serve.
     """
 
-    def __init__(self, storage_url: str) -> None:
-        self.memory = MemoryWindows() if storage_url.startswith("memory://") else None
-        self.storage: Storage | None = None
-        self.limiter: MemoryWindows | MovingWindowRateLimiter
-        if self.memory is not None:
-            self.limiter = self.memory
-        else:
-            self.storage = storage_from_string(storage_url)
-            self.limiter = MovingWindowRateLimiter(self.storage)
-        self._lock = threading.Lock()
-        self._day: dt.date | None = None
-        self._secret = b""
+    def __init__(self, store: SharedStore, timezone: str = "UTC") -> None:
+        self.store = store
+        self.timezone = timezone
 
-    def _client_key(self, client: str, today: dt.date) -> str:
-        with self._lock:
-            if self._day != today:
-                self._day, self._secret = today, secrets.token_bytes(32)
-                if self.memory is not None:
-                    self.memory.reset()  # yesterday's keys can never be made again
-            secret = self._secret
+    def client_key(self, client: str, today: dt.date) -> str:
+        secret = self.store.day_secret(today, end_of_day(today, self.timezone))
         return hmac.new(secret, client.encode(), hashlib.sha256).hexdigest()[:32]
 
     def allow(self, limit: str, scope: str, client: str, today: dt.date) -> bool:
         """Count one hit against ``limit`` (e.g. "10/15minute"); False when over it."""
-        return self.limiter.hit(parsed_limit(limit), scope, self._client_key(client, today))
+        key = self.client_key(client, today)
+        return self.store.windows.hit(parsed_limit(limit), scope, key)
 
     def would_allow(self, limit: str, scope: str, client: str, today: dt.date) -> bool:
-        return self.limiter.test(parsed_limit(limit), scope, self._client_key(client, today))
+        key = self.client_key(client, today)
+        return self.store.windows.test(parsed_limit(limit), scope, key)
 
     def reset(self) -> None:
-        if self.memory is not None:
-            self.memory.reset()
-        if self.storage is not None:
-            self.storage.reset()
+        self.store.reset()

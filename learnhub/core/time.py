@@ -15,6 +15,12 @@ def local_today(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
+def end_of_day(day: dt.date, timezone: str) -> float:
+    """The moment ``day`` ends where the service runs, as a Unix time."""
+    next_midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(timezone))
+    return next_midnight.timestamp()
+
+
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 

@@ -139,3 +139,28 @@ def test_production_without_a_key_stops_with_one_line(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert missing in lines[0]
+
+
+def test_the_rate_limit_store_is_named_by_the_new_variable_or_the_old_one(
+    tmp_path: Path,
+) -> None:
+    def storage(environ: dict[str, str]) -> str:
+        return config.load_settings("development", str(tmp_path), environ=environ)[
+            "RATE_LIMIT_STORAGE"
+        ]
+
+    assert storage({}) == "memory://"
+    assert storage({"LEARNHUB_RATELIMIT_STORAGE_URL": "redis://old:6379/0"}) == "redis://old:6379/0"
+    both = {
+        "LEARNHUB_RATELIMIT_STORAGE_URL": "redis://old:6379/0",
+        "LEARNHUB_RATE_LIMIT_STORAGE": "redis://new:6379/0",
+    }
+    assert storage(both) == "redis://new:6379/0"
+    window = config.load_settings(
+        "development", str(tmp_path), environ={"LEARNHUB_LOGIN_LOCKOUT_MINUTES": "30"}
+    )["LOGIN_FAILURE_WINDOW_MINUTES"]
+    assert window == 30
+    with pytest.raises(config.ConfigError, match="LEARNHUB_LOGIN_LOCKOUT_MINUTES"):
+        config.load_settings(
+            "development", str(tmp_path), environ={"LEARNHUB_LOGIN_LOCKOUT_MINUTES": "soon"}
+        )

@@ -1,4 +1,5 @@
-"""Signing in and out: argon2 hashes, neutral errors, throttling, fresh sessions, safe redirects."""
+"""Signing in and out: argon2 hashes, neutral errors, fresh sessions, safe redirects (throttling:
+test_sign_in_throttling.py)."""
 
 import pytest
 import sqlalchemy as sa
@@ -59,36 +60,6 @@ def test_empty_fields_get_a_message_each(client: FlaskClient) -> None:
     assert 'href="#email"' in body  # the error summary links to the field
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(
-    app: Flask, client: FlaskClient
-) -> None:
-    user = make_user()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, user, password="wrong password, again")
-    response = login(client, user)
-    assert response.status_code == 200
-    assert "too many times" in response.get_data(as_text=True)
-    assert db.session.get(User, user.id).locked_until is not None
-
-
-def test_the_lock_holds_in_the_database_when_the_memory_counter_is_gone(
-    app: Flask, client: FlaskClient
-) -> None:
-    # Another web process has its own counters: the database lock still stops it.
-    user = make_user()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, user, password="wrong password, again")
-    app.extensions["learnhub_login_throttle"].reset()
-    assert "too many times" in login(client, user).get_data(as_text=True)
-
-
-def test_unknown_emails_are_throttled_too(app: Flask, client: FlaskClient) -> None:
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        login(client, "ghost@example.org", password="guess guess guess")
-    response = login(client, "ghost@example.org", password="guess guess guess")
-    assert "too many times" in response.get_data(as_text=True)
-
-
 def test_a_disabled_account_cannot_sign_in(client: FlaskClient) -> None:
     user = make_user()
     user.is_enabled = False
@@ -146,15 +117,3 @@ def test_changing_the_session_token_signs_out_other_browsers(client: FlaskClient
     rotate_session_token(db.session.get(User, user.id))
     db.session.commit()
     assert client.get("/review/").headers["Location"] == "/login"
-
-
-def test_one_client_trying_many_emails_is_throttled(app: Flask, client: FlaskClient) -> None:
-    # Each email stays under its own limit; the client as a whole does not.
-    per_client = app.config["LOGIN_MAX_FAILURES"] * 4
-    for attempt in range(per_client):
-        login(client, f"guess{attempt}@example.org", password="wrong wrong wrong")
-    user = make_user()
-    assert "too many times" in login(client, user).get_data(as_text=True)
-    other_client = app.test_client()
-    other_client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
-    assert login(other_client, user).status_code == 302

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from learnhub.auth.services import create_api_token
-from learnhub.core.anonymity import AnonymousRateLimiter
+from learnhub.core.anonymity import AnonymousRateLimiter, MemoryWindows
 from learnhub.core.permissions import Role
+from learnhub.core.shared_store import open_store
 from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import login, make_user
@@ -62,17 +63,18 @@ def test_there_are_forms_to_check() -> None:
 
 
 def test_rate_limit_counters_hold_no_address_and_change_key_daily() -> None:
-    limiter = AnonymousRateLimiter("memory://")
+    store = open_store("memory://")
+    limiter = AnonymousRateLimiter(store)
     address = "198.51.100.77"
     day = dt.date(2026, 11, 25)
     assert limiter.allow("5/hour", "report", address, day)
-    assert limiter.memory is not None
-    stored = repr(limiter.memory.keys())
+    assert isinstance(store.windows, MemoryWindows)
+    stored = repr(store.windows.keys())
     assert address not in stored
     assert "198.51.100" not in stored
-    today_key = limiter._client_key(address, day)
-    assert limiter._client_key(address, day) == today_key
-    assert limiter._client_key(address, day + dt.timedelta(days=1)) != today_key
+    today_key = limiter.client_key(address, day)
+    assert limiter.client_key(address, day) == today_key
+    assert limiter.client_key(address, day + dt.timedelta(days=1)) != today_key
 
 
 def test_a_theme_a_role_may_not_see_gets_the_same_404_as_none(

@@ -8,6 +8,7 @@ import threading
 from limits import parse
 
 from learnhub.core.anonymity import AnonymousRateLimiter, MemoryWindows
+from learnhub.core.shared_store import open_store
 from tests.factories import ManualClock
 
 
@@ -53,10 +54,11 @@ def test_threads_sending_together_are_held_to_the_limit() -> None:
 
 
 def test_counts_start_afresh_with_each_days_key() -> None:
-    limiter = AnonymousRateLimiter("memory://")
+    store = open_store("memory://")
+    limiter = AnonymousRateLimiter(store)
     day = dt.date(2026, 11, 25)
     assert limiter.allow("1/day", "report", "198.51.100.77", day)
     assert not limiter.allow("1/day", "report", "198.51.100.77", day)
     assert limiter.allow("1/day", "report", "198.51.100.77", day + dt.timedelta(days=1))
-    assert limiter.memory is not None
-    assert len(limiter.memory.keys()) == 1
+    assert isinstance(store.windows, MemoryWindows)
+    assert len(store.windows.keys()) == 1
