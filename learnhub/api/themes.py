@@ -1,4 +1,5 @@
-"""Themes in the API: reviewers see them whole; leaders see figures with small counts hidden."""
+"""Themes in the API: reviewers see them whole; anyone else (leaders) sees accepted themes only,
+titled and worded as ``learnhub.themes.disclosure`` allows, with small counts hidden."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ from learnhub.api.themes_schemas import (
 )
 from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
-from learnhub.core.permissions import Permission, Role, requires
+from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard.services import suppress
 from learnhub.extensions import db
+from learnhub.themes.disclosure import (
+    SharedTheme,
+    in_panel,
+    is_shared,
+    shared_query,
+    shared_themes,
+)
 from learnhub.themes.models import Theme, ThemeStatus
 
 
@@ -31,7 +39,10 @@ def count_for_viewer(count: int, k: int, leader: bool) -> dict[str, Any]:
     return {"value": cell.value, "suppressed": cell.suppressed}
 
 
-def theme_body(theme: Theme, *, leader: bool, k: int) -> dict[str, Any]:
+def theme_body(
+    theme: Theme, *, leader: bool, k: int, shared: SharedTheme | None = None
+) -> dict[str, Any]:
+    """``shared``: how the theme may be shown outside the panel; None for the panel's view."""
     members = count_for_viewer(theme.member_count, k, leader)
     monthly = [
         {"month": month, **count_for_viewer(count, k, leader)}
@@ -41,11 +52,11 @@ def theme_body(theme: Theme, *, leader: bool, k: int) -> dict[str, Any]:
     return ThemeSchema().dump(
         {
             "id": theme.id,
-            "title": theme.title,
+            "title": shared.title if shared else theme.title,
             "kind": theme.kind.value,
             "status": theme.status.value,
             "defining_codes": theme.defining_codes,
-            "terms": theme.terms,
+            "terms": shared.terms if shared else theme.terms,
             "member_count": members["value"],
             "suppressed": members["suppressed"],
             "monthly_counts": monthly,
@@ -57,24 +68,37 @@ def theme_body(theme: Theme, *, leader: bool, k: int) -> dict[str, Any]:
 
 
 def viewer_is_leader() -> bool:
-    return g.api_user.role is Role.LEADER
+    """Anyone outside the review panel: they see shared themes only, small counts hidden."""
+    return not in_panel(g.api_user.role)
+
+
+def bodies(themes: list[Theme], *, leader: bool, k: int) -> list[dict[str, Any]]:
+    shared = shared_themes(db.session, themes) if leader else {}
+    return [theme_body(t, leader=leader, k=k, shared=shared.get(t.id)) for t in themes]
 
 
 @bp.route("/themes")
 @requires(Permission.VIEW_THEMES)
-@documented("Themes in one status, largest first", {200: ThemeListSchema}, query=ThemeQuerySchema)
+@documented(
+    "Themes in one status, largest first (outside the review panel: accepted themes only, "
+    "titled and worded from de-identified text)",
+    {200: ThemeListSchema},
+    query=ThemeQuerySchema,
+)
 def themes() -> Response:
     try:
         wanted = ThemeQuerySchema().load(request.args)["status"]
     except ValidationError as exc:
         raise RequestInvalid(exc.normalized_messages()) from exc
-    rows = db.session.scalars(
-        sa.select(Theme)
-        .where(Theme.status == ThemeStatus(wanted))
-        .order_by(Theme.member_count.desc(), Theme.id)
-    )
     k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
-    body = ThemeListSchema().dump({"themes": [theme_body(t, leader=leader, k=k) for t in rows]})
+    # Outside the panel, asking for candidates (the default) or dismissed themes lists none.
+    query = shared_query() if leader else sa.select(Theme)
+    rows = db.session.scalars(
+        query.where(Theme.status == ThemeStatus(wanted)).order_by(
+            Theme.member_count.desc(), Theme.id
+        )
+    ).all()
+    body = ThemeListSchema().dump({"themes": bodies(list(rows), leader=leader, k=k)})
     audit.record(db.session, g.api_user, "list", "theme", None, {"status": wanted, "via": "api"})
     db.session.commit()
     return jsonify(body)
@@ -85,10 +109,10 @@ def themes() -> Response:
 @documented("One theme", {200: ThemeSchema})
 def theme(theme_id: int) -> Response:
     found = db.session.get(Theme, theme_id)
-    if found is None or found.status not in LISTED_STATUSES:
+    leader = viewer_is_leader()
+    if found is None or found.status not in LISTED_STATUSES or (leader and not is_shared(found)):
         abort(404, "No theme has this id.")
-    k = current_app.config["K_THRESHOLD"]
-    body = theme_body(found, leader=viewer_is_leader(), k=k)
+    (body,) = bodies([found], leader=leader, k=current_app.config["K_THRESHOLD"])
     audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
     db.session.commit()
     return jsonify(body)

@@ -16,11 +16,24 @@ class MonthlyCountSchema(Schema):
 
 class ThemeSchema(Schema):
     id = fields.Integer(required=True)
-    title = fields.String(required=True)
+    title = fields.String(
+        required=True,
+        metadata={
+            "description": "Outside the review panel: the panel's title, or one built from "
+            "taxonomy codes and de-identified words when the panel's holds a word that is not"
+        },
+    )
     kind = fields.String(required=True)
     status = fields.String(required=True)
     defining_codes = fields.List(fields.String(), required=True)
-    terms = fields.List(fields.String(), required=True)
+    terms = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "The theme job's distinctive words; outside the review panel only "
+            "those found in the theme's reviewer-confirmed redacted text"
+        },
+    )
     member_count = fields.Integer(allow_none=True, required=True)
     suppressed = fields.Boolean(required=True)
     monthly_counts = fields.List(fields.Nested(MonthlyCountSchema), required=True)
@@ -40,5 +53,8 @@ class ThemeQuerySchema(Schema):
     status = fields.String(
         load_default="candidate",
         validate=validate.OneOf(LISTED, error="Must be one of: " + ", ".join(LISTED)),
-        metadata={"description": "Which themes to list (default: candidate)"},
+        metadata={
+            "description": "Which themes to list (default: candidate). Outside the review "
+            "panel only accepted themes are listed: other statuses give an empty list"
+        },
     )

@@ -30,6 +30,7 @@ from learnhub.core.time import add_months, utcnow
 from learnhub.dashboard.services import Cell, suppress
 from learnhub.reports.models import EventType, Report
 from learnhub.review.models import Action, ActionStatus
+from learnhub.themes.disclosure import shared_themes
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 
 MAX_LEAD_LENGTH = 20_000
@@ -212,11 +213,13 @@ def assemble_draft(session: Session, period: dt.date, k: int | None = None) -> B
         bulletin.items.remove(item)
     session.flush()
     items: list[BulletinItem] = []
-    for theme in month_themes(session, period):
+    themes = month_themes(session, period)
+    shared = shared_themes(session, themes)
+    for theme in themes:
         items.append(
             BulletinItem(
                 kind=ItemKind.THEME,
-                heading=theme.title[:MAX_TITLE_LENGTH],
+                heading=shared[theme.id].title[:MAX_TITLE_LENGTH],
                 body=theme.summary,
                 theme_id=theme.id,
             )

@@ -38,7 +38,8 @@ from learnhub.dashboard.rollups import last_refresh
 from learnhub.reports.models import EventType, ServiceArea
 from learnhub.review.models import Action, ActionStatus
 from learnhub.taxonomy.services import active_version, packaged_catalogue
-from learnhub.themes.models import Theme, ThemeStatus
+from learnhub.themes import disclosure
+from learnhub.themes.models import Theme
 
 DEFAULT_MONTHS = 24
 MAX_MONTHS = 120
@@ -347,12 +348,13 @@ def tier_codes(session: Session, filters: Filters, tier: str, k: int) -> list[Co
 
 
 def _themes(session: Session, filters: Filters, k: int) -> list[ThemeRow]:
+    """The top accepted themes, as they may be shown outside the panel (candidates never are)."""
     themes = session.scalars(
-        sa.select(Theme)
-        .where(Theme.status.in_((ThemeStatus.ACCEPTED, ThemeStatus.CANDIDATE)))
+        disclosure.shared_query()
         .order_by(Theme.is_rising.desc(), Theme.member_count.desc(), Theme.id)
         .limit(TOP_THEMES)
-    )
+    ).all()
+    shared = disclosure.shared_themes(session, themes)
     rows = []
     months = filters.months[-12:]
     for theme in themes:
@@ -360,7 +362,7 @@ def _themes(session: Session, filters: Filters, k: int) -> list[ThemeRow]:
         rows.append(
             ThemeRow(
                 id=theme.id,
-                title=theme.title,
+                title=shared[theme.id].title,
                 status=theme.status.value,
                 members=publish(theme.member_count, k),
                 months=[

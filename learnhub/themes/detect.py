@@ -539,7 +539,7 @@ def _combination_candidates(
 # --- text clusters -------------------------------------------------------------------------------
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
     return [word for word in _WORD.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
 
 
@@ -733,7 +733,7 @@ def _text_candidates(
         return []
     positions = _sample(window.ids, parameters.text_sample_size, parameters.seed)
     vectoriser = TfidfVectorizer(
-        analyzer=_words, min_df=2, max_df=0.5, sublinear_tf=True, dtype=np.float32
+        analyzer=words, min_df=2, max_df=0.5, sublinear_tf=True, dtype=np.float32
     )
     try:
         sample = vectoriser.fit_transform([window.texts[p] for p in positions]).tocsr()

@@ -28,7 +28,8 @@ LEARNING_STATUS_CHOICES = [
 class AcceptForm(FlaskForm):
     title = StringField(
         "Title",
-        description="A short name the panel and the bulletin will use",
+        description="A short name leaders and the bulletin will read: no names or other details "
+        "from the reports",
         validators=[
             DataRequired("Enter a title for the theme"),
             Length(max=200, message="Title must be 200 characters or fewer"),

@@ -18,6 +18,7 @@ from learnhub.reports.models import Report
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.versions import report_codes_in
 from learnhub.themes import detect, triage
+from learnhub.themes.disclosure import built_title
 from learnhub.themes.models import (
     RunStatus,
     Theme,
@@ -82,9 +83,9 @@ def existing_themes(session: Session) -> list[detect.ExistingTheme]:
 
 
 def title_for(candidate: detect.Candidate) -> str:
-    if candidate.kind == detect.FACTOR_COMBINATION:
-        return "Recurring factors: " + " + ".join(candidate.codes)
-    return "Recurring story: " + ", ".join(candidate.terms[:4])
+    # Never from the candidate's words: they come from narratives no reviewer has de-identified.
+    # The panel reads them as the theme's terms.
+    return built_title(candidate.kind, candidate.codes)
 
 
 def apply_candidate(

@@ -20,7 +20,7 @@ from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
 from learnhub.dashboard.services import suppress
 from learnhub.extensions import db
-from learnhub.themes import triage
+from learnhub.themes import disclosure, triage
 from learnhub.themes.forms import (
     LEARNING_STATUS_HINTS,
     LEARNING_STATUS_LABELS,
@@ -83,13 +83,16 @@ def merge_form(theme: Theme, formdata: Any = None) -> MergeForm:
 
 
 def render_theme(theme: Theme, failed: FlaskForm | None = None, **forms: FlaskForm) -> str:
-    accept = forms.get("accept") or AcceptForm(formdata=None, title=theme.title)
+    shared = disclosure.shared_themes(db.session, [theme])[theme.id]
+    # The title offered for acceptance is one that may leave the panel as it is.
+    accept = forms.get("accept") or AcceptForm(formdata=None, title=shared.title)
     status = forms.get("status") or LearningStatusForm(
         formdata=None, learning_status=(theme.learning_status or LearningStatus.MONITORING).value
     )
     return render_template(
         "themes/theme.html",
         theme=theme,
+        shared=shared,
         evidence=triage.evidence(db.session, theme),
         merged_into=triage.merged_into(db.session, theme),
         actions=actions.actions_for_theme(db.session, theme),
@@ -229,9 +232,11 @@ def learning() -> str:
     """Accepted themes as figures: no reports, no excerpts, counts below K hidden."""
     k = current_app.config["K_THRESHOLD"]
     themes = triage.accepted_themes(db.session)
+    shared = disclosure.shared_themes(db.session, themes)
     rows = [
         {
             "theme": t,
+            "shared": shared[t.id],
             "reports": suppress(t.member_count, k),
             "months": [
                 (parse_month(month), suppress(count, k))

@@ -50,7 +50,7 @@ def test_a_reviewer_sees_every_count(client: FlaskClient) -> None:
 
 
 def test_a_leader_sees_small_counts_suppressed(client: FlaskClient) -> None:
-    theme = a_theme(members=4)
+    theme = a_theme(ThemeStatus.ACCEPTED, members=4)
     body = client.get(f"/api/v1/themes/{theme.id}", headers=token_for(Role.LEADER)).get_json()
     assert body["member_count"] is None
     assert body["suppressed"] is True
@@ -73,6 +73,21 @@ def test_the_status_filter(client: FlaskClient) -> None:
     bad = client.get("/api/v1/themes?status=everything", headers=headers)
     assert bad.status_code == 422
     assert "status" in bad.get_json()["errors"]
+
+
+@pytest.mark.parametrize("status", [ThemeStatus.CANDIDATE, ThemeStatus.DISMISSED])
+def test_a_leader_is_shown_no_theme_the_panel_has_not_accepted(
+    client: FlaskClient, status: ThemeStatus
+) -> None:
+    theme = a_theme(status)
+    headers = token_for(Role.LEADER)
+    listed = client.get(f"/api/v1/themes?status={status.value}", headers=headers)
+    assert listed.status_code == 200
+    assert listed.get_json() == {"themes": []}
+    assert client.get("/api/v1/themes", headers=headers).get_json() == {"themes": []}
+    assert client.get(f"/api/v1/themes/{theme.id}", headers=headers).status_code == 404
+    reviewer = token_for(Role.REVIEWER)
+    assert client.get(f"/api/v1/themes/{theme.id}", headers=reviewer).status_code == 200
 
 
 @pytest.mark.parametrize("role", [Role.EDITOR, Role.ADMIN])

@@ -1,0 +1,90 @@
+"""The rules for what of a theme leaves the review panel, on plain themes (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from learnhub.core.permissions import Role
+from learnhub.themes.detect import Candidate
+from learnhub.themes.disclosure import built_title, in_panel, is_shared, shared_theme
+from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
+from learnhub.themes.services import title_for
+
+
+def story(status: ThemeStatus = ThemeStatus.ACCEPTED, title: str = "", codes=()) -> Theme:
+    return Theme(
+        kind=ThemeKind.TEXT_CLUSTER,
+        status=status,
+        title=title or "Children miss school when transport fails",
+        terms=["taxi", "thistlewaite", "transport", "lost", "waited"],
+        defining_codes=list(codes),
+    )
+
+
+def test_the_job_titles_a_story_without_its_words() -> None:
+    candidate = Candidate(
+        signature="text:1",
+        kind="text_cluster",
+        codes=("PRE-FAM-2",),
+        terms=("thistlewaite", "transport"),
+        members=(1, 2, 3),
+        monthly_counts={},
+        statistics={},
+        rising=False,
+        rising_reason="",
+    )
+    assert title_for(candidate) == "Recurring story: PRE-FAM-2"
+    assert title_for(Candidate(**{**candidate.__dict__, "codes": ()})) == (
+        "Recurring story told in similar words"
+    )
+    factors = Candidate(**{**candidate.__dict__, "kind": "factor_combination", "terms": ()})
+    assert title_for(factors) == "Recurring factors: PRE-FAM-2"
+
+
+def test_only_confirmed_words_are_shared() -> None:
+    shared = shared_theme(story(), {"transport", "lost"})
+    assert shared.terms == ["transport", "lost"]
+    assert shared.title == "Children miss school when transport fails"
+    assert not shared.title_replaced
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["The Thistlewaite family's transport", "THISTLEWAITE", "Recurring story: taxi, thistlewaite"],
+)
+def test_a_panel_title_with_an_unconfirmed_word_is_replaced(title: str) -> None:
+    shared = shared_theme(story(title=title), {"taxi", "transport"})
+    assert shared.title == "Recurring story: taxi, transport"
+    assert shared.title_replaced
+    assert "thistlewaite" not in shared.title.lower()
+
+
+def test_a_word_a_reviewer_kept_in_the_redacted_text_may_be_shared() -> None:
+    confirmed = {"thistlewaite", "transport"}
+    shared = shared_theme(story(title="The Thistlewaite family"), confirmed)
+    assert shared.title == "The Thistlewaite family"
+    assert shared.terms == ["thistlewaite", "transport"]
+
+
+def test_a_theme_not_accepted_never_carries_its_stored_title() -> None:
+    shared = shared_theme(story(ThemeStatus.CANDIDATE, title="anything at all"), set())
+    assert shared.title == "Recurring story told in similar words"
+    assert shared.terms == []
+    assert shared_theme(story(ThemeStatus.DISMISSED, codes=["ORG-1"]), set()).title == (
+        "Recurring story: ORG-1"
+    )
+
+
+def test_built_titles() -> None:
+    assert built_title("factor_combination", ["A-1", "B-2"], ["ignored"]) == (
+        "Recurring factors: A-1 + B-2"
+    )
+    assert built_title("text_cluster", ["A-1"], ["a", "b", "c", "d", "e"]) == (
+        "Recurring story: a, b, c, d"
+    )
+
+
+def test_only_reviewers_are_the_panel_and_only_accepted_themes_leave_it() -> None:
+    assert [role for role in Role if in_panel(role)] == [Role.REVIEWER]
+    assert not in_panel(None)
+    assert [s for s in ThemeStatus if is_shared(Theme(status=s))] == [ThemeStatus.ACCEPTED]
