@@ -5,7 +5,7 @@ or Redis) with the email hashed; users.failed_login_count and users.locked_until
 Reviewed by hand: batch mode for SQLite; the downgrade brings the columns back empty.
 
 Revision ID: 03b6f295d5e9
-Revises: 0c853541fe8c
+Revises: 5e1f0a7c3b21
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "03b6f295d5e9"
-down_revision = "0c853541fe8c"
+down_revision = "5e1f0a7c3b21"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ hashes, and the first keyed entry after them seals them (see docs/audit-trail.md
 nullable columns rewrites nothing on PostgreSQL and is a plain ALTER on SQLite.
 
 Revision ID: 5e1f0a7c3b21
-Revises: 0c853541fe8c
+Revises: 5e7713d1a2b4
 Create Date: 2026-12-07 10:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5e1f0a7c3b21"
-down_revision = "0c853541fe8c"
+down_revision = "5e7713d1a2b4"
 branch_labels = None
 depends_on = None
 
