@@ -27,7 +27,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from learnhub.core import assets, errors, logging, security
+    from learnhub.core import assets, errors, inputs, logging, security
 
     logging.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -37,6 +37,7 @@ def create_app(config: str | dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     assets.init_app(app)
     init_templates(app)
+    inputs.init_app(app)
     init_extensions(app)
     errors.init_app(app)
     security.init_app(app)

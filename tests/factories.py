@@ -15,6 +15,7 @@ from learnhub.core.permissions import Role
 from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
+from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -51,6 +52,24 @@ def make_report(
     )
     db.session.commit()
     return filed.report, filed.receipt
+
+
+def make_theme(
+    status: ThemeStatus = ThemeStatus.ACCEPTED, signature: str = "codes:EXT-1:factory"
+) -> Theme:
+    theme = Theme(
+        signature=signature,
+        kind=ThemeKind.FACTOR_COMBINATION,
+        status=status,
+        title="Recurring factors: EXT-1",
+        defining_codes=["EXT-1"],
+        member_count=3,
+        monthly_counts={"2026-09": 3},
+        statistics={},
+    )
+    db.session.add(theme)
+    db.session.commit()
+    return theme
 
 
 def csrf_token(response: TestResponse) -> str:

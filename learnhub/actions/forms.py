@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from learnhub.actions.services import MAX_DESCRIPTION, MAX_EVIDENCE, MAX_OWNER
+from learnhub.core.inputs import typed_date
 from learnhub.review.models import ActionStatus
 
 STATUS_LABELS = {
@@ -64,14 +65,10 @@ class ActionForm(FlaskForm):
         if missing:
             self.due_day.errors = ["The due date must include a " + " and a ".join(missing)]
             return None
-        if not all(p.isdigit() for p in parts) or len(year) != 4:
+        due = typed_date(day, month, year)
+        if due is None:
             self.due_day.errors = ["The due date must be a real date, like 27 3 2027"]
-            return None
-        try:
-            return dt.date(int(year), int(month), int(day))
-        except ValueError:
-            self.due_day.errors = ["The due date must be a real date, like 27 3 2027"]
-            return None
+        return due
 
 
 class StatusForm(FlaskForm):

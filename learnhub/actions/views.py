@@ -12,6 +12,7 @@ from learnhub.actions import services
 from learnhub.actions.forms import STATUS_LABELS, ActionForm, StatusForm
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
+from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports.models import Report
@@ -21,7 +22,6 @@ from learnhub.themes.models import Theme, ThemeStatus
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
 LINKABLE_THEMES = (ThemeStatus.CANDIDATE, ThemeStatus.ACCEPTED)
-MAX_ID = 2**31 - 1  # the largest id an integer column holds
 
 
 def listed(template: str, actions: list[Action], list_name: str, **context: object) -> str:
@@ -96,8 +96,7 @@ def linked_to() -> tuple[Theme | None, Report | None]:
 
 
 def is_id(text: str) -> bool:
-    # Bounded, so a huge number is "not found" rather than a database error.
-    return text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID
+    return ascii_int(text, 1) is not None
 
 
 def back_to(theme: Theme | None, report: Report | None) -> str:

@@ -23,6 +23,7 @@ from learnhub.auth import services as accounts
 from learnhub.auth.forms import NewUserForm
 from learnhub.auth.models import User
 from learnhub.auth.throttle import LoginThrottle
+from learnhub.core.inputs import query_int
 from learnhub.core.permissions import Permission, Role, requires
 from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
@@ -151,7 +152,7 @@ def audit_trail() -> str:
         if searched
         else audit.AuditQuery()
     )
-    page = audit.search(db.session, query, request.args.get("page", 1, type=int) or 1)
+    page = audit.search(db.session, query, query_int("page", 1))
     chain = audit.check_trail(db.session)
     # Reading the trail is itself a staff read worth recording.
     audit.record(db.session, current_user, "read", "audit", None, {"page": page.page})

@@ -24,7 +24,7 @@ from learnhub.api.schemas import (
 from learnhub.audit import services as audit
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
-from learnhub.core.errors import contains_nul, problem
+from learnhub.core.errors import problem
 from learnhub.core.permissions import Permission, permissions_of, requires
 from learnhub.extensions import db
 from learnhub.reports import services as reports
@@ -54,8 +54,6 @@ def load_json(schema: Schema) -> dict[str, Any]:
         abort(400, "The body must be JSON, sent with Content-Type: application/json.")
     if not isinstance(body, dict):
         raise RequestInvalid({"_body": ["Send a JSON object with Content-Type: application/json"]})
-    if contains_nul(body):
-        raise RequestInvalid({"_body": ["Text cannot contain NUL characters"]})
     try:
         return schema.load(body)
     except ValidationError as exc:

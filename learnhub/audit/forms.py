@@ -7,6 +7,8 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from learnhub.core.inputs import within_real_days
+
 
 class AuditSearchForm(FlaskForm):
     class Meta:
@@ -26,12 +28,15 @@ class AuditSearchForm(FlaskForm):
     )
     since = DateField(
         "From",
-        validators=[Optional()],
+        validators=[Optional(), within_real_days],
         format="%Y-%m-%d",
         description="For example 2026-11-01",
     )
     until = DateField(
-        "To", validators=[Optional()], format="%Y-%m-%d", description="For example 2026-11-30"
+        "To",
+        validators=[Optional(), within_real_days],
+        format="%Y-%m-%d",
+        description="For example 2026-11-30",
     )
 
     def validate_until(self, field: DateField) -> None:

@@ -33,6 +33,7 @@ from learnhub.bulletins.models import (
 )
 from learnhub.core.context import service_today
 from learnhub.core.email import SmtpSettings, smtp_connection
+from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
 from learnhub.extensions import csrf, db
@@ -275,11 +276,11 @@ def stories(bulletin_id: int) -> str | Response:
     bulletin = bulletin_or_404(bulletin_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    chosen = [ascii_int(value, 1) for value in request.form.getlist("stories")]
+    if None in chosen:
+        abort(400, "Choose stories from the list.")
     try:
-        chosen = [int(value) for value in request.form.getlist("stories")]
-        services.pick_stories(db.session, bulletin, chosen)
-    except ValueError:
-        abort(400)
+        services.pick_stories(db.session, bulletin, chosen)  # type: ignore[arg-type]
     except services.BulletinError as exc:
         db.session.rollback()
         return render_edit(bulletin, DraftForm(formdata=None, obj=bulletin), [exc.message])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -55,25 +55,6 @@ def render_unexpected_error(error: Exception) -> Response | tuple[str, int]:
     return render_http_error(InternalServerError())
 
 
-def contains_nul(value: object) -> bool:
-    """True if a NUL character hides anywhere in a decoded request value (PostgreSQL refuses
-    them in text, so they must be turned away as bad input rather than reach the database)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(item) for item in value)
-    return False
-
-
-def refuse_nul_characters() -> None:
-    values = [*request.args.values(), *request.form.values(), *request.args.keys()]
-    if any(contains_nul(value) for value in values):
-        abort(400, "Text cannot contain NUL characters.")
-
-
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
     app.register_error_handler(HTTPException, render_http_error)
     app.register_error_handler(Exception, render_unexpected_error)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from learnhub.core.inputs import FIRST_DAY, LAST_DAY, ascii_int
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -32,8 +34,9 @@ def add_months(month: dt.date, count: int) -> dt.date:
 
 def parse_month(text: str) -> dt.date:
     """Parse ``YYYY-MM`` into the first day of that month; ValueError with a plain message."""
-    try:
-        year_text, month_text = text.strip().split("-")
-        return dt.date(int(year_text), int(month_text), 1)
-    except ValueError as exc:
-        raise ValueError("Enter a month as YYYY-MM, for example 2026-03") from exc
+    year_text, _, month_text = text.strip().partition("-")
+    year = ascii_int(year_text, FIRST_DAY.year, LAST_DAY.year)
+    month = ascii_int(month_text, 1, 12)
+    if year is None or month is None or len(year_text) != 4:
+        raise ValueError("Enter a month as YYYY-MM, for example 2026-03")
+    return dt.date(year, month, 1)

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from learnhub.core.inputs import ascii_int
 from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
 
@@ -145,11 +146,13 @@ def typed_month(month_typed: str, year_typed: str) -> tuple[dt.date | None, str 
         return None, "The month it happened must include a month"
     if not year_text:
         return None, "The month it happened must include a year"
-    if not (month_text.isdigit() and 1 <= int(month_text) <= 12):
+    month = ascii_int(month_text, 1, 12)
+    if month is None:
         return None, "Month must be a number from 1 to 12"
-    if not (year_text.isdigit() and len(year_text) == 4):
+    year = ascii_int(year_text, 1, 9999)
+    if year is None or len(year_text) != 4:
         return None, "Year must be 4 numbers, like 2026"
-    return dt.date(int(year_text), int(month_text), 1), None
+    return dt.date(year, month, 1), None
 
 
 class ReceiptForm(FlaskForm):

@@ -10,6 +10,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from learnhub.core.inputs import FIRST_DAY, LAST_DAY
 from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
 from learnhub.review.services import MAX_OUTCOME_LENGTH, QueueFilters, QueueSort
@@ -53,6 +54,11 @@ class DayField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, like 2026-10-01") from None
+        if self.data is not None and not FIRST_DAY <= self.data <= LAST_DAY:
+            self.data = None
+            raise ValueError(
+                f"{self.label.text} must be between {FIRST_DAY.year} and {LAST_DAY.year}"
+            )
 
 
 class QueueFilterForm(Form):

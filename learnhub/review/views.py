@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from learnhub.actions.services import completed_actions_for_report
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
+from learnhub.core.inputs import query_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
 from learnhub.extensions import db
@@ -49,7 +50,7 @@ def queue() -> str:
     )
     if request.args:
         form.validate()
-    view = services.triage_queue(db.session, form.filters(), page_number(request.args.get("page")))
+    view = services.triage_queue(db.session, form.filters(), query_int("page", 1))
     # A page of the queue shows reports' details, so it is a read of each report on it.
     audit.record(
         db.session,
@@ -76,10 +77,6 @@ def queue() -> str:
         statuses=list(ReportStatus),
         pagination=pagination(view, kept),
     )
-
-
-def page_number(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 9 else 1
 
 
 def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, object] | None:

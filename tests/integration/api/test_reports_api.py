@@ -151,7 +151,7 @@ def test_receipt_lookups_are_rate_limited(app: Flask, client: FlaskClient) -> No
 def test_nul_characters_are_bad_input_not_a_crash(client: FlaskClient) -> None:
     response = client.post("/api/v1/reports", json=body(narrative="before\x00after"))
     assert response.status_code == 422
-    assert "NUL" in response.get_json()["errors"]["_body"][0]
+    assert "NUL" in response.get_json()["errors"]["narrative"][0]
     area = client.post("/api/v1/reports", json=body(service_area="front\x00door"))
     assert area.status_code == 422
 
