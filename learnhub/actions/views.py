@@ -12,7 +12,8 @@ from learnhub.actions import services
 from learnhub.actions.forms import STATUS_LABELS, ActionForm, StatusForm
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
-from learnhub.core.inputs import ascii_int
+from learnhub.core.database import RANDOM_ID_LIMIT
+from learnhub.core.inputs import MAX_ID, ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.reports.models import Report
@@ -87,7 +88,7 @@ def linked_to() -> tuple[Theme | None, Report | None]:
         theme = db.session.get(Theme, int(theme_id))
         if theme is not None and theme.status in LINKABLE_THEMES:
             return theme, None
-    elif is_id(report_id) and not theme_id:
+    elif is_id(report_id, RANDOM_ID_LIMIT - 1) and not theme_id:
         report = db.session.get(Report, int(report_id))
         if report is not None:
             return None, report
@@ -95,8 +96,10 @@ def linked_to() -> tuple[Theme | None, Report | None]:
     return None, None  # not reached: abort raises
 
 
-def is_id(text: str) -> bool:
-    return ascii_int(text, 1) is not None
+def is_id(text: str, largest: int = MAX_ID) -> bool:
+    # Bounded, so a huge number is "not found" rather than a database error. (Reports have
+    # random 53-bit ids: learnhub.core.database.random_id.)
+    return ascii_int(text, 1, largest) is not None
 
 
 def back_to(theme: Theme | None, report: Report | None) -> str:

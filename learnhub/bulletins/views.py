@@ -32,6 +32,7 @@ from learnhub.bulletins.models import (
     Subscriber,
 )
 from learnhub.core.context import service_today
+from learnhub.core.database import RANDOM_ID_LIMIT
 from learnhub.core.email import SmtpSettings, smtp_connection
 from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
@@ -276,7 +277,7 @@ def stories(bulletin_id: int) -> str | Response:
     bulletin = bulletin_or_404(bulletin_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    chosen = [ascii_int(value, 1) for value in request.form.getlist("stories")]
+    chosen = [ascii_int(value, 1, RANDOM_ID_LIMIT - 1) for value in request.form.getlist("stories")]
     if None in chosen:
         abort(400, "Choose stories from the list.")
     try:
