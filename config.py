@@ -6,7 +6,9 @@ at start-up instead of surfacing later as a wrong type.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -249,7 +251,10 @@ def load_settings(
     settings["RECEIPT_KEY"] = settings["RECEIPT_KEY"] or settings["SECRET_KEY"]
     if not settings["AUDIT_ANCHOR_FILE"]:
         # A test run's anchors are for its throwaway databases: never beside the demo's.
-        folder = tempfile.mkdtemp(prefix="learnhub-test-") if cls.TESTING else instance_path
+        folder = instance_path
+        if cls.TESTING:
+            folder = tempfile.mkdtemp(prefix="learnhub-test-")
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
         settings["AUDIT_ANCHOR_FILE"] = str(Path(folder) / "audit-anchor")
     check_production_secret(settings)
     check_production_audit_key(settings)

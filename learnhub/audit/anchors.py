@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from learnhub import load_config_module
 
@@ -116,6 +116,13 @@ def _after_rollback(session: Session, _transaction: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # A transaction closed without a commit (session.close()) is not rolled back "softly":
+    # forget its head here, or the next commit would anchor an entry that never was.
+    if transaction.parent is None:
+        _after_rollback(session, transaction)
+
+
 def init_app(app: Flask) -> None:
     """Refuse to start when anchors could not be written, then hook the sessions."""
     folder = Path(app.config["AUDIT_ANCHOR_FILE"]).parent
@@ -133,6 +140,7 @@ def listen() -> None:
         ("before_commit", _before_commit),
         ("after_commit", _after_commit),
         ("after_soft_rollback", _after_rollback),
+        ("after_transaction_end", _after_transaction_end),
     ):
         if not sa.event.contains(Session, name, handler):
             sa.event.listen(Session, name, handler)

@@ -91,11 +91,15 @@ def test_unkeyed_entries_are_reported_then_sealed_by_a_checkpoint(
 def test_an_entry_rolled_back_is_never_anchored(app: Flask) -> None:
     kept = audit.record(db.session, None, "read", "report", "LR-KEPT")
     db.session.commit()
+    expected = (kept.id, 1, kept.entry_hash)
     audit.record(db.session, None, "read", "report", "LR-GONE")
     db.session.rollback()
+    audit.record(db.session, None, "read", "report", "LR-NEVER-COMMITTED")
+    db.session.close()
+    db.session.commit()  # a later commit with no entry of its own
     anchor = read_anchor_file(Path(app.config["AUDIT_ANCHOR_FILE"]))
     assert anchor is not None
-    assert (anchor.entry_id, anchor.count, anchor.mac) == (kept.id, 1, kept.entry_hash)
+    assert (anchor.entry_id, anchor.count, anchor.mac) == expected
     assert audit.first_broken_entry(db.session) is None
 
 
