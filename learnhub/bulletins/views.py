@@ -34,6 +34,7 @@ from learnhub.bulletins.models import (
 from learnhub.core.context import service_today
 from learnhub.core.email import SmtpSettings, smtp_connection
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.text import OneLine
 from learnhub.core.time import parse_month
 from learnhub.extensions import csrf, db
 
@@ -50,6 +51,7 @@ class DraftForm(FlaskForm):
         validators=[
             DataRequired("Enter a title"),
             Length(max=services.MAX_TITLE_LENGTH, message="Title must be 200 characters or fewer"),
+            OneLine("Title"),
         ],
     )
     lead_markdown = TextAreaField(
