@@ -345,7 +345,9 @@ def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | No
 
 
 @bp.app_errorhandler(CSRFError)
-def page_timed_out(error: CSRFError) -> tuple[str, int] | Response | tuple[Response, int]:
+def page_timed_out(
+    error: CSRFError,
+) -> tuple[str, int] | Response | tuple[str, int, dict[str, str]]:
     """On the report pages a lost session must not lose the reporter's words: show the form
     again with everything they typed and a new token, instead of a dead end."""
     if request.endpoint not in ("reports.new", "reports.submit"):
