@@ -35,6 +35,7 @@ from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.sealing import derive_key, seal, unseal
 from learnhub.extensions import db
 from learnhub.reports import carried_check, services
 from learnhub.reports.forms import (
@@ -43,6 +44,7 @@ from learnhub.reports.forms import (
     service_area_choices,
     typed_month,
 )
+from learnhub.reports.receipts import normalise_receipt
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
 
@@ -313,8 +315,20 @@ def submit() -> Response | tuple[str, int]:
             return render_form(form)
     receipt = file_and_commit(token, checked)
     if receipt is not None:
-        session[RECEIPT_TO_SHOW] = receipt
+        # The session cookie is signed, not secret: the receipt rides in it only sealed.
+        session[RECEIPT_TO_SHOW] = seal(receipt_cookie_key(), receipt.encode())
     return redirect(url_for("reports.confirmation"))
+
+
+def receipt_cookie_key() -> bytes:
+    return derive_key(current_app.config["SECRET_KEY"], "receipt-to-show")
+
+
+def receipt_to_show() -> str | None:
+    """The receipt Send left sealed in the session, taken out so it is shown only once."""
+    sealed = session.pop(RECEIPT_TO_SHOW, None)
+    opened = unseal(receipt_cookie_key(), sealed) if isinstance(sealed, str) else None
+    return normalise_receipt(opened.decode()) if opened else None
 
 
 def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | None:
@@ -364,5 +378,4 @@ def page_timed_out(
 @requires(Permission.PUBLIC)
 def confirmation() -> str:
     # Shown once: a reload, or someone else at the same computer later, sees no receipt.
-    receipt = session.pop(RECEIPT_TO_SHOW, None)
-    return render_template("reports/confirmation.html", receipt=receipt)
+    return render_template("reports/confirmation.html", receipt=receipt_to_show())
