@@ -4,8 +4,6 @@ once to a real threaded server. One report is filed, and every client gets its a
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,30 +12,14 @@ import sqlalchemy as sa
 from learnhub.extensions import db
 from learnhub.reports.models import Report
 from tests.conftest import LiveServer
+from tests.integration.faults.test_concurrent_reports import post_report
 
 CLIENTS = 12
 NARRATIVE = "Racing retries {key}: the strategy meeting went ahead without police."
 
 
-def post_once(url: str, key: str) -> tuple[int, dict[str, object]]:
-    body = json.dumps(
-        {
-            "narrative": NARRATIVE.format(key=key),
-            "event_type": "near_miss",
-            "event_month": "2026-09",
-        }
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - the test server on loopback
-        f"{url}/api/v1/reports",
-        data=body,
-        headers={"Content-Type": "application/json", "Idempotency-Key": key},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, {"error": exc.read().decode(errors="replace")}
+def post_once(url: str, key: str) -> tuple[int, dict]:
+    return post_report(url, NARRATIVE.format(key=key), {"Idempotency-Key": key})
 
 
 def test_concurrent_retries_with_one_key_file_one_report(live_server: LiveServer) -> None:
