@@ -43,6 +43,12 @@ def as_optional_str(raw: str) -> str | None:
     return raw or None
 
 
+def as_host_list(raw: str) -> list[str] | None:
+    """Comma-separated host names; none given means any host is answered."""
+    hosts = [host.strip() for host in raw.split(",") if host.strip()]
+    return hosts or None
+
+
 # Earlier names still read (the new name wins when both are set).
 ALIASES: dict[str, str] = {
     "RATELIMIT_STORAGE_URL": "RATE_LIMIT_STORAGE",
@@ -76,6 +82,7 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "SESSION_COOKIE_SECURE": as_bool,
     "LOG_LEVEL": as_str,
     "TRUSTED_PROXIES": as_int,
+    "TRUSTED_HOSTS": as_host_list,
     "REPORT_SUBMISSION_LIMIT": as_str,
     "RECEIPT_LOOKUP_LIMIT": as_str,
     "FOLLOWUP_SESSION_MINUTES": as_int,
@@ -130,6 +137,10 @@ class Config:
     # How many reverse proxies sit in front: their X-Forwarded-For is then believed, so rate
     # limits see each client rather than the proxy. The address is never stored or logged.
     TRUSTED_PROXIES = 0
+    # Host names this site answers to (Flask's TRUSTED_HOSTS; ".example.org" also takes its
+    # subdomains); a request naming any other Host gets a 400. None answers any host, and
+    # redirects are made relative either way (core/security.py).
+    TRUSTED_HOSTS: list[str] | None = None
     # Anonymous routes: limits per client, counted under a daily-changing in-memory key.
     REPORT_SUBMISSION_LIMIT = "20/hour"
     RECEIPT_LOOKUP_LIMIT = "10/15minute"  # wrong receipts only

@@ -12,7 +12,13 @@ from learnhub.dashboard.models import (
     MonthlyTiers,
     RollupRefresh,
 )
-from learnhub.reports.models import Report, ReporterMessage, ServiceArea, SpentSubmission
+from learnhub.reports.models import (
+    Report,
+    ReporterMessage,
+    ReportIdempotencyKey,
+    ServiceArea,
+    SpentSubmission,
+)
 from learnhub.review.models import Action
 from learnhub.taxonomy.models import (
     FactorChange,
@@ -41,6 +47,7 @@ __all__ = [
     "MonthlyTiers",
     "Report",
     "ReportFactor",
+    "ReportIdempotencyKey",
     "ReporterMessage",
     "ReviewerCoding",
     "RollupRefresh",

@@ -67,6 +67,7 @@ class Operation:
     receipt: bool = False
     content_type: str = "application/json"
     tags: tuple[str, ...] = field(default_factory=tuple)
+    headers: tuple[dict[str, Any], ...] = ()  # header parameters, as OpenAPI objects
 
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -83,12 +84,22 @@ def documented(
     receipt: bool = False,
     content_type: str = "application/json",
     tags: tuple[str, ...] = (),
+    headers: tuple[dict[str, Any], ...] = (),
 ) -> Callable[[F], F]:
     """Declare what an API view takes and gives. ``responses`` maps each success status to its
     schema (or a description); ``errors`` lists the problem statuses beyond those every endpoint
     of its kind can give (401/403 for staff, 400/413/422 with a body, 404 with path values)."""
     operation = Operation(
-        summary, responses, request, request_required, query, errors, receipt, content_type, tags
+        summary,
+        responses,
+        request,
+        request_required,
+        query,
+        errors,
+        receipt,
+        content_type,
+        tags,
+        headers,
     )
 
     def mark(view: F) -> F:
@@ -159,6 +170,7 @@ def build_operation(
         body["description"] = " ".join(view.__doc__.split())
     if operation.query is not None:
         body["parameters"].append({"in": "query", "schema": operation.query})
+    body["parameters"].extend(operation.headers)
     if permission is Permission.PUBLIC:
         body["security"] = [{RECEIPT_SECURITY: []}] if operation.receipt else []
     else:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from learnhub.api.openapi import documented, spec_for
@@ -27,6 +28,7 @@ from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import problem
 from learnhub.core.permissions import Permission, permissions_of, requires
 from learnhub.extensions import db
+from learnhub.reports import idempotency
 from learnhub.reports import services as reports
 from learnhub.reports.models import Report, ReportSource
 from learnhub.taxonomy import services as taxonomy
@@ -106,6 +108,17 @@ def me() -> Response:
     )
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "description": "A key of your own (a random UUID) that makes a retry safe: the same key "
+    "with the same body within a day answers the first response and files nothing more; "
+    "with a different body it is refused (422). Kept only as a keyed hash.",
+    "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
+
 @bp.route("/reports", methods=["POST"])
 @anonymous_route
 @requires(Permission.PUBLIC)
@@ -114,9 +127,16 @@ def me() -> Response:
     {201: ReportCreatedSchema},
     request=ReportRequestSchema,
     errors=(429,),
+    headers=(IDEMPOTENCY_PARAMETER,),
 )
-def create_report() -> tuple[Response, int]:
+def create_report() -> Response | tuple[Response, int]:
+    """Send an Idempotency-Key (a random UUID) to retry safely: a retry with the same key
+    within a day gets the first answer again (with Idempotent-Replayed: true) and files
+    nothing more; the same key with a different body is refused with a 422."""
     data = load_json(ReportRequestSchema())
+    key = idempotency_key()
+    if key is not None and (replayed := replay(key)) is not None:
+        return replayed
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
         abort(429)
     submission = reports.ReportSubmission(
@@ -142,7 +162,6 @@ def create_report() -> tuple[Response, int]:
         )
     except reports.ReportInvalid as exc:
         raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
-    db.session.commit()
     body = ReportCreatedSchema().dump(
         {
             "reference": filed.report.reference,
@@ -150,7 +169,55 @@ def create_report() -> tuple[Response, int]:
             "identifier_flags": filed.report.identifier_flags,
         }
     )
+    if key is not None:
+        try:
+            idempotency.keep_answer(
+                db.session,
+                current_app.config["SECRET_KEY"],
+                key,
+                request.get_json(),
+                idempotency.Answer(201, body),
+                service_today(),
+            )
+        except IntegrityError:
+            # A concurrent request with this key filed first: this one's report is undone.
+            db.session.rollback()
+            return replay(key) or abort(409, "A request with this Idempotency-Key is in progress.")
+    db.session.commit()
     return jsonify(body), 201
+
+
+def idempotency_key() -> str | None:
+    value = request.headers.get(idempotency.HEADER)
+    if value is None:
+        return None
+    try:
+        return idempotency.checked_key(value)
+    except idempotency.IdempotencyKeyInvalid as exc:
+        abort(400, str(exc))
+
+
+def replay(key: str) -> Response | None:
+    """The first answer given for this key, again; None if it has none."""
+    try:
+        answer = idempotency.first_answer(
+            db.session, current_app.config["SECRET_KEY"], key, request.get_json(), service_today()
+        )
+    except idempotency.IdempotencyKeyReused:
+        db.session.rollback()
+        return problem(
+            422,
+            "Unprocessable Content",
+            f"This {idempotency.HEADER} was used with a different request; use a new key "
+            "for a new report.",
+        )
+    if answer is None:
+        return None
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    response.headers[idempotency.REPLAYED_HEADER] = "true"
+    db.session.commit()
+    return response
 
 
 def report_for_receipt_header() -> Report:

@@ -62,6 +62,7 @@ from learnhub.bulletins.services import BulletinError, issue_body
 from learnhub.core.email import SmtpSettings, build_message, smtp_connection
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.core.models import JobLock
+from learnhub.core.text import header_value
 from learnhub.core.time import utcnow
 
 # Rows claimed, with their Message-IDs, in one commit. A crash can leave a batch and the
@@ -211,26 +212,27 @@ def bulletin_message(
     classes, about four times faster than the modern EmailMessage API, which matters at 10,000."""
     content = personalise(parts, subscriber, config["SECRET_KEY"], config["BASE_URL"])
     message = MIMEMultipart("alternative")
-    message["From"] = settings.sender
-    message["To"] = subscriber.email
-    message["Subject"] = (
-        parts.subject if parts.subject.isascii() else Header(parts.subject, "utf-8")
-    )
+    # Every header value is one clean line: a newline in a stored title once stopped every
+    # send run (and could have started a header of its own).
+    message["From"] = header_value(settings.sender)
+    message["To"] = header_value(subscriber.email)
+    subject = header_value(parts.subject)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or make_msgid(domain=_domain(settings.sender))
     for name, value in content.headers.items():
-        message[name] = value
+        message[name] = header_value(value)
     message.attach(MIMEText(content.text, "plain", "utf-8"))
     message.attach(MIMEText(content.html, "html", "utf-8"))
     return message
 
 
 def _domain(sender: str) -> str:
-    return sender.rsplit("<", 1)[-1].rstrip(">").rpartition("@")[2] or "localhost"
+    return header_value(sender).rsplit("<", 1)[-1].rstrip(">").rpartition("@")[2] or "localhost"
 
 
 def _mailto(sender: str) -> str:
-    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    address = header_value(sender).rsplit("<", 1)[-1].rstrip(">")
     return f"mailto:{address}?subject=unsubscribe"
 
 

@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 
 from learnhub.bulletins.emails import absolute
 from learnhub.bulletins.models import Bulletin
+from learnhub.core.text import xml_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -26,9 +27,12 @@ def atom_feed(issues: list[Bulletin], config: Mapping[str, Any]) -> bytes:
     root = ET.Element(f"{{{ATOM}}}feed")
 
     def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        # ElementTree escapes markup but writes any character it is given: one U+000B in a
+        # stored issue would make the whole feed ill-formed, so every value is cleaned here.
+        cleaned = {name: xml_text(value) for name, value in attrs.items()}
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", cleaned)
         if text is not None:
-            element.text = text
+            element.text = xml_text(text)
         return element
 
     add(root, "id", absolute(base, "/bulletins"))

@@ -26,6 +26,7 @@ from learnhub.bulletins.models import (
     DeliveryStatus,
     ItemKind,
 )
+from learnhub.core.text import one_line_problem
 from learnhub.core.time import add_months, utcnow
 from learnhub.dashboard.services import Cell, suppress
 from learnhub.reports.models import EventType, Report
@@ -294,6 +295,9 @@ def update_draft(bulletin: Bulletin, title: str, lead_markdown: str) -> None:
         raise BulletinError("Enter a title")
     if len(title) > MAX_TITLE_LENGTH:
         raise BulletinError(f"Title must be {MAX_TITLE_LENGTH} characters or fewer")
+    # The title becomes the email's Subject and the feed's entry title: one line only.
+    if problem := one_line_problem("Title", title):
+        raise BulletinError(problem)
     if len(lead_markdown) > MAX_LEAD_LENGTH:
         raise BulletinError(f"Lead piece must be {MAX_LEAD_LENGTH:,} characters or fewer")
     bulletin.title = title

@@ -36,6 +36,7 @@ from learnhub.core.database import RANDOM_ID_LIMIT
 from learnhub.core.email import SmtpSettings, smtp_connection
 from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.text import OneLine
 from learnhub.core.time import parse_month
 from learnhub.extensions import csrf, db
 
@@ -52,6 +53,7 @@ class DraftForm(FlaskForm):
         validators=[
             DataRequired("Enter a title"),
             Length(max=services.MAX_TITLE_LENGTH, message="Title must be 200 characters or fewer"),
+            OneLine("Title"),
         ],
     )
     lead_markdown = TextAreaField(

@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from learnhub.core.text import header_value
+
 
 @dataclass(frozen=True)
 class SmtpSettings:
@@ -48,14 +50,15 @@ def build_message(
     html: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
-    """A message with a plain-text part and, when given, an HTML alternative."""
+    """A message with a plain-text part and, when given, an HTML alternative. Every header
+    value is made one clean line: a line break from data would end the header or start one."""
     message = EmailMessage()
-    message["From"] = settings.sender
-    message["To"] = to
-    message["Subject"] = subject
+    message["From"] = header_value(settings.sender)
+    message["To"] = header_value(to)
+    message["Subject"] = header_value(subject)
     message["Message-ID"] = make_msgid(domain=_sender_domain(settings.sender))
     for name, value in (headers or {}).items():
-        message[name] = value
+        message[name] = header_value(value)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -63,7 +66,7 @@ def build_message(
 
 
 def _sender_domain(sender: str) -> str:
-    address = sender.rsplit("<", 1)[-1].rstrip(">")
+    address = header_value(sender).rsplit("<", 1)[-1].rstrip(">")
     return address.rpartition("@")[2] or "localhost"
 
 

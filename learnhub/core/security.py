@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -45,5 +47,23 @@ def add_security_headers(app: Flask, response: Response) -> Response:
     return response
 
 
+def keep_redirects_on_this_site(response: Response) -> Response:
+    """A redirect to the host the request claimed (Werkzeug's trailing-slash 308, any URL built
+    with _external) is made relative: the Host header is the client's to choose, so echoing it
+    would send people to any site. Redirects to other sites on purpose are left alone."""
+    location = response.headers.get("Location")
+    if not location or not 300 <= response.status_code < 400:
+        return response
+    parts = urlsplit(location)
+    # The raw header, not request.host: that raises again for a host TRUSTED_HOSTS refused.
+    claimed = request.environ.get("HTTP_HOST", "").lower()
+    if parts.netloc and parts.netloc.lower() in {claimed, request.environ.get("SERVER_NAME")}:
+        # One leading slash only: "//host/path" would be read as another site again.
+        path = "/" + parts.path.lstrip("/")
+        response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(lambda response: add_security_headers(app, response))
+    app.after_request(keep_redirects_on_this_site)

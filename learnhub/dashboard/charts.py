@@ -12,6 +12,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from learnhub.core.text import one_line
 from learnhub.dashboard.services import Summary
 
 mpl.rcParams.update(
@@ -37,6 +38,12 @@ def _svg(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
     return buffer.getvalue()
+
+
+def _label(text: str) -> str:
+    """A title as a chart label: written into SVG (XML 1.0, which cannot carry control
+    characters) by matplotlib, which reads "$...$" as mathematics unless the "$" is escaped."""
+    return one_line(text).replace("$", r"\$")
 
 
 def _month_ticks(axes: object, labels: list[str]) -> None:
@@ -102,7 +109,7 @@ def factors_chart(summary: Summary) -> bytes:
                     fontsize=6,
                     color=INK,
                 )
-    axes.set_yticks(range(len(rows)), [row.title for row in rows])
+    axes.set_yticks(range(len(rows)), [_label(row.title) for row in rows])
     _month_ticks(axes, [f"{m:%b %Y}" for m in months])
     figure.colorbar(image, ax=axes, label="Reports with a factor in the tier", shrink=0.8)
     return _svg(figure)
@@ -119,7 +126,7 @@ def themes_chart(summary: Summary) -> bytes:
         color=[HIGH if row.rising else TEAL for row in rows],
         hatch=["//" if row.rising else "" for row in rows],
     )
-    labels = [f"{row.title[:48]}{' (rising)' if row.rising else ''}" for row in rows]
+    labels = [f"{_label(row.title[:48])}{' (rising)' if row.rising else ''}" for row in rows]
     axes.set_yticks(range(len(rows)), labels)
     axes.bar_label(bars, labels=[row.members.label(summary.k) for row in rows], padding=3)
     axes.set_xlabel("Reports in the theme")

@@ -211,3 +211,22 @@ class SpentSubmission(Base):
     key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     spent_on: Mapped[dt.date] = mapped_column(index=True)
     settled: Mapped[bool] = settled_column()
+
+
+class ReportIdempotencyKey(Base):
+    """The first answer to ``POST /api/v1/reports`` sent with an ``Idempotency-Key``, kept so a
+    retry (after a dropped connection) gets that answer back instead of filing again.
+
+    Anonymous, like the report it answers for: no link to it, only a keyed hash of the client's
+    key (the primary key: random-looking, never sequential), the day it was first used, and
+    the answer sealed under a key derived from the client's key and the server's secret, so a
+    database copy alone cannot read the receipt in it. Purged by the nightly retention job.
+    """
+
+    __tablename__ = "report_idempotency_keys"
+    __table_args__ = (unsettled_index("report_idempotency_keys", "used_on"),)
+
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    used_on: Mapped[dt.date] = mapped_column(index=True)
+    sealed_answer: Mapped[str] = mapped_column(sa.Text)
+    settled: Mapped[bool] = settled_column()

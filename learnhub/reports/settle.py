@@ -23,7 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnhub.reports.models import Report, ReporterMessage, SpentSubmission
+from learnhub.reports.models import (
+    Report,
+    ReporterMessage,
+    ReportIdempotencyKey,
+    SpentSubmission,
+)
 from learnhub.taxonomy.models import ReportFactor
 
 # Full rewrites of the reports at most, on PostgreSQL: see _rewrite_in_place.
@@ -59,6 +64,7 @@ ANONYMOUS_ROWS: tuple[AnonymousRows, ...] = (
     AnonymousRows(ReportFactor, _factor_due),
     AnonymousRows(ReporterMessage, lambda today: ReporterMessage.sent_on < today),
     AnonymousRows(SpentSubmission, lambda today: SpentSubmission.spent_on < today),
+    AnonymousRows(ReportIdempotencyKey, lambda today: ReportIdempotencyKey.used_on < today),
 )
 
 

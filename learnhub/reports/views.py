@@ -37,6 +37,7 @@ from learnhub.core.errors import render_http_error
 from learnhub.core.fragments import reused
 from learnhub.core.inputs import UnstorableText, without_unstorable
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.sealing import derive_key, seal, unseal
 from learnhub.extensions import db
 from learnhub.reports import carried_check, services
 from learnhub.reports.forms import (
@@ -45,6 +46,7 @@ from learnhub.reports.forms import (
     service_area_choices,
     typed_month,
 )
+from learnhub.reports.receipts import normalise_receipt
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
 
@@ -320,8 +322,20 @@ def submit() -> Response | tuple[str, int]:
             return render_form(form)
     receipt = file_and_commit(token, checked)
     if receipt is not None:
-        session[RECEIPT_TO_SHOW] = receipt
+        # The session cookie is signed, not secret: the receipt rides in it only sealed.
+        session[RECEIPT_TO_SHOW] = seal(receipt_cookie_key(), receipt.encode())
     return redirect(url_for("reports.confirmation"))
+
+
+def receipt_cookie_key() -> bytes:
+    return derive_key(current_app.config["SECRET_KEY"], "receipt-to-show")
+
+
+def receipt_to_show() -> str | None:
+    """The receipt Send left sealed in the session, taken out so it is shown only once."""
+    sealed = session.pop(RECEIPT_TO_SHOW, None)
+    opened = unseal(receipt_cookie_key(), sealed) if isinstance(sealed, str) else None
+    return normalise_receipt(opened.decode()) if opened else None
 
 
 def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | None:
@@ -352,7 +366,9 @@ def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | No
 
 
 @bp.app_errorhandler(CSRFError)
-def page_timed_out(error: CSRFError) -> tuple[str, int] | Response | tuple[Response, int]:
+def page_timed_out(
+    error: CSRFError,
+) -> tuple[str, int] | Response | tuple[str, int, dict[str, str]]:
     """On the report pages a lost session must not lose the reporter's words: show the form
     again with everything they typed and a new token, instead of a dead end."""
     if request.endpoint not in ("reports.new", "reports.submit"):
@@ -390,5 +406,4 @@ def unstorable_answers(error: UnstorableText) -> tuple[str, int] | Response | tu
 @requires(Permission.PUBLIC)
 def confirmation() -> str:
     # Shown once: a reload, or someone else at the same computer later, sees no receipt.
-    receipt = session.pop(RECEIPT_TO_SHOW, None)
-    return render_template("reports/confirmation.html", receipt=receipt)
+    return render_template("reports/confirmation.html", receipt=receipt_to_show())

@@ -7,6 +7,8 @@
   the codes, dates and outcome stay, so the learning survives without the reporter's words.
 - Deliveries: a bulletin delivery row (who was sent what) is deleted DELIVERY_DAYS after sending.
 - Spent check-page keys: deleted after SPENT_KEY_DAYS (they only stop a double press).
+- API idempotency keys: deleted once no longer honoured (the day after first use; see
+  learnhub/reports/idempotency.py), whatever the settings: they only make a retry safe.
 
 A setting of 0 keeps that kind of data. Every rule is a plain function of today's date.
 """
@@ -21,10 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.bulletins.models import Delivery, DeliveryStatus
+from learnhub.reports import idempotency
 from learnhub.reports.models import (
     NARRATIVE_FIELDS,
     Report,
     ReporterMessage,
+    ReportIdempotencyKey,
     ReportStatus,
     SpentSubmission,
 )
@@ -56,6 +60,7 @@ class PurgeResult:
     messages_deleted: int = 0
     deliveries_deleted: int = 0
     spent_keys_deleted: int = 0
+    idempotency_keys_deleted: int = 0
 
     def summary(self, dry_run: bool = False) -> str:
         verb = "would purge" if dry_run else "purged"
@@ -160,5 +165,9 @@ def purge(
         result.spent_keys_deleted = count(session, SpentSubmission, condition)
         if not dry_run:
             session.execute(sa.delete(SpentSubmission).where(condition))
+    condition = idempotency.expired(today)
+    result.idempotency_keys_deleted = count(session, ReportIdempotencyKey, condition)
+    if not dry_run:
+        session.execute(sa.delete(ReportIdempotencyKey).where(condition))
     session.flush()
     return result

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from learnhub.core.text import one_line_problem
+
 DEFAULT_CATALOGUE_FILE = "social-care-v1.json"
 
 # The lengths of the columns these fields are stored in (learnhub/taxonomy/models.py).
@@ -38,6 +40,7 @@ CODE_LIMITS = {
     "title": TITLE_MAX,
     "ycff_domain": YCFF_DOMAIN_MAX,
 }
+ONE_LINE_FIELDS = frozenset({"title", "reporter_heading"})
 # What diff_catalogues compares; position is left out because reordering changes no meaning.
 COMPARED_FIELDS = (
     "tier",
@@ -325,6 +328,10 @@ def _text(
         errors.append(
             f"{where}: {name} is {len(value)} characters long; at most {max_length} are allowed"
         )
+        return ""
+    # Titles reach chart labels, feeds and email subjects, which hold one line.
+    if name in ONE_LINE_FIELDS and (problem := one_line_problem(name, value)):
+        errors.append(f"{where}: {problem}")
         return ""
     return value
 

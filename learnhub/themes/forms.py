@@ -8,6 +8,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from learnhub.core.text import OneLine
 from learnhub.themes.models import LearningStatus
 
 LEARNING_STATUS_LABELS = {
@@ -33,6 +34,7 @@ class AcceptForm(FlaskForm):
         validators=[
             DataRequired("Enter a title for the theme"),
             Length(max=200, message="Title must be 200 characters or fewer"),
+            OneLine("Title"),
         ],
     )
     summary = TextAreaField(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.auth.models import User
+from learnhub.core.text import one_line_problem
 from learnhub.core.time import utcnow
 from learnhub.reports.models import NARRATIVE_FIELDS, Report
 from learnhub.taxonomy import services as taxonomy
@@ -342,6 +343,9 @@ def accept(
     owner = _required(
         errors, "owner", owner, ("Enter the team or role that owns the theme", "Owner"), 200
     )
+    # The title heads the theme in bulletins and feeds: one line only.
+    if "title" not in errors and (problem := one_line_problem("Title", title)):
+        errors["title"] = problem
     if errors:
         raise ThemeDecisionRefused(errors)
     theme.title, theme.summary, theme.owner = title, summary, owner

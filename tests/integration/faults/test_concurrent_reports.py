@@ -21,17 +21,20 @@ CLIENTS = 25
 
 
 def file_one(url: str, number: int) -> tuple[int, dict]:
+    narrative = f"Concurrent report {number}: the handover note was not passed on."
+    return post_report(url, narrative)
+
+
+def post_report(
+    url: str, narrative: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict]:
     body = json.dumps(
-        {
-            "narrative": f"Concurrent report {number}: the handover note was not passed on.",
-            "event_type": "near_miss",
-            "event_month": "2026-09",
-        }
+        {"narrative": narrative, "event_type": "near_miss", "event_month": "2026-09"}
     ).encode()
     request = urllib.request.Request(  # noqa: S310 - the test server on loopback
         f"{url}/api/v1/reports",
         data=body,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
     try:

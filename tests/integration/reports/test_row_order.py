@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,12 @@ from learnhub.core.context import service_today
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.jobs import settle_anonymous_rows
-from learnhub.reports.models import Report, ReporterMessage, SpentSubmission
+from learnhub.reports.models import (
+    Report,
+    ReporterMessage,
+    ReportIdempotencyKey,
+    SpentSubmission,
+)
 from learnhub.reports.settle import ANONYMOUS_ROWS
 from learnhub.setup import initialise
 from learnhub.taxonomy import services as taxonomy
@@ -97,7 +103,7 @@ def a_day_of_filings(app: Flask) -> Day:
     staff = app.test_client()
     login(staff, reviewer)
     receipts: list[str] = []
-    tracked = [Report, ReportFactor, ReporterMessage, SpentSubmission]
+    tracked = [Report, ReportFactor, ReporterMessage, SpentSubmission, ReportIdempotencyKey]
     for n in range(FILINGS):
         with app.app_context():
             before = {m.__tablename__: keys_of(m.__table__) for m in tracked}
@@ -107,7 +113,11 @@ def a_day_of_filings(app: Flask) -> Day:
         if n % 2:
             receipts.append(file_through_the_form(reporter, ticks))
         else:
-            response = reporter.post("/api/v1/reports", json=body(factors=ticks))
+            response = reporter.post(
+                "/api/v1/reports",
+                json=body(factors=ticks),
+                headers={"Idempotency-Key": f"retry-safe-filing-{n:04d}-{secrets.token_hex(8)}"},
+            )
             assert response.status_code == 201
             receipts.append(response.get_json()["receipt"])
         # The staff's audited work between filings: the queue, and the report just filed.
@@ -175,6 +185,7 @@ def test_nothing_orders_a_settled_day(committed_app: Flask) -> None:
     tables = {rows.table.name: rows.table for rows in ANONYMOUS_ROWS}
     assert set(day.filed) == set(tables)
     assert len(day.filed["spent_submissions"]) == FILINGS // 2
+    assert len(day.filed["report_idempotency_keys"]) == FILINGS // 2
     assert len(day.filed["reporter_messages"]) == FILINGS // 2
     with committed_app.app_context():
         dialect = db.engine.dialect.name
@@ -186,7 +197,11 @@ def test_nothing_orders_a_settled_day(committed_app: Flask) -> None:
             assert abs(rho) < chance_bound(len(filed)), (name, rho)
         # The probes see the order while it is there (SQLite: the spent keys' rowids;
         # PostgreSQL: every table's xmin and physical order).
-        probed = ["spent_submissions"] if dialect == "sqlite" else list(tables)
+        probed = (
+            ["spent_submissions", "report_idempotency_keys"]
+            if dialect == "sqlite"
+            else list(tables)
+        )
         for name in probed:
             filed = day.filed[name]
             physical = comparable(day, name, physical_order(tables[name], dialect))

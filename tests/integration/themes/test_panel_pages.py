@@ -294,3 +294,21 @@ def test_a_reports_themes_are_its_open_ones() -> None:
 
     assert [t.id for t in themes_for_report(db.session, reports[0])] == [accepted.id, candidate.id]
     assert [t.id for t in themes_for_report(db.session, reports[2])] == [accepted.id]
+
+
+def test_a_theme_title_with_a_line_break_is_refused_and_kept_on_the_form(
+    reviewer: FlaskClient,
+) -> None:
+    theme = make_theme(member_reports(3), signature="t:accept-newline")
+    response = post_form(
+        reviewer,
+        theme,
+        "accept",
+        {"title": "Two\nlines", "summary": "My typed summary", "owner": "Front door"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Title must be one line" in body
+    assert "My typed summary" in body
+    db.session.expire_all()
+    assert db.session.get(Theme, theme.id).status is ThemeStatus.CANDIDATE
