@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from learnhub.actions.services import MAX_DESCRIPTION, MAX_EVIDENCE, MAX_OWNER
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import typed_date
 from learnhub.review.models import ActionStatus
 
@@ -21,7 +21,7 @@ STATUS_LABELS = {
 }
 
 
-class ActionForm(FlaskForm):
+class ActionForm(LearnHubForm):
     description = TextAreaField(
         "What will change?",
         description="Describe the change to the work, the tools or the system, not to a person",
@@ -71,7 +71,7 @@ class ActionForm(FlaskForm):
         return due
 
 
-class StatusForm(FlaskForm):
+class StatusForm(LearnHubForm):
     status = RadioField(
         "Status",
         choices=[SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()],

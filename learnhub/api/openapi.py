@@ -88,7 +88,8 @@ def documented(
 ) -> Callable[[F], F]:
     """Declare what an API view takes and gives. ``responses`` maps each success status to its
     schema (or a description); ``errors`` lists the problem statuses beyond those every endpoint
-    of its kind can give (401/403 for staff, 400/413/422 with a body, 404 with path values)."""
+    of its kind can give (401/403 for staff, 400/413/422 with a body, 404 with path values, 400
+    with path or query values)."""
     operation = Operation(
         summary,
         responses,
@@ -152,6 +153,9 @@ def problem_statuses(operation: Operation, rule: Rule, permission: Permission) -
         statuses.add(422)
     if rule.arguments:
         statuses.add(404)
+    if operation.query is not None or rule.arguments:
+        # A NUL or a broken character in the path or the query string (learnhub.core.inputs).
+        statuses.add(400)
     return sorted(statuses)
 
 

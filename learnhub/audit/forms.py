@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import within_real_days
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(LearnHubForm):
     class Meta:
         csrf = False  # a search changes nothing
 

@@ -1,14 +1,14 @@
 """Sign-in and account forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.permissions import ROLE_LABELS
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LearnHubForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address"), Length(max=320)],
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(LearnHubForm):
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter their email address"), Length(max=320)],

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -34,6 +33,7 @@ from learnhub.bulletins.models import (
 from learnhub.core.context import service_today
 from learnhub.core.database import RANDOM_ID_LIMIT
 from learnhub.core.email import SmtpSettings, smtp_connection
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.text import OneLine
@@ -43,11 +43,11 @@ from learnhub.extensions import csrf, db
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(LearnHubForm):
     """A form that is only a button: it carries the CSRF token."""
 
 
-class DraftForm(FlaskForm):
+class DraftForm(LearnHubForm):
     title = StringField(
         "Title",
         validators=[
@@ -69,7 +69,7 @@ class DraftForm(FlaskForm):
     )
 
 
-class SubscribeForm(FlaskForm):
+class SubscribeForm(LearnHubForm):
     email = EmailField(
         "Email address",
         validators=[

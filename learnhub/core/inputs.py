@@ -1,16 +1,26 @@
 """Input no page can use, refused where it enters: numbers in URLs beyond what the database
 holds, text the database cannot store, JSON nested past any use; and the one way to read a
-number or a date that a person typed or put in a query string."""
+number or a date that a person typed or put in a query string.
+
+Text no database can store in a submitted form is not refused: it is taken out of the form's
+values before any view reads them, and each field it was in is remembered for the request, so
+every form (``learnhub.core.forms.LearnHubForm``) comes back with what was typed and a message
+on that field instead of a bare error page."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+import typing as t
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Flask, Response, abort, request
-from werkzeug.exceptions import BadRequest
+from flask import Flask, Response, abort, g, request
+from flask.wrappers import Request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
 from wtforms.validators import ValidationError
 
@@ -26,6 +36,10 @@ FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2999, 12, 31)
 
 UNSTORABLE_TEXT = "Text cannot contain NUL characters or broken (unpaired surrogate) characters"
+TAKEN_OUT = (
+    "This answer contains characters that cannot be stored ({what}): they have been taken out; "
+    "check the text and send it again"
+)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _ASCII_NUMBER = re.compile("[0-9]+")
 
@@ -39,17 +53,6 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
-
-
-class UnstorableText(BadRequest):
-    """A request value holds characters no database column can store. ``fields`` names the form
-    fields they were found in, so a form can say where and keep everything else."""
-
-    description = UNSTORABLE_TEXT + "."
-
-    def __init__(self, fields: list[str]) -> None:
-        super().__init__()
-        self.fields = fields
 
 
 def unstorable(text: str) -> bool:
@@ -86,14 +89,6 @@ def json_depth(data: bytes) -> int:
     return deepest
 
 
-def _form_values() -> Iterator[tuple[str, str]]:
-    for key, value in request.form.items(multi=True):
-        yield key, key
-        yield key, value
-    for key, upload in request.files.items(multi=True):
-        yield key, upload.filename or ""
-
-
 def _other_values() -> Iterable[str]:
     yield request.path
     for key, value in request.args.items(multi=True):
@@ -103,16 +98,52 @@ def _other_values() -> Iterable[str]:
 
 
 def refuse_unstorable_input() -> Response | None:
-    """Before any view: NUL and lone surrogates in the path, query string, form or JSON body,
-    and JSON nested deeper than MAX_JSON_DEPTH, are refused with a message."""
+    """Before any view: NUL and lone surrogates in the path or query string, and in a JSON
+    body, and JSON nested deeper than MAX_JSON_DEPTH, are refused with a message; in a form
+    they are taken out (``take_out_of_form``)."""
     if any(unstorable(value) for value in _other_values()):
         abort(400, UNSTORABLE_TEXT + ".")
     if request.is_json:
         return _refuse_bad_json()
-    fields = sorted({name for name, value in _form_values() if unstorable(value)})
-    if fields:
-        raise UnstorableText(fields)
+    take_out_of_form()
     return None
+
+
+def take_out_of_form() -> None:
+    """Replace the request's form with its values less what no database can store, and note
+    on ``g`` which fields (by name, as sent) lost what. Every reader of ``request.form`` (the
+    forms, CSRF, a view's own ``getlist``) then sees only storable text, and each form says
+    where something was taken out (``taken_out``), so nothing half-cleaned is ever saved."""
+    found: dict[str, set[str]] = {}
+    cleaned: list[tuple[str, str]] = []
+    for key, value in request.form.items(multi=True):
+        name = without_unstorable(key)
+        if unstorable(key) or unstorable(value):
+            found.setdefault(name, set()).update(_UNSTORABLE.findall(key + value))
+        cleaned.append((name, without_unstorable(value)))
+    for key, upload in request.files.items(multi=True):
+        if upload.filename and unstorable(upload.filename):
+            found.setdefault(key, set()).update(_UNSTORABLE.findall(upload.filename))
+            upload.filename = without_unstorable(upload.filename)
+    if not found:
+        return
+    request.form = ImmutableMultiDict(cleaned)  # type: ignore[misc]  # a cached property
+    vars(request._get_current_object()).pop("values", None)  # recombined from the new form
+    g.taken_out = {name: _what(chars) for name, chars in found.items()}
+
+
+def _what(chars: set[str]) -> str:
+    nul = "\x00" in chars
+    broken = bool(chars - {"\x00"})
+    if nul and broken:
+        return "a NUL character and broken characters"
+    return "a NUL character" if nul else "broken characters"
+
+
+def taken_out() -> dict[str, str]:
+    """Each form field (by name) whose value had characters taken out in this request, with
+    the message to show on it."""
+    return {name: TAKEN_OUT.format(what=what) for name, what in g.get("taken_out", {}).items()}
 
 
 def _refuse_bad_json() -> Response | None:
@@ -181,7 +212,35 @@ def within_real_days(form: object, field: Any) -> None:
         )
 
 
+class LenientFormParser(FormDataParser):
+    """Reads a urlencoded body whose bytes are not valid UTF-8 (raw or percent-encoded, such as
+    CESU-8's encoding of a surrogate) as text with unpaired surrogates where the bad bytes were,
+    which ``take_out_of_form`` then takes out with a message. Werkzeug's own reading fails on
+    such a body and hands every view an empty form, so all that was typed was lost."""
+
+    def parse(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> tuple[t.IO[bytes], Any, Any]:
+        if mimetype != "application/x-www-form-urlencoded":
+            return super().parse(stream, mimetype, content_length, options)
+        limit = self.max_form_memory_size
+        if limit is not None and content_length is not None and content_length > limit:
+            raise RequestEntityTooLarge()
+        text = stream.read().decode("utf-8", "surrogateescape")
+        items = parse_qsl(text, keep_blank_values=True, errors="surrogateescape")
+        return stream, self.cls(items), self.cls()
+
+
+class LearnHubRequest(Request):
+    form_data_parser_class = LenientFormParser
+
+
 def init_app(app: Flask) -> None:
     # Replaced before any blueprint adds its rules, so every <int:...> in the app is bounded.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = LearnHubRequest
     app.before_request(refuse_unstorable_input)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
@@ -65,7 +65,7 @@ def factor_code_choices(codes: list[str]) -> list[SelectChoice]:
     return [SelectChoice(code, code) for code in codes]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(LearnHubForm):
     narrative = answer(
         "What happened?",
         "Describe it as you would to a colleague. Leave out names, addresses and other details "
@@ -155,7 +155,7 @@ def typed_month(month_typed: str, year_typed: str) -> tuple[dt.date | None, str 
     return dt.date(year, month, 1), None
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(LearnHubForm):
     receipt = StringField(
         "Receipt code",
         description="It looks like ABCD-EFGH-JKMN-PQRS-TVWX. Capitals and dashes do not matter.",
@@ -163,7 +163,7 @@ class ReceiptForm(FlaskForm):
     )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(LearnHubForm):
     body = TextAreaField(
         "Your reply",
         validators=[

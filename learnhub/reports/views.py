@@ -35,7 +35,7 @@ from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.fragments import reused
-from learnhub.core.inputs import UnstorableText, without_unstorable
+from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
 from learnhub.extensions import db
@@ -58,10 +58,6 @@ SENT_TOKENS = "report_tokens_sent"
 RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
 REFERENCE_ATTEMPTS = 3
-UNSTORABLE_ANSWER = (
-    "This answer had a character that cannot be saved (a NUL or a broken character), so it "
-    "has been taken out. Check the answer, then continue"
-)
 
 
 @dataclass(frozen=True)
@@ -225,8 +221,11 @@ def carried_fields(values: MultiDict[str, str]) -> list[tuple[str, str]]:
 def check_carried() -> services.CheckedSubmission | None:
     """What the check page checked, if this request sends exactly its sealed answers: read
     without building the form and not scanned again, but still checked by the service
-    against today's reference data. None otherwise, or if that check now fails."""
+    against today's reference data. None otherwise, or if that check now fails (or if text
+    that cannot be stored was taken out of it: the form then says where)."""
     values = request.form
+    if taken_out():
+        return None
     carried = carried_check.unseal(
         carried_fields(values), values.get("check_seal", ""), current_app.config["SECRET_KEY"]
     )
@@ -378,27 +377,6 @@ def page_timed_out(
         "This page timed out, so your report has not been sent yet. Check your answers, "
         "then continue and send them again."
     )
-    return render_form(form, 400)
-
-
-@bp.app_errorhandler(UnstorableText)
-def unstorable_answers(error: UnstorableText) -> tuple[str, int] | Response | tuple[Response, int]:
-    """A character no database can store (a NUL, say, pasted from another system) must not
-    cost the reporter their words either: the form again, without it, and a message on each
-    answer it was taken out of."""
-    if request.endpoint not in ("reports.new", "reports.submit"):
-        return render_http_error(error)
-    cleaned = MultiDict(
-        [(name, without_unstorable(value)) for name, value in request.form.items(multi=True)]
-    )
-    form = ReportForm(formdata=cleaned)
-    options = form_options()
-    form.offer(options.area_choices, options.code_choices)
-    for name in error.fields:
-        if name in form and name != "csrf_token":
-            form[name].errors = [UNSTORABLE_ANSWER]
-    if not any(form[name].errors for name in error.fields if name in form):
-        form.form_errors.append(UNSTORABLE_ANSWER)
     return render_form(form, 400)
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, SelectField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import FIRST_DAY, LAST_DAY
 from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
 from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
 from learnhub.review.services import MAX_OUTCOME_LENGTH, QueueFilters, QueueSort
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(LearnHubForm):
     body = TextAreaField(
         "Ask the reporter a question",
         description="They will see it when they follow up with their receipt. They cannot be "
@@ -128,7 +128,7 @@ def redacted_answer(label: str) -> TextAreaField:
     return TextAreaField(label, validators=[Length(max=MAX_ANSWER_LENGTH, message=too_long)])
 
 
-class RedactionForm(FlaskForm):
+class RedactionForm(LearnHubForm):
     """The de-identified version of each answer; field names match NARRATIVE_FIELDS."""
 
     narrative = redacted_answer("What happened")
@@ -141,11 +141,11 @@ class RedactionForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(LearnHubForm):
     to = HiddenField()
 
 
-class CloseForm(FlaskForm):
+class CloseForm(LearnHubForm):
     outcome_note = TextAreaField(
         "Outcome note for the reporter",
         description="The reporter reads this with their receipt. Say what the panel learned and "

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from learnhub.actions.services import completed_actions_for_report
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
-from learnhub.core.inputs import query_int
+from learnhub.core.inputs import query_int, taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
 from learnhub.extensions import db
@@ -165,6 +165,10 @@ def save_coding(reference: str) -> str | Response:
     version = taxonomy.active_version(db.session)
     if version is None:
         abort(409)
+    if taken_out():
+        # Read from the form directly, so said here: a code with a character taken out is not
+        # quietly another code.
+        return render_report(found, coding_errors=sorted(set(taken_out().values())))
     chosen = request.form.getlist("codes")
     try:
         changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())

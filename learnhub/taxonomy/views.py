@@ -11,6 +11,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from learnhub.core.forms import ELSEWHERE
+from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.extensions import db
 from learnhub.taxonomy import versions
@@ -107,6 +109,7 @@ def activate(number: int) -> str | Response:
     draft = version_or_404(number)
     removed = removed_codes(draft)
     mapping, errors = mapping_from_form(request.form, removed, draft.number)
+    errors.update(taken_out_errors(removed))
     if not errors:
         try:
             plan = versions.activate(db.session, draft, mapping, actor=current_user, via="web")
@@ -142,6 +145,16 @@ def refusal_errors(exc: versions.VersionChangeRefused, removed: list[str]) -> di
 def in_page_order(errors: Mapping[str, str], removed: list[str]) -> dict[str, str]:
     fields = ["mapping", *(f"{kind}-{code}" for code in removed for kind in ("action", "to"))]
     return {field: errors[field] for field in fields if field in errors}
+
+
+def taken_out_errors(removed: list[str]) -> dict[str, str]:
+    """An error on each answer that had text no database can store taken out, so the form is
+    shown again rather than the rest of it acted on (it is read without a WTForms form)."""
+    messages = taken_out()
+    shown = in_page_order(messages, removed)
+    if len(shown) < len(messages):
+        shown.setdefault("mapping", ELSEWHERE)
+    return shown
 
 
 def version_or_404(number: int) -> TaxonomyVersion:

