@@ -13,6 +13,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,11 @@ def learnhub_environment(database_url: str) -> dict[str, str]:
         **os.environ,
         "LEARNHUB_ENV": "production",
         "LEARNHUB_SECRET_KEY": secrets.token_hex(32),
+        "LEARNHUB_AUDIT_KEY": secrets.token_hex(32),
+        # Beside the run's own database files, never in the checkout's instance folder.
+        "LEARNHUB_AUDIT_ANCHOR_FILE": str(
+            Path(tempfile.mkdtemp(prefix="learnhub-bench-")) / "anchor"
+        ),
         "LEARNHUB_DATABASE_URL": database_url,
         "LEARNHUB_SESSION_COOKIE_SECURE": "false",
         "LEARNHUB_REPORT_SUBMISSION_LIMIT": "100000000/hour",

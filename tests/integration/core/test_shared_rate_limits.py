@@ -28,12 +28,16 @@ CLIENT = "198.51.100.23"
 LIMIT = 10  # RECEIPT_LOOKUP_LIMIT's default, 10/15minute
 
 
-def server_environment(database_url: str, storage: str, port: int, workers: int) -> dict[str, str]:
+def server_environment(
+    database_url: str, storage: str, port: int, workers: int, anchor_file: Path
+) -> dict[str, str]:
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "LEARNHUB_ENV": "production",
         "LEARNHUB_SECRET_KEY": secrets.token_hex(32),
+        "LEARNHUB_AUDIT_KEY": secrets.token_hex(32),
+        "LEARNHUB_AUDIT_ANCHOR_FILE": str(anchor_file),
         "LEARNHUB_DATABASE_URL": database_url,
         "LEARNHUB_SESSION_COOKIE_SECURE": "false",
         "LEARNHUB_TRUSTED_PROXIES": "1",
@@ -120,7 +124,9 @@ def test_two_workers_share_one_limit_and_redis_holds_no_address(tmp_path: Path) 
         redis_database("gunicorn") as redis_url,
         throwaway_database(tmp_path) as database_url,
     ):
-        environment = server_environment(database_url, redis_url, free_port(), workers=2)
+        environment = server_environment(
+            database_url, redis_url, free_port(), workers=2, anchor_file=tmp_path / "anchor"
+        )
         served_by = tmp_path / "served-by.txt"
         with gunicorn(environment, served_by) as port:
             # One at a time up to the limit, so the count is exact...
@@ -164,7 +170,9 @@ def test_two_workers_share_one_limit_and_redis_holds_no_address(tmp_path: Path) 
 
 def test_production_refuses_per_process_counters_with_several_workers(tmp_path: Path) -> None:
     with throwaway_database(tmp_path) as database_url:
-        environment = server_environment(database_url, "memory://", free_port(), workers=2)
+        environment = server_environment(
+            database_url, "memory://", free_port(), workers=2, anchor_file=tmp_path / "anchor"
+        )
         run_learnhub_init(environment)
         result = subprocess.run(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
