@@ -9,22 +9,20 @@ import http.client
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from learnhub import create_app
 from learnhub.core.anonymous_routes import decoded_path, is_anonymous_endpoint, is_anonymous_request
 from learnhub.core.log_summary import SUMMARY, SUMMARY_LOGGER
-from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.core.permissions import Permission, permission_of
 from learnhub.extensions import db
 from tests.conftest import LiveServer, app_settings
+from tests.dev_server import development_server
 
 # The API's public endpoints that are not a reporter's: adding a public endpoint to the API
 # means deciding here whether it is one (test_every_public_api_endpoint_is_decided).
@@ -237,17 +235,8 @@ def test_the_development_server_writes_nothing_for_a_reporters_request(
 
 @pytest.fixture
 def unready_server(unready_app: Flask) -> Iterator[str]:
-    server = make_server(
-        "127.0.0.1", 0, unready_app, threaded=True, request_handler=AnonymousRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with development_server(unready_app) as url:
+        yield url
 
 
 def test_the_development_server_counts_an_error_on_a_reporters_route(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,12 +14,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from learnhub import create_app
 from learnhub.core.log_summary import SUMMARY, SUMMARY_LOGGER
-from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.extensions import db
+from tests.dev_server import development_server
 
 
 class FailingMiddleware:
@@ -40,17 +38,10 @@ class FailingMiddleware:
 def failing_server() -> Iterator[str]:
     app: Flask = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
     app.wsgi_app = FailingMiddleware(app.wsgi_app)  # type: ignore[method-assign]
-    server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        with development_server(app) as url:
+            yield url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         with app.app_context():
             db.engine.dispose()
 
