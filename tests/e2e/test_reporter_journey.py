@@ -47,9 +47,13 @@ def ask_the_reporter(live_server: LiveServer, reference: str, question: str) -> 
         db.session.remove()
 
 
-def reference_of_latest_report(live_server: LiveServer) -> str:
+def reference_for_receipt(live_server: LiveServer, receipt: str) -> str:
+    # Report ids are random, so "the newest" is not the largest: find the report by its receipt.
     with live_server.app.app_context():
-        reference = db.session.scalar(sa.select(Report.reference).order_by(Report.id.desc()))
+        report = services.report_for_receipt(
+            db.session, receipt, live_server.app.config["RECEIPT_KEY"]
+        )
+        reference = report.reference
         db.session.remove()
     return reference
 
@@ -72,7 +76,9 @@ def test_file_a_report_by_keyboard_then_follow_it_up(page: Any, live_server: Liv
     assert serious_accessibility_violations(page) == []
     assert page.csp_errors == []
 
-    ask_the_reporter(live_server, reference_of_latest_report(live_server), "Which system was it?")
+    ask_the_reporter(
+        live_server, reference_for_receipt(live_server, receipt), "Which system was it?"
+    )
     page.goto(f"{live_server.url}/followup")
     type_into(page, "#receipt", receipt.lower())
     with page.expect_navigation():

@@ -157,6 +157,7 @@ def test_the_trusted_hosts_setting_is_read_from_the_environment(tmp_path: object
         environ={
             "LEARNHUB_TRUSTED_HOSTS": " learnhub.example.org, .learnhub.example.org ,",
             "LEARNHUB_SECRET_KEY": "s" * 40,
+            "LEARNHUB_AUDIT_KEY": "a" * 40,
         },
     )
     assert settings["TRUSTED_HOSTS"] == ["learnhub.example.org", ".learnhub.example.org"]
