@@ -174,12 +174,14 @@ def ascii_int(text: str | None, minimum: int = 0, maximum: int = MAX_ID) -> int 
 
 
 def query_int(name: str, default: int, minimum: int = 1, maximum: int = MAX_ID) -> int:
-    """A number from the query string, such as ``?page=``, read as forgivingly as a link that
-    was copied in part deserves: the default unless it is ASCII digits, and no larger than
-    ``maximum`` (so a page past the end is the last page, as the pages themselves clamp)."""
+    """A number from the query string, such as ``?page=``: the default when it is absent, a 400
+    saying what is wanted when it is not ASCII digits, and no larger than ``maximum`` (so a page
+    past the end is the last page, as the pages themselves clamp)."""
     text = (request.args.get(name) or "").strip()
-    if not _ASCII_NUMBER.fullmatch(text):
+    if not text:
         return default
+    if not _ASCII_NUMBER.fullmatch(text):
+        abort(400, f"'{name}' in the address must be a whole number written in digits 0 to 9.")
     digits = text.lstrip("0")
     if len(digits) > len(str(maximum)):
         return maximum  # never converted: int() refuses more than 4,300 digits
