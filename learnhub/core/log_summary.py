@@ -123,6 +123,11 @@ class DailySummary:
             self._days.setdefault(day, Counter())[entry] += 1
             self.due_at = min(self.due_at, start_of(day + dt.timedelta(days=1)))
 
+    def held(self) -> int:
+        """How many records are counted and not yet written."""
+        with self._lock:
+            return sum(sum(counts.values()) for counts in self._days.values())
+
     def take(self, before: dt.date | None = None) -> list[tuple[dt.date, Counter[Entry]]]:
         """Remove and return the counts of the days before ``before`` (every day if None)."""
         with self._lock:
