@@ -55,7 +55,9 @@ def make_report(
 
 
 def make_theme(
-    status: ThemeStatus = ThemeStatus.ACCEPTED, signature: str = "codes:EXT-1:factory"
+    status: ThemeStatus = ThemeStatus.ACCEPTED,
+    signature: str = "codes:EXT-1:factory",
+    members: int = 3,
 ) -> Theme:
     theme = Theme(
         signature=signature,
@@ -63,8 +65,8 @@ def make_theme(
         status=status,
         title="Recurring factors: EXT-1",
         defining_codes=["EXT-1"],
-        member_count=3,
-        monthly_counts={"2026-09": 3},
+        member_count=members,
+        monthly_counts={"2026-09": members},
         statistics={},
     )
     db.session.add(theme)

@@ -14,8 +14,7 @@ from learnhub.auth.services import create_api_token, find_user_by_email
 from learnhub.core.permissions import Role
 from learnhub.extensions import db
 from learnhub.reports.models import Report
-from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
-from tests.factories import PASSWORD, csrf_token, login, make_report, make_user
+from tests.factories import PASSWORD, csrf_token, login, make_report, make_theme, make_user
 from tests.integration.reports.helpers import file_through_the_form
 
 
@@ -117,18 +116,7 @@ def test_a_report_read_through_the_api(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.LEADER])
 def test_themes_read_through_the_api(client: FlaskClient, role: Role) -> None:
-    theme = Theme(
-        signature="codes:EXT-1:audit",
-        kind=ThemeKind.FACTOR_COMBINATION,
-        status=ThemeStatus.ACCEPTED,
-        title="Recurring factors: EXT-1",
-        defining_codes=["EXT-1"],
-        member_count=7,
-        monthly_counts={"2026-09": 7},
-        statistics={},
-    )
-    db.session.add(theme)
-    db.session.commit()
+    theme = make_theme(signature="codes:EXT-1:audit", members=7)
     headers, user_id = bearer(role)
     assert client.get("/api/v1/themes?status=accepted", headers=headers).status_code == 200
     listed = last_event()
