@@ -33,14 +33,13 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
 
-MAX_ANSWER_LENGTH = 10_000
 MAX_REPLY_LENGTH = 5_000
 OLDEST_EVENT_MONTHS = 60
-MAX_FACTORS = 20
 
 
 class ReportInvalid(Exception):
