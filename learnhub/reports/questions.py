@@ -93,6 +93,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "factors",
         "factors",
+        # The form shows the checkboxes under their section's heading, not under this.
         asked="What made it more likely?",
         label="What made it more likely",
         choices_from="the active taxonomy version's codes",
