@@ -14,7 +14,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource
 from learnhub.reports.questions import QUESTION, QUESTIONS, SECTIONS
 from learnhub.reports.services import ReportSubmission, file_report
