@@ -100,7 +100,7 @@ class ReportForm(LearnHubForm):
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {
         "potential_severity": "Choose how serious it could have been from the list",
-        "event_type": "Choose what kind of event this was",
+        "event_type": QUESTION["event_type"].required,
         "service_area": "Choose a service area from the list",
         "reporter_role": "Choose a role from the list",
         "factors": "Choose factors from the list",

@@ -2,8 +2,9 @@
 
 The report form asks them, the check page and the review page name the answers with them and
 the API schema describes its fields with them: each reads its wording from here, so a question
-reworded here is reworded everywhere (tests/unit/reports/test_questions.py holds that, and that
-no label is written anywhere else).
+reworded here is reworded everywhere. Templates read them as ``report_questions`` and
+``report_sections`` (main/context.py). tests/integration/reports/test_questions.py holds this,
+and that no file but this one writes their wording.
 
 A question's ``name`` is at once the form field, the ``Report`` attribute (where it has one),
 the CSV import column and the API's JSON field: those are contracts, so a name never changes.

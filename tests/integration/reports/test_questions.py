@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from learnhub.core.extensions import db
+from learnhub.reports.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource
 from learnhub.reports.questions import QUESTION, QUESTIONS, SECTIONS
 from learnhub.reports.services import ReportSubmission, file_report
@@ -73,6 +74,12 @@ def test_the_api_schema_has_one_field_per_question_described_by_it(client: Flask
     assert sorted(properties) == sorted(question.name for question in QUESTIONS)
     for question in QUESTIONS:
         assert properties[question.name]["description"].startswith(question.asked), question.name
+
+
+def test_the_csv_import_takes_a_column_per_question() -> None:
+    """The import lists its columns itself (their order makes each row's import key, so it
+    must not change), but a new question needs a column."""
+    assert sorted((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)) == sorted(QUESTION)
 
 
 RENDERING_TESTS = [
