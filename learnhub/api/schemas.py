@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from learnhub.core.time import parse_month
@@ -48,51 +51,59 @@ def described(question: Question, more: str = "") -> dict[str, object]:
     return {"description": f"{question.asked}{stop} {more}"}
 
 
-def request_field(question: Question) -> fields.Field:
-    """The JSON field for one question; its name is the question's."""
-    if question.narrative:
-        return fields.String(
-            validate=validate.Length(
-                max=question.max_length or MAX_ANSWER_LENGTH,
-                error=f"Must be {question.max_length or MAX_ANSWER_LENGTH:,} characters or fewer",
-            ),
-            metadata=described(question, "Required; not empty." if question.required else ""),
-            **({"required": True} if question.required else {"load_default": ""}),
-        )
-    kind = question.kind
-    if kind == "severity":
-        values = [s.value for s in PotentialSeverity]
-        return choice_field(values, allow_none=True, metadata=described(question))
-    if kind == "event_type":
-        values = [t.value for t in EventType]
-        return choice_field(values, required=True, metadata=described(question))
-    if kind == "role":
-        values = [r.value for r in ReporterRole]
-        return choice_field(values, allow_none=True, metadata=described(question))
-    if kind == "month":
-        return MonthField(
-            required=True, metadata={**described(question, "As YYYY-MM."), "example": "2026-03"}
-        )
-    if kind == "service_area":
-        return fields.String(
-            allow_none=True,
-            validate=validate.Length(max=60),
-            metadata=described(question, "A slug."),
-        )
-    if kind == "factors":
-        return fields.List(
-            fields.String(validate=validate.Length(max=32)),
-            load_default=list,
-            validate=validate.Length(max=MAX_FACTORS),
-            metadata=described(question, "Taxonomy codes of the active version."),
-        )
-    raise ValueError(f"No JSON field for a {kind} question")
+def answer_field(question: Question) -> fields.Field:
+    limit = question.max_length or MAX_ANSWER_LENGTH
+    presence = {"required": True} if question.required else {"load_default": ""}
+    return fields.String(
+        validate=validate.Length(max=limit, error=f"Must be {limit:,} characters or fewer"),
+        metadata=described(question, "Required; not empty." if question.required else ""),
+        **presence,
+    )
 
+
+def enum_field(values: type[enum.Enum]) -> Callable[[Question], fields.Field]:
+    def field(question: Question) -> fields.Field:
+        presence = {"required": True} if question.required else {"allow_none": True}
+        return choice_field([v.value for v in values], metadata=described(question), **presence)
+
+    return field
+
+
+def month_field(question: Question) -> fields.Field:
+    description = described(question, "As YYYY-MM.")
+    return MonthField(required=True, metadata={**description, "example": "2026-03"})
+
+
+def service_area_field(question: Question) -> fields.Field:
+    return fields.String(
+        allow_none=True, validate=validate.Length(max=60), metadata=described(question, "A slug.")
+    )
+
+
+def factors_field(question: Question) -> fields.Field:
+    return fields.List(
+        fields.String(validate=validate.Length(max=32)),
+        load_default=list,
+        validate=validate.Length(max=MAX_FACTORS),
+        metadata=described(question, "Taxonomy codes of the active version."),
+    )
+
+
+# The JSON field for each kind of question.
+FIELD_FOR_KIND: dict[str, Callable[[Question], fields.Field]] = {
+    "text": answer_field,
+    "severity": enum_field(PotentialSeverity),
+    "event_type": enum_field(EventType),
+    "role": enum_field(ReporterRole),
+    "month": month_field,
+    "service_area": service_area_field,
+    "factors": factors_field,
+}
 
 # A report as the API takes it: one field per question, named and described as defined in
 # reports.questions (the JSON names are a contract, and are the questions' names).
 ReportRequestSchema = Schema.from_dict(
-    {question.name: request_field(question) for question in QUESTIONS},
+    {question.name: FIELD_FOR_KIND[question.kind](question) for question in QUESTIONS},
     name="ReportRequestSchema",
 )
 

@@ -130,7 +130,7 @@ def typed_month(month_typed: str, year_typed: str) -> tuple[dt.date | None, str 
     """The month and year a reporter typed, as the 1st of the month; or None and what is wrong."""
     month_text, year_text = month_typed.strip(), year_typed.strip()
     if not month_text and not year_text:
-        return None, "Enter the month and year it happened"
+        return None, QUESTION["event_month"].required
     if not month_text:
         return None, "The month it happened must include a month"
     if not year_text:

@@ -130,6 +130,7 @@ QUESTIONS: tuple[Question, ...] = (
         asked="When did it happen?",
         label="When it happened",
         hint="The month and year are enough, for example 3 2026.",
+        required="Enter the month and year it happened",
     ),
     Question(
         "service_area",
