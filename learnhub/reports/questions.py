@@ -35,7 +35,7 @@ class Question:
     # The message when it is left out; empty when the reporter may leave it out.
     required: str = ""
     max_length: int | None = None
-    # Where the choices come from, for a question that offers choices.
+    # Where the choices come from, for a reader of this file (the form and the API read them there).
     choices_from: str = ""
 
     @property
