@@ -15,7 +15,8 @@ from learnhub.core.errors import problem
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard import services
-from learnhub.dashboard.services import Cell, MonthCell, Summary
+from learnhub.dashboard.services import MonthCell, Summary
+from learnhub.disclosure.counts import Cell
 
 
 def count(cell: Cell) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Themes in the API: reviewers see them whole; anyone else (leaders) sees accepted themes only,
-titled and worded as ``learnhub.themes.disclosure`` allows, with small counts hidden."""
+titled, worded and counted as ``learnhub.disclosure`` allows (through ``learnhub.themes.sharing``),
+so a leader reads the same figures here as on the dashboard and the learning page."""
 
 from __future__ import annotations
 
@@ -21,33 +22,33 @@ from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
-from learnhub.dashboard.services import suppress
-from learnhub.themes.disclosure import (
-    SharedTheme,
-    in_panel,
-    is_shared,
-    shared_query,
-    shared_themes,
-)
+from learnhub.disclosure.counts import Cell
+from learnhub.disclosure.themes import SharedTheme, in_panel
 from learnhub.themes.models import Theme, ThemeStatus
+from learnhub.themes.sharing import is_shared, shared_counts, shared_query, shared_themes
 
 
-def count_for_viewer(count: int, k: int, leader: bool) -> dict[str, Any]:
-    if not leader:
-        return {"value": count, "suppressed": False}
-    cell = suppress(count, k)
+def count(cell: Cell) -> dict[str, Any]:
     return {"value": cell.value, "suppressed": cell.suppressed}
+
+
+def exact(value: int) -> dict[str, Any]:
+    """A count as the panel reads it: exactly."""
+    return {"value": value, "suppressed": False}
 
 
 def theme_body(
     theme: Theme, *, leader: bool, k: int, shared: SharedTheme | None = None
 ) -> dict[str, Any]:
     """``shared``: how the theme may be shown outside the panel; None for the panel's view."""
-    members = count_for_viewer(theme.member_count, k, leader)
-    monthly = [
-        {"month": month, **count_for_viewer(count, k, leader)}
-        for month, count in sorted(theme.monthly_counts.items())
-    ]
+    months = sorted(theme.monthly_counts.items())
+    if leader:
+        published = shared_counts(theme, k)
+        members = count(published.members)
+        monthly = [{"month": month, **count(published.month(month))} for month, _ in months]
+    else:
+        members = exact(theme.member_count)
+        monthly = [{"month": month, **exact(n)} for month, n in months]
     statistics = theme.statistics or {}
     return ThemeSchema().dump(
         {

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from learnhub.dashboard.services import Cell, publish, publish_line, round_to, suppress
+from learnhub.disclosure.counts import Cell, publish, publish_line, round_to, suppress
 
 K = 5
 
