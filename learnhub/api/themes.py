@@ -29,12 +29,12 @@ from learnhub.themes.sharing import is_shared, shared_counts, shared_query, shar
 
 
 def count(cell: Cell) -> dict[str, Any]:
-    return {"value": cell.value, "suppressed": cell.suppressed}
+    return {"value": cell.value, "suppressed": cell.suppressed, "secondary": cell.secondary}
 
 
-def exact(value: int) -> dict[str, Any]:
+def exact(value: int) -> Cell:
     """A count as the panel reads it: exactly."""
-    return {"value": value, "suppressed": False}
+    return Cell(value, suppressed=False)
 
 
 def theme_body(
@@ -44,11 +44,11 @@ def theme_body(
     months = sorted(theme.monthly_counts.items())
     if leader:
         published = shared_counts(theme, k)
-        members = count(published.members)
+        members = published.members
         monthly = [{"month": month, **count(published.month(month))} for month, _ in months]
     else:
         members = exact(theme.member_count)
-        monthly = [{"month": month, **exact(n)} for month, n in months]
+        monthly = [{"month": month, **count(exact(n))} for month, n in months]
     statistics = theme.statistics or {}
     return ThemeSchema().dump(
         {
@@ -58,8 +58,8 @@ def theme_body(
             "status": theme.status.value,
             "defining_codes": theme.defining_codes,
             "terms": shared.terms if shared else theme.terms,
-            "member_count": members["value"],
-            "suppressed": members["suppressed"],
+            "member_count": members.value,
+            "suppressed": members.suppressed,
             "monthly_counts": monthly,
             "rising": theme.is_rising,
             "rising_reason": statistics.get("rising_reason", ""),

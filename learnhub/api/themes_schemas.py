@@ -14,6 +14,13 @@ class MonthlyCountSchema(Schema):
     month = fields.String(metadata={"example": "2026-03"}, required=True)
     value = fields.Integer(allow_none=True, required=True)
     suppressed = fields.Boolean(required=True)
+    secondary = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Hidden only so that a small month beside it cannot be worked out "
+            'from the total (shown as "not shown" on the pages); never true for the panel'
+        },
+    )
 
 
 class ThemeSchema(Schema):
