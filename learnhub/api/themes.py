@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -22,7 +22,7 @@ from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
-from learnhub.disclosure.counts import Cell
+from learnhub.disclosure.counts import Cell, threshold
 from learnhub.disclosure.themes import SharedTheme, in_panel
 from learnhub.themes.models import Theme, ThemeStatus
 from learnhub.themes.sharing import is_shared, shared_counts, shared_query, shared_themes
@@ -91,7 +91,7 @@ def themes() -> Response:
         wanted = ThemeQuerySchema().load(request.args)["status"]
     except ValidationError as exc:
         raise RequestInvalid(exc.normalized_messages()) from exc
-    k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
+    k, leader = threshold(), viewer_is_leader()
     # Outside the panel, asking for candidates (the default) or dismissed themes lists none.
     query = shared_query() if leader else sa.select(Theme)
     rows = db.session.scalars(
@@ -113,7 +113,7 @@ def theme(theme_id: int) -> Response:
     leader = viewer_is_leader()
     if found is None or found.status not in LISTED_STATUSES or (leader and not is_shared(found)):
         abort(404, "No theme has this id.")
-    (body,) = bodies([found], leader=leader, k=current_app.config["K_THRESHOLD"])
+    (body,) = bodies([found], leader=leader, k=threshold())
     audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
     db.session.commit()
     return jsonify(body)
