@@ -26,7 +26,7 @@ from learnhub.dashboard.models import (
     MonthlyTiers,
 )
 from learnhub.dashboard.rollups import last_refresh
-from learnhub.disclosure.counts import Cell, publish, publish_line
+from learnhub.disclosure.counts import Cell, publish, publish_line, too_few
 from learnhub.reports.models import EventType, ServiceArea
 from learnhub.taxonomy.services import active_version, packaged_catalogue
 from learnhub.themes import sharing
@@ -205,7 +205,7 @@ def summarise(session: Session, filters: Filters, today: dt.date, k: int) -> Sum
     summary = Summary(filters=filters, k=k, refreshed_at=refresh.refreshed_at if refresh else None)
     totals = _monthly_totals(session, filters)
     reports = sum(row[0] for row in totals.values())
-    if 0 < reports < k:
+    if too_few(reports, k):
         summary.refused = True
         return summary
     months = filters.months

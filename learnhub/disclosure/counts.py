@@ -48,7 +48,7 @@ def threshold() -> int:
 
 def suppress(count: int, k: int) -> Cell:
     """Primary suppression alone: hidden below k, otherwise the exact count."""
-    if 0 < count < k:
+    if too_few(count, k):
         return Cell(value=None, suppressed=True)
     return Cell(value=count, suppressed=False)
 
@@ -56,6 +56,12 @@ def suppress(count: int, k: int) -> Cell:
 def round_to(count: int, base: int) -> int:
     """Round half up to a multiple of ``base``: with base 5, 7 → 5 and 8 → 10."""
     return base * ((count + base // 2) // base) if base > 1 else count
+
+
+def too_few(count: int, k: int) -> bool:
+    """Whether a selection (a combination of filters) matches so few reports, 1 to k - 1, that
+    no figure about it may be given at all: it is refused, not shown hidden."""
+    return 0 < count < k
 
 
 def publish(count: int, k: int) -> Cell:
