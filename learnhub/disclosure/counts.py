@@ -59,8 +59,8 @@ def round_to(count: int, base: int) -> int:
 
 
 def too_few(count: int, k: int) -> bool:
-    """Whether a selection (a combination of filters) matches so few reports, 1 to k - 1, that
-    no figure about it may be given at all: it is refused, not shown hidden."""
+    """A count from 1 to k - 1: such a cell is hidden, and a selection (a combination of
+    filters) matching that many reports is refused outright, no figure about it given."""
     return 0 < count < k
 
 
