@@ -563,11 +563,3 @@ REPORTER_STATUS_TEXT = {
 
 def status_for_reporter(report: Report) -> str:
     return REPORTER_STATUS_TEXT[report.status]
-
-
-def shareable_answers(report: Report) -> dict[str, str] | None:
-    """The only text of a report that may leave the review panel (bulletins, theme excerpts,
-    exports, leaders): the reviewer-confirmed redacted answers, or None until confirmed."""
-    if report.deidentified_on is None or report.redacted is None:
-        return None
-    return {name: report.redacted.get(name, "") for name in NARRATIVE_FIELDS}
