@@ -25,6 +25,7 @@ from learnhub.taxonomy.models import (
     TaxonomyVersion,
     VersionStatus,
 )
+from learnhub.taxonomy.simple_format import tier_key
 
 # A tier's title, report-form heading and description, as the packaged catalogue gives them.
 TierInfo = Tier
@@ -111,8 +112,10 @@ def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
 def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
     """The version's codes grouped by tier for the report form, tiers in the packaged order.
 
-    Tier wording comes from the packaged catalogue by tier key, so a tier it does not know
-    (from a local variant, say) is shown under its key, after the known tiers.
+    Tier wording comes from the packaged catalogue by tier key. A tier it does not know (from
+    an organisation's own taxonomy, say) comes after the known tiers, headed as the simple file
+    format wrote it (kept as its codes' category, from which its key was made), otherwise by
+    its key.
     """
     known = {tier.key: tier for tier in packaged_catalogue().tiers}
     grouped: dict[str, list[TaxonomyCode]] = {}
@@ -120,7 +123,7 @@ def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[Taxonom
         grouped.setdefault(code.tier, []).append(code)
     ordered = [key for key in known if key in grouped]
     ordered += [key for key in grouped if key not in known]
-    return [(known.get(key) or _fallback_tier(key), grouped[key]) for key in ordered]
+    return [(known.get(key) or _fallback_tier(key, grouped[key]), grouped[key]) for key in ordered]
 
 
 def resolve_codes(
@@ -144,8 +147,10 @@ def resolve_codes(
     return [found[code_id] for code_id in wanted]
 
 
-def _fallback_tier(key: str) -> TierInfo:
-    title = key.replace("_", " ").capitalize()
+def _fallback_tier(key: str, codes: list[TaxonomyCode]) -> TierInfo:
+    headings = {code.category for code in codes}
+    heading = headings.pop() if len(headings) == 1 else ""
+    title = heading if heading and tier_key(heading) == key else key.replace("_", " ").capitalize()
     return TierInfo(key=key, title=title, reporter_heading=title, description="")
 
 
