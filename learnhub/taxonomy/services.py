@@ -10,6 +10,8 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnhub.audit import services as audit
+from learnhub.core.models import Setting
 from learnhub.core.time import utcnow
 from learnhub.taxonomy.catalogue import (
     Catalogue,
@@ -109,6 +111,46 @@ def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
     return activate_version(session, load_version(session, packaged_catalogue(), activate=False))
 
 
+# Remembers ``learnhub init --taxonomy none``, so a later plain ``init`` adds no taxonomy either.
+NO_TAXONOMY_SETTING = "taxonomy.none_at_init"
+
+
+def ensure_chosen_taxonomy(
+    session: Session, catalogue: Catalogue | None, *, source: str
+) -> TaxonomyVersion | None:
+    """``learnhub init --taxonomy``: the active version, left as it is if there is one;
+    otherwise ``catalogue`` loaded and activated (and audited: an administrator chose it), or
+    with ``None`` no taxonomy at all, remembered for later runs of ``init``.
+
+    ``source`` names the file for the audit trail."""
+    current = active_version(session)
+    if current is not None:
+        return current
+    if catalogue is None:
+        session.merge(Setting(key=NO_TAXONOMY_SETTING, value=True))
+        session.flush()
+        return None
+    _forget_no_taxonomy(session)
+    version = activate_version(session, load_version(session, catalogue, activate=False))
+    audit.record(
+        session,
+        None,
+        "activate",
+        "taxonomy_version",
+        version.number,
+        {"previous_version": None, "file": source, "via": "init"},
+    )
+    return version
+
+
+def ensure_taxonomy(session: Session) -> TaxonomyVersion | None:
+    """A plain ``learnhub init``: the active version; if there is none, the packaged catalogue,
+    unless ``init --taxonomy none`` chose to have none."""
+    if active_version(session) is None and session.get(Setting, NO_TAXONOMY_SETTING):
+        return None
+    return ensure_default_taxonomy(session)
+
+
 def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
     """The version's codes grouped by tier for the report form, tiers in the packaged order.
 
@@ -152,6 +194,12 @@ def _fallback_tier(key: str, codes: list[TaxonomyCode]) -> TierInfo:
     heading = headings.pop() if len(headings) == 1 else ""
     title = heading if heading and tier_key(heading) == key else key.replace("_", " ").capitalize()
     return TierInfo(key=key, title=title, reporter_heading=title, description="")
+
+
+def _forget_no_taxonomy(session: Session) -> None:
+    chosen = session.get(Setting, NO_TAXONOMY_SETTING)
+    if chosen is not None:
+        session.delete(chosen)
 
 
 def _next_number(session: Session) -> int:
