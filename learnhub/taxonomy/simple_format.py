@@ -171,7 +171,7 @@ def _catalogue(label: str, rows: Sequence[tuple[str, Any]]) -> Catalogue:
         items.append((where, item))
     codes = parse_code_items(items, set(tiers), errors)
     if errors:
-        raise CatalogueInvalid(errors)
+        raise CatalogueInvalid(sorted(errors, key=_line_number))
     return checked_catalogue(label, "", list(tiers.values()), codes)
 
 
@@ -209,6 +209,11 @@ def _full_item(where: str, row: Any, errors: list[str]) -> dict[str, Any] | None
         "prompt": values["prompt"] or values["definition"] or "-",
         "examples": [],
     }
+
+
+def _line_number(error: str) -> int:
+    # Every message here starts "line N"; in line order they read down the file.
+    return int(error.split()[1].rstrip(":"))
 
 
 def _value(where: str, row: dict[str, Any], name: str, errors: list[str]) -> str:
