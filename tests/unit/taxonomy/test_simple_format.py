@@ -21,21 +21,7 @@ from learnhub.taxonomy.simple_format import (
     read_taxonomy_file,
     tier_key,
 )
-
-# Shaped like a wildland-fire near-miss system's labels: two label sets, a code for each label.
-SAFENET_ROWS = [
-    ("HF-1", "Human Factors", "Decision Making", "A choice made on the line shaped the event."),
-    ("HF-2", "Human Factors", "Situational Awareness", "The crew's picture was out of date."),
-    ("HF-3", "Human Factors", "Leadership", "Direction on the line helped or hindered."),
-    ("HF-4", "Human Factors", "Risk Assessment", "How hazards were judged, before and during."),
-    ("HF-5", "Human Factors", "Performance", "How well a task was done, given the conditions."),
-    ("HF-6", "Human Factors", "Fatigue", "Crew members were tired from long shifts."),
-    ("CF-1", "Contributing Factors", "Communications", "Radio, briefings, or hand-overs."),
-    ("CF-2", "Contributing Factors", "Human Factors", "People's state and judgement."),
-    ("CF-3", "Contributing Factors", "Equipment", "Tools, vehicles or protective equipment."),
-    ("CF-4", "Contributing Factors", "Environmental", "Weather, terrain or smoke."),
-    ("CF-5", "Contributing Factors", "Fire Behavior", "The fire did what nobody expected."),
-]
+from tests.taxonomy_files import SAFENET_ROWS
 
 
 def csv_text(rows: list[tuple[str, ...]], header: str = "code,tier,title,definition") -> str:
