@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_migrate import upgrade
 
+from learnhub.audit import services as audit
 from learnhub.audit.services import seal_unkeyed_entries
 from learnhub.core.extensions import db
 from learnhub.core.resources import resource_dir
@@ -32,7 +33,9 @@ def initialise(taxonomy: TaxonomyChoice | None = None) -> str:
     if taxonomy is None:
         version = ensure_taxonomy(db.session)
     else:
-        version = ensure_chosen_taxonomy(db.session, taxonomy.catalogue, source=taxonomy.source)
+        version = ensure_chosen_taxonomy(db.session, taxonomy.catalogue)
+        if before is None and version is not None:
+            record_chosen_taxonomy(version, taxonomy.source)
     checkpoint = seal_unkeyed_entries(db.session)
     db.session.commit()
     summary = (
@@ -45,6 +48,20 @@ def initialise(taxonomy: TaxonomyChoice | None = None) -> str:
             f"the audit key are sealed by keyed checkpoint entry {checkpoint.id}."
         )
     return summary
+
+
+def record_chosen_taxonomy(version: TaxonomyVersion, source: str) -> None:
+    # An administrator chose this taxonomy (the built-in one is installed unasked, unaudited).
+    # Recorded here, not in the taxonomy package: the reporter's path imports that package,
+    # and must import nothing that knows staff.
+    audit.record(
+        db.session,
+        None,
+        "activate",
+        "taxonomy_version",
+        version.number,
+        {"previous_version": None, "file": source, "via": "init"},
+    )
 
 
 def taxonomy_summary(

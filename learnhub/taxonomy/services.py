@@ -10,7 +10,6 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnhub.audit import services as audit
 from learnhub.core.models import Setting
 from learnhub.core.time import utcnow
 from learnhub.taxonomy.catalogue import (
@@ -115,14 +114,10 @@ def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
 NO_TAXONOMY_SETTING = "taxonomy.none_at_init"
 
 
-def ensure_chosen_taxonomy(
-    session: Session, catalogue: Catalogue | None, *, source: str
-) -> TaxonomyVersion | None:
+def ensure_chosen_taxonomy(session: Session, catalogue: Catalogue | None) -> TaxonomyVersion | None:
     """``learnhub init --taxonomy``: the active version, left as it is if there is one;
-    otherwise ``catalogue`` loaded and activated (and audited: an administrator chose it), or
-    with ``None`` no taxonomy at all, remembered for later runs of ``init``.
-
-    ``source`` names the file for the audit trail."""
+    otherwise ``catalogue`` loaded and activated, or with ``None`` no taxonomy at all,
+    remembered for later runs of ``init``."""
     current = active_version(session)
     if current is not None:
         return current
@@ -131,16 +126,7 @@ def ensure_chosen_taxonomy(
         session.flush()
         return None
     _forget_no_taxonomy(session)
-    version = activate_version(session, load_version(session, catalogue, activate=False))
-    audit.record(
-        session,
-        None,
-        "activate",
-        "taxonomy_version",
-        version.number,
-        {"previous_version": None, "file": source, "via": "init"},
-    )
-    return version
+    return activate_version(session, load_version(session, catalogue, activate=False))
 
 
 def ensure_taxonomy(session: Session) -> TaxonomyVersion | None:
