@@ -12,6 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from learnhub.audit.models import AuditEvent
 from learnhub.core.extensions import db
+from learnhub.core.permissions import Role
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.models import (
     FactorSource,
@@ -21,7 +22,7 @@ from learnhub.taxonomy.models import (
 )
 from learnhub.taxonomy.services import active_version, codes_by_tier, packaged_catalogue
 from learnhub.taxonomy.simple_format import read_taxonomy_file
-from tests.factories import make_report
+from tests.factories import csrf_token, login, make_report, make_user
 from tests.taxonomy_files import SAFENET_ROWS, write_safenet_csv
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -38,6 +39,12 @@ def built_in() -> TaxonomyVersion:
     version = active_version(db.session)
     assert version is not None
     assert version.checksum == packaged_catalogue().checksum
+    return version
+
+
+def the_active_version() -> TaxonomyVersion:
+    version = active_version(db.session)
+    assert version is not None
     return version
 
 
@@ -170,3 +177,43 @@ def test_a_bad_simple_file_is_refused_line_by_line(runner: FlaskCliRunner, tmp_p
     assert "- line 3 (HF-1): definition is empty" in result.output
     assert "Error: labels.csv is not a valid taxonomy catalogue (1 problem(s)" in result.output
     assert len(versions.version_summaries(db.session)) == before
+
+
+def test_an_administrator_replaces_the_taxonomy_through_the_form(
+    client: FlaskClient, safenet_file: Path
+) -> None:
+    old = built_in()
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    draft = versions.draft_version(db.session, read_taxonomy_file(safenet_file))
+    db.session.commit()
+    page = client.get(f"/admin/taxonomy/{draft.number}")
+    assert "Retire every removed code I leave unanswered" in page.get_data(as_text=True)
+    answers = {"action-PRE-TEAM-2": "map", "to-PRE-TEAM-2": "cf-1"}
+
+    unticked = client.post(
+        f"/admin/taxonomy/{draft.number}/activate",
+        data={**answers, "csrf_token": csrf_token(page)},
+    )
+    assert unticked.status_code == 200
+    assert "Choose what happens to reports coded SUP-5" in unticked.get_data(as_text=True)
+
+    response = client.post(
+        f"/admin/taxonomy/{draft.number}/activate",
+        data={**answers, "retire_unmapped": "yes", "csrf_token": csrf_token(page)},
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert the_active_version().id == draft.id
+    assert db.session.get(TaxonomyVersion, old.id).status is VersionStatus.RETIRED
+    event = last_event()
+    assert (event.actor_id, event.action, event.object_id) == (
+        admin.id,
+        "activate",
+        str(draft.number),
+    )
+    assert event.details["via"] == "web"
+    assert event.details["retire_unmapped"] is True
+    assert event.details["mapped"] == {"PRE-TEAM-2": ["CF-1"]}
+    assert len(event.details["retired"]) == BUILT_IN_CODES - 1
