@@ -4,6 +4,7 @@ and shown to reporters under its own headings."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from learnhub.audit.models import AuditEvent
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
+from learnhub.dashboard.rollups import refresh
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.models import (
     FactorSource,
@@ -23,6 +25,7 @@ from learnhub.taxonomy.models import (
 from learnhub.taxonomy.services import active_version, codes_by_tier, packaged_catalogue
 from learnhub.taxonomy.simple_format import read_taxonomy_file
 from tests.factories import csrf_token, login, make_report, make_user
+from tests.integration.dashboard.helpers import filed
 from tests.taxonomy_files import SAFENET_ROWS, write_safenet_csv
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -217,3 +220,33 @@ def test_an_administrator_replaces_the_taxonomy_through_the_form(
     assert event.details["retire_unmapped"] is True
     assert event.details["mapped"] == {"PRE-TEAM-2": ["CF-1"]}
     assert len(event.details["retired"]) == BUILT_IN_CODES - 1
+
+
+def test_the_dashboard_counts_under_the_organisations_own_tiers(
+    client: FlaskClient, safenet_file: Path
+) -> None:
+    draft = versions.draft_version(db.session, read_taxonomy_file(safenet_file))
+    versions.activate(db.session, draft, {}, retire_unmapped=True)
+    db.session.commit()
+    reviewer = make_user(Role.REVIEWER)
+    for day in range(1, 7):
+        filed(dt.date(2026, 2, day), codes=("HF-6", "CF-4"), reviewer=reviewer)
+    refresh(db.session)
+    db.session.commit()
+    login(client, make_user(Role.LEADER))
+    period = {"from": "2026-01", "to": "2026-06"}
+
+    page = client.get("/dashboard/", query_string=period).get_data(as_text=True)
+    tier = client.get("/dashboard/tiers/human_factors", query_string=period)
+    export = client.get(
+        "/dashboard/export/codes.csv", query_string={**period, "tier": "contributing_factors"}
+    )
+
+    assert "Human Factors" in page
+    assert "Contributing Factors" in page
+    assert "Acts and decisions in the work" not in page
+    assert tier.status_code == 200
+    assert "Human Factors" in tier.get_data(as_text=True)
+    assert "Fatigue" in tier.get_data(as_text=True)
+    assert export.status_code == 200
+    assert "Environmental" in export.get_data(as_text=True)
