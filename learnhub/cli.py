@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -14,9 +13,6 @@ from learnhub.auth import services as accounts
 from learnhub.core.extensions import db
 from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.core.permissions import Role
-
-if TYPE_CHECKING:
-    from learnhub.setup import TaxonomyChoice
 
 
 def build_app() -> Flask:
@@ -67,28 +63,10 @@ def run_command(host: str, port: int) -> None:
 def init_command(taxonomy_file: str | None) -> None:
     """Upgrade the database schema and load reference data. Safe to run again."""
     from learnhub.setup import initialise
+    from learnhub.taxonomy.cli import read_taxonomy_choice
 
     summary = initialise(read_taxonomy_choice(taxonomy_file))
     click.echo(summary)
-
-
-def read_taxonomy_choice(value: str | None) -> TaxonomyChoice | None:
-    """The --taxonomy option, read and checked before init touches the database."""
-    from pathlib import Path
-
-    from learnhub.setup import TaxonomyChoice
-    from learnhub.taxonomy.cli import read_catalogue
-
-    if value is None:
-        return None
-    if value.strip().lower() == "none":
-        return TaxonomyChoice(None, "none")
-    path = Path(value)
-    if not path.is_file():
-        raise click.BadParameter(
-            f"{value!r} is not a file (or write 'none')", param_hint="--taxonomy"
-        )
-    return TaxonomyChoice(read_catalogue(path), path.name)
 
 
 @click.command("demo")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_migrate import upgrade
 
 from learnhub.audit import services as audit
@@ -11,17 +9,13 @@ from learnhub.audit.services import seal_unkeyed_entries
 from learnhub.core.extensions import db
 from learnhub.core.resources import resource_dir
 from learnhub.reports.reference import ensure_service_areas
-from learnhub.taxonomy.catalogue import Catalogue
 from learnhub.taxonomy.models import TaxonomyVersion
-from learnhub.taxonomy.services import active_version, ensure_chosen_taxonomy, ensure_taxonomy
-
-
-@dataclass(frozen=True)
-class TaxonomyChoice:
-    """``init --taxonomy``: the organisation's own catalogue, or none (``catalogue`` None)."""
-
-    catalogue: Catalogue | None
-    source: str
+from learnhub.taxonomy.services import (
+    TaxonomyChoice,
+    active_version,
+    ensure_chosen_taxonomy,
+    ensure_taxonomy,
+)
 
 
 def initialise(taxonomy: TaxonomyChoice | None = None) -> str:

@@ -19,7 +19,7 @@ from learnhub.taxonomy.catalogue import (
     CatalogueInvalid,
     diff_catalogues,
 )
-from learnhub.taxonomy.services import active_version
+from learnhub.taxonomy.services import TaxonomyChoice, active_version
 from learnhub.taxonomy.simple_format import read_taxonomy_file
 
 MAP_HELP = (
@@ -104,6 +104,21 @@ def activate_command(
         raise click.ClickException(f"{exc}.") from exc
     db.session.commit()
     click.echo(activation_summary(plan))
+
+
+def read_taxonomy_choice(value: str | None) -> TaxonomyChoice | None:
+    """``learnhub init --taxonomy FILE|none``, read and checked before init touches the
+    database; None when the option is not given (the built-in taxonomy)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "none":
+        return TaxonomyChoice(None, "none")
+    path = Path(value)
+    if not path.is_file():
+        raise click.BadParameter(
+            f"{value!r} is not a file (or write 'none')", param_hint="--taxonomy"
+        )
+    return TaxonomyChoice(read_catalogue(path), path.name)
 
 
 def read_catalogue(file: Path) -> Catalogue:

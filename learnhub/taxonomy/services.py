@@ -6,6 +6,7 @@ Functions take a ``Session`` and flush; the caller commits.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -108,6 +109,15 @@ def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
     if current is not None:
         return current
     return activate_version(session, load_version(session, packaged_catalogue(), activate=False))
+
+
+@dataclass(frozen=True)
+class TaxonomyChoice:
+    """``init --taxonomy``: the organisation's own catalogue, or none (``catalogue`` None);
+    ``source`` names the file for messages and the audit trail."""
+
+    catalogue: Catalogue | None
+    source: str
 
 
 # Remembers ``learnhub init --taxonomy none``, so a later plain ``init`` adds no taxonomy either.
