@@ -148,20 +148,30 @@ def ensure_taxonomy(session: Session) -> TaxonomyVersion | None:
 
 
 def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
-    """The version's codes grouped by tier for the report form, tiers in the packaged order.
+    """The version's codes grouped by tier for the report form.
 
-    Tier wording comes from the packaged catalogue by tier key. A tier it does not know (from
-    an organisation's own taxonomy, say) comes after the known tiers, headed as the simple file
-    format wrote it (kept as its codes' category, from which its key was made), otherwise by
-    its key.
+    A version from the simple file format keeps its tiers in the file's order, headed as the
+    file wrote them (each heading is kept as its codes' category, and the key made from it).
+    Otherwise tiers come in the packaged order with the packaged wording, and a tier the
+    packaged catalogue does not know (from a local variant, say) comes after them, headed as
+    above if it can be, otherwise by its key.
     """
-    known = {tier.key: tier for tier in packaged_catalogue().tiers}
     grouped: dict[str, list[TaxonomyCode]] = {}
     for code in sorted(version.codes, key=lambda code: code.position):
         grouped.setdefault(code.tier, []).append(code)
+    own = {key: _own_heading(key, codes) for key, codes in grouped.items()}
+    if all(own.values()):
+        return [(_own_tier(key, own[key]), codes) for key, codes in grouped.items()]
+    known = {tier.key: tier for tier in packaged_catalogue().tiers}
     ordered = [key for key in known if key in grouped]
     ordered += [key for key in grouped if key not in known]
-    return [(known.get(key) or _fallback_tier(key, grouped[key]), grouped[key]) for key in ordered]
+    return [
+        (
+            known.get(key) or _own_tier(key, own[key] or key.replace("_", " ").capitalize()),
+            grouped[key],
+        )
+        for key in ordered
+    ]
 
 
 def resolve_codes(
@@ -185,11 +195,15 @@ def resolve_codes(
     return [found[code_id] for code_id in wanted]
 
 
-def _fallback_tier(key: str, codes: list[TaxonomyCode]) -> TierInfo:
+def _own_heading(key: str, codes: list[TaxonomyCode]) -> str:
+    """The heading the simple file format gave this tier, or "" if it did not make it."""
     headings = {code.category for code in codes}
     heading = headings.pop() if len(headings) == 1 else ""
-    title = heading if heading and tier_key(heading) == key else key.replace("_", " ").capitalize()
-    return TierInfo(key=key, title=title, reporter_heading=title, description="")
+    return heading if heading and tier_key(heading) == key else ""
+
+
+def _own_tier(key: str, heading: str) -> TierInfo:
+    return TierInfo(key=key, title=heading, reporter_heading=heading, description="")
 
 
 def _forget_no_taxonomy(session: Session) -> None:

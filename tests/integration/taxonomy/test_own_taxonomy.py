@@ -250,3 +250,24 @@ def test_the_dashboard_counts_under_the_organisations_own_tiers(
     assert "Fatigue" in tier.get_data(as_text=True)
     assert export.status_code == 200
     assert "Environmental" in export.get_data(as_text=True)
+
+
+def test_an_own_tier_named_like_a_built_in_one_keeps_its_heading_and_place(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "labels.csv"
+    file.write_text(
+        "code,tier,title,definition\n"
+        "HF-1,Human Factors,Fatigue,Crew members were tired.\n"
+        "SUP-1,Supervision,Briefing,The briefing missed the hazard.\n",
+        encoding="utf-8",
+    )
+
+    version = versions.draft_version(db.session, read_taxonomy_file(file))
+
+    assert [
+        (tier.key, tier.title, tier.reporter_heading) for tier, _ in codes_by_tier(version)
+    ] == [
+        ("human_factors", "Human Factors", "Human Factors"),
+        ("supervision", "Supervision", "Supervision"),
+    ]
