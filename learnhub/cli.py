@@ -52,12 +52,20 @@ def run_command(host: str, port: int) -> None:
 
 
 @click.command("init")
+@click.option(
+    "--taxonomy",
+    "taxonomy_file",
+    metavar="FILE|none",
+    help="Install this taxonomy file (full or simple format) instead of the built-in "
+    "social-care taxonomy, or 'none' for no taxonomy. Only when no taxonomy is active yet.",
+)
 @with_appcontext
-def init_command() -> None:
+def init_command(taxonomy_file: str | None) -> None:
     """Upgrade the database schema and load reference data. Safe to run again."""
     from learnhub.setup import initialise
+    from learnhub.taxonomy.cli import read_taxonomy_choice
 
-    summary = initialise()
+    summary = initialise(read_taxonomy_choice(taxonomy_file))
     click.echo(summary)
 
 

@@ -28,7 +28,7 @@ from learnhub.dashboard.models import (
 from learnhub.dashboard.rollups import last_refresh
 from learnhub.disclosure.counts import Cell, publish, publish_line, too_few
 from learnhub.reports.models import EventType, ServiceArea
-from learnhub.taxonomy.services import active_version, packaged_catalogue
+from learnhub.taxonomy.services import active_version, codes_by_tier, packaged_catalogue
 from learnhub.themes import sharing
 from learnhub.themes.models import Theme
 
@@ -195,8 +195,14 @@ class Summary:
     refreshed_at: dt.datetime | None = None
 
 
-def tier_titles() -> dict[str, str]:
-    return {tier.key: tier.title for tier in packaged_catalogue().tiers}
+def tier_titles(session: Session | None = None) -> dict[str, str]:
+    """Tier key → title, in the dashboard's order: the active version's tiers (an organisation
+    that brought its own taxonomy sees its own), or the packaged ones without a session or an
+    active version."""
+    version = active_version(session) if session is not None else None
+    if version is None:
+        return {tier.key: tier.title for tier in packaged_catalogue().tiers}
+    return {tier.key: tier.title for tier, _ in codes_by_tier(version)}
 
 
 def summarise(session: Session, filters: Filters, today: dt.date, k: int) -> Summary:
@@ -250,8 +256,10 @@ def _tiers(session: Session, filters: Filters, k: int) -> list[TierRow]:
         .group_by(t.month, t.tier)
     ):
         counts[tier][month] = int(reports)
-    titles = tier_titles()
+    titles = tier_titles(session)
     keys = list(titles) + sorted(set(counts) - set(titles))
+    # Reports counted under a tier the active version no longer has keep its packaged title.
+    titles = {**tier_titles(), **titles}
     rows = []
     for key in keys:
         cells, total = publish_line([counts[key].get(m, 0) for m in filters.months], k)

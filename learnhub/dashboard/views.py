@@ -64,7 +64,7 @@ def chart(name: str) -> Response:
 @requires(Permission.VIEW_DASHBOARD)
 def tier(tier: str) -> str:
     summary = current_summary()
-    titles = services.tier_titles()
+    titles = services.tier_titles(db.session)
     if tier not in titles and tier not in {row.key for row in summary.tiers}:
         abort(404)
     codes = (
@@ -98,7 +98,7 @@ def export_table(table: str) -> Response:
     stamp = f"{summary.filters.start:%Y-%m}-to-{summary.filters.end:%Y-%m}"
     if table == "codes":
         tier = request.args.get("tier", "")
-        if tier not in services.tier_titles():
+        if tier not in services.tier_titles(db.session):
             abort(404)
         codes = services.tier_codes(db.session, summary.filters, tier, summary.k)
         return csv_response(export.code_rows(codes, summary.k), f"learnhub-{tier}-{stamp}.csv")

@@ -168,6 +168,13 @@ def parse_catalogue(text: str) -> Catalogue:
     errors.extend(_empty_tiers(tiers, data.get("codes")))
     if errors:
         raise CatalogueInvalid(errors)
+    return checked_catalogue(label, notes, tiers, codes)
+
+
+def checked_catalogue(
+    label: str, notes: str, tiers: Sequence[Tier], codes: Sequence[CodeSpec]
+) -> Catalogue:
+    """A catalogue of parts already checked, with its checksum."""
     checksum = _checksum(catalogue_data(label, notes, tiers, codes))
     return Catalogue(label, notes, tuple(tiers), tuple(codes), checksum)
 
@@ -252,25 +259,33 @@ def _parse_codes(value: Any, tier_keys: set[str], errors: list[str]) -> list[Cod
     if not isinstance(value, list) or not value:
         errors.append("codes: must be a non-empty list")
         return []
+    return parse_code_items(
+        [(f"codes[{index}]", item) for index, item in enumerate(value)], tier_keys, errors
+    )
+
+
+def parse_code_items(
+    items: Sequence[tuple[str, Any]], tier_keys: set[str], errors: list[str]
+) -> list[CodeSpec]:
+    """Each (where, item) checked as a code of the full format; ``where`` names the item in
+    messages ("codes[3]", "line 4"). Problems go to ``errors``; the good codes are returned."""
     codes: list[CodeSpec] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(value):
-        code = _parse_code(index, item, tier_keys, errors)
+    seen: dict[str, str] = {}
+    for where, item in items:
+        code = _parse_code(where, item, tier_keys, errors)
         if code is None:
             continue
         if code.code in seen:
             errors.append(
-                f"codes[{index}] ({code.code}): code is used more than once "
-                f"(also at codes[{seen[code.code]}])"
+                f"{where} ({code.code}): code is used more than once (also at {seen[code.code]})"
             )
             continue
-        seen[code.code] = index
+        seen[code.code] = where
         codes.append(code)
     return codes
 
 
-def _parse_code(index: int, item: Any, tier_keys: set[str], errors: list[str]) -> CodeSpec | None:
-    where = f"codes[{index}]"
+def _parse_code(where: str, item: Any, tier_keys: set[str], errors: list[str]) -> CodeSpec | None:
     if not isinstance(item, dict):
         errors.append(f"{where}: must be a JSON object")
         return None

@@ -1,5 +1,6 @@
-"""``learnhub taxonomy``: load a catalogue file as a draft version, compare it with the active
-version, and activate a draft with a mapping for the codes it removes."""
+"""``learnhub taxonomy``: load a catalogue file (full or simple format) as a draft version,
+compare it with the active version, and activate a draft with a mapping for the codes it
+removes."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from learnhub.taxonomy.catalogue import (
     CatalogueDiff,
     CatalogueInvalid,
     diff_catalogues,
-    load_catalogue_file,
 )
-from learnhub.taxonomy.services import active_version
+from learnhub.taxonomy.services import TaxonomyChoice, active_version
+from learnhub.taxonomy.simple_format import read_taxonomy_file
 
 MAP_HELP = (
     "What a code of the active version becomes: OLD=NEW, OLD=NEW1,NEW2 (a split), or OLD= "
     "to retire it. Repeat for each code; it replaces the same code's line in --mapping-file."
 )
+# Replacing a whole taxonomy retires dozens of codes: the summary names the first few.
+RETIRED_LISTED = 10
 FILE_TYPE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -38,7 +41,9 @@ def taxonomy_group() -> None:
 @with_appcontext
 def load_command(file: Path) -> None:
     """Load FILE as the next numbered draft version and show how it differs from the active
-    version. Loading the same content again changes nothing."""
+    version. FILE is the full JSON format or the simple one (CSV, or a JSON list of codes:
+    code, title, definition, optional tier and prompt). Loading the same content again
+    changes nothing."""
     catalogue = read_catalogue(file)
     existing = versions.version_by_checksum(db.session, catalogue.checksum)
     if existing is not None:
@@ -70,17 +75,27 @@ def diff_command(file: Path) -> None:
     type=FILE_TYPE,
     help='JSON object: {"OLD": ["NEW", ...], ...}; an empty list retires the code.',
 )
+@click.option(
+    "--retire-unmapped",
+    is_flag=True,
+    help="Retire every removed code that --map and --mapping-file leave out, instead of "
+    "refusing (for replacing the whole taxonomy with another).",
+)
 @with_appcontext
-def activate_command(number: int, map_options: tuple[str, ...], mapping_file: Path | None) -> None:
-    """Activate draft VERSION. Every code it removes needs a mapping (or an explicit retirement);
-    codes it keeps carry over by themselves."""
+def activate_command(
+    number: int, map_options: tuple[str, ...], mapping_file: Path | None, retire_unmapped: bool
+) -> None:
+    """Activate draft VERSION. Every code it removes needs a mapping (or an explicit retirement,
+    or --retire-unmapped); codes it keeps carry over by themselves."""
     mapping = read_mapping_file(mapping_file) if mapping_file else {}
     mapping.update(parse_map_options(map_options))
     draft = versions.version_by_number(db.session, number)
     if draft is None:
         raise click.ClickException(f"There is no taxonomy version {number}.")
     try:
-        plan = versions.activate(db.session, draft, mapping, via="cli")
+        plan = versions.activate(
+            db.session, draft, mapping, via="cli", retire_unmapped=retire_unmapped
+        )
     except versions.MappingInvalid as exc:
         db.session.rollback()
         raise click.ClickException(mapping_refusal(exc)) from exc
@@ -91,9 +106,24 @@ def activate_command(number: int, map_options: tuple[str, ...], mapping_file: Pa
     click.echo(activation_summary(plan))
 
 
+def read_taxonomy_choice(value: str | None) -> TaxonomyChoice | None:
+    """``learnhub init --taxonomy FILE|none``, read and checked before init touches the
+    database; None when the option is not given (the built-in taxonomy)."""
+    if value is None:
+        return None
+    if value.strip().lower() == "none":
+        return TaxonomyChoice(None, "none")
+    path = Path(value)
+    if not path.is_file():
+        raise click.BadParameter(
+            f"{value!r} is not a file (or write 'none')", param_hint="--taxonomy"
+        )
+    return TaxonomyChoice(read_catalogue(path), path.name)
+
+
 def read_catalogue(file: Path) -> Catalogue:
     try:
-        return load_catalogue_file(file)
+        return read_taxonomy_file(file)
     except CatalogueInvalid as exc:
         for error in exc.errors:
             click.echo(f"- {error}", err=True)
@@ -186,7 +216,8 @@ def mapping_refusal(exc: versions.MappingInvalid) -> str:
     if exc.unmapped:
         parts.append(
             f"Removed codes have no mapping: {', '.join(exc.unmapped)}. Map each with "
-            "--map OLD=NEW[,NEW...], or retire it with --map OLD="
+            "--map OLD=NEW[,NEW...], or retire it with --map OLD= (or retire every one left "
+            "unmapped with --retire-unmapped)"
         )
     parts.extend(other)
     return "; ".join(parts) + ". Nothing was changed."
@@ -196,6 +227,9 @@ def activation_summary(plan: versions.MappingPlan) -> str:
     moved = plan.changes()
     previous = f"; version {plan.source.number} is retired" if plan.source else ""
     details = [f"{len(moved)} code(s) renamed, merged or split"]
-    if plan.retired:
+    if len(plan.retired) > RETIRED_LISTED:
+        shown = ", ".join(plan.retired[:RETIRED_LISTED])
+        details.append(f"{len(plan.retired)} retired: {shown}, ...")
+    elif plan.retired:
         details.append(f"retired: {', '.join(plan.retired)}")
     return f"Version {plan.target.number} is active{previous} ({'; '.join(details)})."

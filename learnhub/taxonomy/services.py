@@ -6,10 +6,12 @@ Functions take a ``Session`` and flush; the caller commits.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnhub.core.models import Setting
 from learnhub.core.time import utcnow
 from learnhub.taxonomy.catalogue import (
     Catalogue,
@@ -25,6 +27,7 @@ from learnhub.taxonomy.models import (
     TaxonomyVersion,
     VersionStatus,
 )
+from learnhub.taxonomy.simple_format import tier_key
 
 # A tier's title, report-form heading and description, as the packaged catalogue gives them.
 TierInfo = Tier
@@ -108,19 +111,67 @@ def ensure_default_taxonomy(session: Session) -> TaxonomyVersion:
     return activate_version(session, load_version(session, packaged_catalogue(), activate=False))
 
 
-def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
-    """The version's codes grouped by tier for the report form, tiers in the packaged order.
+@dataclass(frozen=True)
+class TaxonomyChoice:
+    """``init --taxonomy``: the organisation's own catalogue, or none (``catalogue`` None);
+    ``source`` names the file for messages and the audit trail."""
 
-    Tier wording comes from the packaged catalogue by tier key, so a tier it does not know
-    (from a local variant, say) is shown under its key, after the known tiers.
+    catalogue: Catalogue | None
+    source: str
+
+
+# Remembers ``learnhub init --taxonomy none``, so a later plain ``init`` adds no taxonomy either.
+NO_TAXONOMY_SETTING = "taxonomy.none_at_init"
+
+
+def ensure_chosen_taxonomy(session: Session, catalogue: Catalogue | None) -> TaxonomyVersion | None:
+    """``learnhub init --taxonomy``: the active version, left as it is if there is one;
+    otherwise ``catalogue`` loaded and activated, or with ``None`` no taxonomy at all,
+    remembered for later runs of ``init``."""
+    current = active_version(session)
+    if current is not None:
+        return current
+    if catalogue is None:
+        session.merge(Setting(key=NO_TAXONOMY_SETTING, value=True))
+        session.flush()
+        return None
+    _forget_no_taxonomy(session)
+    return activate_version(session, load_version(session, catalogue, activate=False))
+
+
+def ensure_taxonomy(session: Session) -> TaxonomyVersion | None:
+    """A plain ``learnhub init``: the active version; if there is none, the packaged catalogue,
+    unless ``init --taxonomy none`` chose to have none."""
+    if active_version(session) is None and session.get(Setting, NO_TAXONOMY_SETTING):
+        return None
+    return ensure_default_taxonomy(session)
+
+
+def codes_by_tier(version: TaxonomyVersion) -> list[tuple[TierInfo, list[TaxonomyCode]]]:
+    """The version's codes grouped by tier for the report form.
+
+    A version from the simple file format keeps its tiers in the file's order, headed as the
+    file wrote them (each heading is kept as its codes' category, and the key made from it).
+    Otherwise tiers come in the packaged order with the packaged wording, and a tier the
+    packaged catalogue does not know (from a local variant, say) comes after them, headed as
+    above if it can be, otherwise by its key.
     """
-    known = {tier.key: tier for tier in packaged_catalogue().tiers}
     grouped: dict[str, list[TaxonomyCode]] = {}
     for code in sorted(version.codes, key=lambda code: code.position):
         grouped.setdefault(code.tier, []).append(code)
+    own = {key: _own_heading(key, codes) for key, codes in grouped.items()}
+    if all(own.values()):
+        return [(_own_tier(key, own[key]), codes) for key, codes in grouped.items()]
+    known = {tier.key: tier for tier in packaged_catalogue().tiers}
     ordered = [key for key in known if key in grouped]
     ordered += [key for key in grouped if key not in known]
-    return [(known.get(key) or _fallback_tier(key), grouped[key]) for key in ordered]
+    return [
+        (
+            known.get(key) or _own_tier(key, own[key] or key.replace("_", " ").capitalize()),
+            grouped[key],
+        )
+        for key in ordered
+    ]
 
 
 def resolve_codes(
@@ -144,9 +195,21 @@ def resolve_codes(
     return [found[code_id] for code_id in wanted]
 
 
-def _fallback_tier(key: str) -> TierInfo:
-    title = key.replace("_", " ").capitalize()
-    return TierInfo(key=key, title=title, reporter_heading=title, description="")
+def _own_heading(key: str, codes: list[TaxonomyCode]) -> str:
+    """The heading the simple file format gave this tier, or "" if it did not make it."""
+    headings = {code.category for code in codes}
+    heading = headings.pop() if len(headings) == 1 else ""
+    return heading if heading and tier_key(heading) == key else ""
+
+
+def _own_tier(key: str, heading: str) -> TierInfo:
+    return TierInfo(key=key, title=heading, reporter_heading=heading, description="")
+
+
+def _forget_no_taxonomy(session: Session) -> None:
+    chosen = session.get(Setting, NO_TAXONOMY_SETTING)
+    if chosen is not None:
+        session.delete(chosen)
 
 
 def _next_number(session: Session) -> int:

@@ -193,6 +193,16 @@ def check_mapping(
     return {old: given.get(old, [old]) for old in old_codes}
 
 
+def retire_the_unmapped(
+    old_codes: Sequence[str], new_codes: Sequence[str], mapping: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """``mapping`` with every old code it leaves out, and the new version does not keep,
+    retired: for replacing a whole taxonomy, where listing each retirement is only toil. Pure."""
+    given = normalise_mapping(mapping)
+    kept = set(new_codes)
+    return {**given, **{old: [] for old in old_codes if old not in given and old not in kept}}
+
+
 def normalise_mapping(mapping: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """Ids trimmed, empty targets dropped, each target once in the order given."""
     return {
@@ -225,9 +235,14 @@ def mapping_relations(
 
 
 def plan_mapping(
-    session: Session, draft: TaxonomyVersion, mapping: Mapping[str, Sequence[str]]
+    session: Session,
+    draft: TaxonomyVersion,
+    mapping: Mapping[str, Sequence[str]],
+    *,
+    retire_unmapped: bool = False,
 ) -> MappingPlan:
-    """Check ``mapping`` from the active version into ``draft`` and settle every link.
+    """Check ``mapping`` from the active version into ``draft`` and settle every link;
+    ``retire_unmapped`` retires the removed codes the mapping leaves out instead of refusing.
 
     Writes nothing: ``activate`` records the plan. Raises ``NotADraft`` or ``MappingInvalid``.
     """
@@ -236,6 +251,8 @@ def plan_mapping(
     source = active_version(session)
     old_codes = {code.code: code for code in source.codes} if source else {}
     new_codes = {code.code: code for code in draft.codes}
+    if retire_unmapped:
+        mapping = retire_the_unmapped(list(old_codes), list(new_codes), mapping)
     full = check_mapping(
         list(old_codes),
         list(new_codes),
@@ -266,10 +283,11 @@ def activate(
     *,
     actor: User | None = None,
     via: str = "web",
+    retire_unmapped: bool = False,
 ) -> MappingPlan:
     """Record the mapping from the active version into ``draft``, retire the active version,
     activate ``draft`` and write it to the audit trail. Raises as ``plan_mapping`` does."""
-    plan = plan_mapping(session, draft, mapping)
+    plan = plan_mapping(session, draft, mapping, retire_unmapped=retire_unmapped)
     _record_links(session, plan)
     activate_version(session, draft)
     audit.record(
@@ -283,6 +301,8 @@ def activate(
             "mapped": plan.changes(),
             "retired": list(plan.retired),
             "via": via,
+            # Said when the retirements were not listed one by one.
+            **({"retire_unmapped": True} if retire_unmapped else {}),
         },
     )
     return plan

@@ -108,11 +108,21 @@ def show_version(number: int) -> str:
 def activate(number: int) -> str | Response:
     draft = version_or_404(number)
     removed = removed_codes(draft)
-    mapping, errors = mapping_from_form(request.form, removed, draft.number)
+    retire_unmapped = request.form.get("retire_unmapped") == "yes"
+    mapping, errors = mapping_from_form(
+        request.form, removed, draft.number, retire_unmapped=retire_unmapped
+    )
     errors.update(taken_out_errors(removed))
     if not errors:
         try:
-            plan = versions.activate(db.session, draft, mapping, actor=current_user, via="web")
+            plan = versions.activate(
+                db.session,
+                draft,
+                mapping,
+                actor=current_user,
+                via="web",
+                retire_unmapped=retire_unmapped,
+            )
         except versions.VersionChangeRefused as exc:
             db.session.rollback()
             errors = refusal_errors(exc, removed)
@@ -124,7 +134,7 @@ def activate(number: int) -> str | Response:
     else:
         # Check what was answered too, so every problem shows at once, not one round at a time.
         try:
-            versions.plan_mapping(db.session, draft, mapping)
+            versions.plan_mapping(db.session, draft, mapping, retire_unmapped=retire_unmapped)
         except versions.VersionChangeRefused as exc:
             errors = {**refusal_errors(exc, removed), **errors}
     return render_version(draft, answers=request.form, errors=in_page_order(errors, removed))
@@ -194,12 +204,17 @@ def render_version(
 
 
 def mapping_from_form(
-    form: Mapping[str, str], removed: list[str], draft_number: int
+    form: Mapping[str, str],
+    removed: list[str],
+    draft_number: int,
+    *,
+    retire_unmapped: bool = False,
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
     """The mapping the form asks for, and an error per field id for what it leaves unsaid.
 
     For each removed code the form has radios ``action-<code>`` (map or retire) and a text box
-    ``to-<code>`` for the new codes, separated by commas or spaces.
+    ``to-<code>`` for the new codes, separated by commas or spaces. With ``retire_unmapped``
+    a code left unanswered is no error: the service retires it.
     """
     mapping: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
@@ -212,6 +227,8 @@ def mapping_from_form(
         ]
         if action == "retire":
             mapping[code] = []
+        elif not action and retire_unmapped:
+            continue
         elif action != "map":
             errors[f"action-{code}"] = f"Choose what happens to reports coded {code}"
         elif not targets:
