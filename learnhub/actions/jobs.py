@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from typing import Any
@@ -13,6 +14,7 @@ from learnhub.actions.services import DigestEntry, digest_entries
 from learnhub.core.context import service_today
 from learnhub.core.email import SmtpSettings, build_message, smtp_connection
 from learnhub.core.extensions import db
+from learnhub.core.jobs import Job
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +66,11 @@ def send_action_digest() -> str:
                 continue
             sent += 1
     return f"Action digest: {sent} sent, {refused} refused by the mail relay."
+
+
+ACTION_DIGEST = Job(
+    "action-digest",
+    send_action_digest,
+    {"day_of_week": "mon", "hour": 8, "minute": 0},
+    dt.timedelta(minutes=30),
+)

@@ -60,7 +60,7 @@ from learnhub.bulletins.models import (
 )
 from learnhub.bulletins.services import BulletinError, issue_body
 from learnhub.core.email import SmtpSettings, build_message, smtp_connection
-from learnhub.core.locks import LeaseHeld, lease
+from learnhub.core.jobs import LeaseHeld, lease
 from learnhub.core.models import JobLock
 from learnhub.core.text import header_value
 from learnhub.core.time import utcnow

@@ -23,7 +23,7 @@ from learnhub.bulletins import subscribers as subscriber_service
 from learnhub.bulletins.models import Bulletin
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
-from learnhub.core.locks import LeaseHeld
+from learnhub.core.jobs import Job, LeaseHeld
 
 
 @cache
@@ -69,6 +69,15 @@ def send_scheduled_bulletin(today: dt.date | None = None) -> str:
         return _send(bulletin, via="scheduler").summary()
     except emails.SendInterrupted as exc:
         return f"Issue {bulletin.number}: interrupted ({exc}); the job carries on tomorrow."
+
+
+ASSEMBLE_BULLETIN = Job(
+    "assemble-bulletin", assemble_bulletin, {"hour": 6, "minute": 0}, dt.timedelta(minutes=30)
+)
+# Daily at 09:00 local time; it sends only on the month's first working day.
+SEND_BULLETIN = Job(
+    "send-bulletin", send_scheduled_bulletin, {"hour": 9, "minute": 0}, dt.timedelta(hours=2)
+)
 
 
 def _send(bulletin: Bulletin, via: str) -> emails.SendResult:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
+from learnhub.core.jobs import Job, run_job_now
 from learnhub.themes.services import run_detection
 
 
@@ -20,6 +22,11 @@ def detect_themes() -> str:
     )
 
 
+DETECT_THEMES = Job(
+    "detect-themes", detect_themes, {"hour": 2, "minute": 15}, dt.timedelta(hours=1)
+)
+
+
 @click.group("themes")
 def themes_group() -> None:
     """Recurring themes."""
@@ -29,10 +36,7 @@ def themes_group() -> None:
 @with_appcontext
 def detect_command() -> None:
     """Run theme detection now (under the same lease as the scheduled job)."""
-    from learnhub.scheduler import JOBS, run_job
-
-    job = next(job for job in JOBS if job.name == "detect-themes")
-    message = run_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+    message = run_job_now(DETECT_THEMES)
     if message is None:
         raise click.ClickException("Theme detection is already running in another process")
     click.echo(message)
