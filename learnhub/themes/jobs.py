@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+import traceback
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.jobs import Job, run_job_now
-from learnhub.themes.services import run_detection
+from learnhub.themes import detect, services
+from learnhub.themes.models import ThemeRun
+
+
+def run_detection(
+    session: Session, today: dt.date, parameters: detect.DetectionParameters | None = None
+) -> ThemeRun:
+    """One recorded run: its record committed first, its results committed together or not."""
+    parameters = parameters or detect.DetectionParameters()
+    run = services.start_run(session, today, parameters)
+    session.commit()
+    started = time.monotonic()
+    try:
+        services.record_results(session, run, today, parameters, started)
+        session.commit()
+    except Exception:
+        session.rollback()
+        services.record_failure(session, run.id, started, traceback.format_exc(limit=5))
+        session.commit()
+        raise
+    return run
 
 
 def detect_themes() -> str:
