@@ -197,3 +197,54 @@ def test_the_path_check_sees_staff_identity(package: str) -> None:
         Import("learnhub.actions.services", f"learnhub.{package}.models", "b.py:2", True),
     ]
     assert runtime_closure({"learnhub.reports.views"}, imports)[f"learnhub.{package}"] == "b.py:2"
+
+
+def cycles(imports: list[Import]) -> list[list[str]]:
+    """Groups of modules that import each other at run time, directly or round a loop."""
+    graph: dict[str, set[str]] = {}
+    for item in imports:
+        if item.runtime:
+            graph.setdefault(item.source, set()).add(item.target)
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_round_a_loop() -> None:
+    assert cycles(all_imports()) == []
+
+
+def test_the_cycle_check_sees_a_loop() -> None:
+    loop = [
+        Import("learnhub.a", "learnhub.b", "a.py:1", True),
+        Import("learnhub.b", "learnhub.c", "b.py:1", True),
+        Import("learnhub.c", "learnhub.a", "c.py:1", True),
+        Import("learnhub.c", "learnhub.d", "c.py:2", True),
+        Import("learnhub.d", "learnhub.c", "d.py:1", False),  # for type checking only
+    ]
+    assert cycles(loop) == [["learnhub.a", "learnhub.b", "learnhub.c"]]

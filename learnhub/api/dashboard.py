@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from learnhub.api.dashboard_schemas import DashboardQuerySchema, DashboardSummarySchema
@@ -15,7 +15,8 @@ from learnhub.core.errors import problem
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard import services
-from learnhub.dashboard.services import Cell, MonthCell, Summary
+from learnhub.dashboard.services import MonthCell, Summary
+from learnhub.disclosure.counts import Cell, threshold
 
 
 def count(cell: Cell) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def dashboard_summary() -> Response:
         filters = services.parse_filters(db.session, request.args, today)
     except services.FiltersInvalid as exc:
         raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
-    k = current_app.config["K_THRESHOLD"]
+    k = threshold()
     summary = services.summarise(db.session, filters, today, k)
     if summary.refused:
         return problem(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+
 from marshmallow import Schema, ValidationError, fields, validate
 
 from learnhub.core.time import parse_month
 from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
-from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_FACTORS, MAX_REPLY_LENGTH
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS, QUESTIONS, Question
+from learnhub.reports.services import MAX_REPLY_LENGTH
 
 
 class MeSchema(Schema):
@@ -32,43 +36,76 @@ class MonthField(fields.Field):
         return None if value is None else value.strftime("%Y-%m")
 
 
-def answer_field(**kwargs: object) -> fields.String:
-    return fields.String(
-        validate=validate.Length(
-            max=MAX_ANSWER_LENGTH,
-            error=f"Must be {MAX_ANSWER_LENGTH:,} characters or fewer",
-        ),
-        **kwargs,
-    )
-
-
 def choice_field(values: list[str], **kwargs: object) -> fields.String:
     return fields.String(
         validate=validate.OneOf(values, error="Must be one of: " + ", ".join(values)), **kwargs
     )
 
 
-class ReportRequestSchema(Schema):
-    narrative = answer_field(
-        required=True, metadata={"description": "What happened. Required; not empty."}
+def described(question: Question, more: str = "") -> dict[str, object]:
+    """The field's OpenAPI description: the question as the form asks it, then what the API
+    adds about its value."""
+    if not more:
+        return {"description": question.asked}
+    stop = "" if question.asked.endswith("?") else "."
+    return {"description": f"{question.asked}{stop} {more}"}
+
+
+def answer_field(question: Question) -> fields.Field:
+    limit = question.max_length or MAX_ANSWER_LENGTH
+    presence = {"required": True} if question.required else {"load_default": ""}
+    return fields.String(
+        validate=validate.Length(max=limit, error=f"Must be {limit:,} characters or fewer"),
+        metadata=described(question, "Required; not empty." if question.required else ""),
+        **presence,
     )
-    what_nearly_happened = answer_field(load_default="")
-    what_stopped_it = answer_field(load_default="")
-    what_made_it_likely = answer_field(load_default="")
-    what_would_help = answer_field(load_default="")
-    potential_severity = choice_field([s.value for s in PotentialSeverity], allow_none=True)
-    event_type = choice_field([t.value for t in EventType], required=True)
-    event_month = MonthField(required=True, metadata={"example": "2026-03"})
-    service_area = fields.String(
-        allow_none=True, validate=validate.Length(max=60), metadata={"description": "A slug"}
+
+
+def enum_field(values: type[enum.Enum]) -> Callable[[Question], fields.Field]:
+    def field(question: Question) -> fields.Field:
+        presence = {"required": True} if question.required else {"allow_none": True}
+        return choice_field([v.value for v in values], metadata=described(question), **presence)
+
+    return field
+
+
+def month_field(question: Question) -> fields.Field:
+    description = described(question, "As YYYY-MM.")
+    return MonthField(required=True, metadata={**description, "example": "2026-03"})
+
+
+def service_area_field(question: Question) -> fields.Field:
+    return fields.String(
+        allow_none=True, validate=validate.Length(max=60), metadata=described(question, "A slug.")
     )
-    reporter_role = choice_field([r.value for r in ReporterRole], allow_none=True)
-    factors = fields.List(
+
+
+def factors_field(question: Question) -> fields.Field:
+    return fields.List(
         fields.String(validate=validate.Length(max=32)),
         load_default=list,
         validate=validate.Length(max=MAX_FACTORS),
-        metadata={"description": "Taxonomy codes of the active version"},
+        metadata=described(question, "Taxonomy codes of the active version."),
     )
+
+
+# The JSON field for each kind of question.
+FIELD_FOR_KIND: dict[str, Callable[[Question], fields.Field]] = {
+    "text": answer_field,
+    "severity": enum_field(PotentialSeverity),
+    "event_type": enum_field(EventType),
+    "role": enum_field(ReporterRole),
+    "month": month_field,
+    "service_area": service_area_field,
+    "factors": factors_field,
+}
+
+# A report as the API takes it: one field per question, named and described as defined in
+# reports.questions (the JSON names are a contract, and are the questions' names).
+ReportRequestSchema = Schema.from_dict(
+    {question.name: FIELD_FOR_KIND[question.kind](question) for question in QUESTIONS},
+    name="ReportRequestSchema",
+)
 
 
 class IdentifierFlagSchema(Schema):

@@ -1,12 +1,13 @@
 """Themes in the API: reviewers see them whole; anyone else (leaders) sees accepted themes only,
-titled and worded as ``learnhub.themes.disclosure`` allows, with small counts hidden."""
+titled, worded and counted as ``learnhub.disclosure`` allows (through ``learnhub.themes.sharing``),
+so a leader reads the same figures here as on the dashboard and the learning page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -21,33 +22,33 @@ from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
-from learnhub.dashboard.services import suppress
-from learnhub.themes.disclosure import (
-    SharedTheme,
-    in_panel,
-    is_shared,
-    shared_query,
-    shared_themes,
-)
+from learnhub.disclosure.counts import Cell, threshold
+from learnhub.disclosure.themes import SharedTheme, in_panel
 from learnhub.themes.models import Theme, ThemeStatus
+from learnhub.themes.sharing import is_shared, shared_counts, shared_query, shared_themes
 
 
-def count_for_viewer(count: int, k: int, leader: bool) -> dict[str, Any]:
-    if not leader:
-        return {"value": count, "suppressed": False}
-    cell = suppress(count, k)
-    return {"value": cell.value, "suppressed": cell.suppressed}
+def count(cell: Cell) -> dict[str, Any]:
+    return {"value": cell.value, "suppressed": cell.suppressed, "secondary": cell.secondary}
+
+
+def exact(value: int) -> Cell:
+    """A count as the panel reads it: exactly."""
+    return Cell(value, suppressed=False)
 
 
 def theme_body(
     theme: Theme, *, leader: bool, k: int, shared: SharedTheme | None = None
 ) -> dict[str, Any]:
     """``shared``: how the theme may be shown outside the panel; None for the panel's view."""
-    members = count_for_viewer(theme.member_count, k, leader)
-    monthly = [
-        {"month": month, **count_for_viewer(count, k, leader)}
-        for month, count in sorted(theme.monthly_counts.items())
-    ]
+    months = sorted(theme.monthly_counts.items())
+    if leader:
+        published = shared_counts(theme, k)
+        members = published.members
+        monthly = [{"month": month, **count(published.month(month))} for month, _ in months]
+    else:
+        members = exact(theme.member_count)
+        monthly = [{"month": month, **count(exact(n))} for month, n in months]
     statistics = theme.statistics or {}
     return ThemeSchema().dump(
         {
@@ -57,8 +58,8 @@ def theme_body(
             "status": theme.status.value,
             "defining_codes": theme.defining_codes,
             "terms": shared.terms if shared else theme.terms,
-            "member_count": members["value"],
-            "suppressed": members["suppressed"],
+            "member_count": members.value,
+            "suppressed": members.suppressed,
             "monthly_counts": monthly,
             "rising": theme.is_rising,
             "rising_reason": statistics.get("rising_reason", ""),
@@ -90,7 +91,7 @@ def themes() -> Response:
         wanted = ThemeQuerySchema().load(request.args)["status"]
     except ValidationError as exc:
         raise RequestInvalid(exc.normalized_messages()) from exc
-    k, leader = current_app.config["K_THRESHOLD"], viewer_is_leader()
+    k, leader = threshold(), viewer_is_leader()
     # Outside the panel, asking for candidates (the default) or dismissed themes lists none.
     query = shared_query() if leader else sa.select(Theme)
     rows = db.session.scalars(
@@ -112,7 +113,7 @@ def theme(theme_id: int) -> Response:
     leader = viewer_is_leader()
     if found is None or found.status not in LISTED_STATUSES or (leader and not is_shared(found)):
         abort(404, "No theme has this id.")
-    (body,) = bodies([found], leader=leader, k=current_app.config["K_THRESHOLD"])
+    (body,) = bodies([found], leader=leader, k=threshold())
     audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
     db.session.commit()
     return jsonify(body)

@@ -1,4 +1,6 @@
-"""Schemas for themes in the API. A suppressed count is null, with ``suppressed`` true."""
+"""Schemas for themes in the API. Outside the review panel counts are published as on the
+dashboard: a suppressed count is null, with ``suppressed`` true, and others are rounded to the
+nearest k."""
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -12,6 +14,13 @@ class MonthlyCountSchema(Schema):
     month = fields.String(metadata={"example": "2026-03"}, required=True)
     value = fields.Integer(allow_none=True, required=True)
     suppressed = fields.Boolean(required=True)
+    secondary = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Hidden only so that a small month beside it cannot be worked out "
+            'from the total (shown as "not shown" on the pages); never true for the panel'
+        },
+    )
 
 
 class ThemeSchema(Schema):
@@ -34,7 +43,14 @@ class ThemeSchema(Schema):
             "those found in the theme's reviewer-confirmed redacted text"
         },
     )
-    member_count = fields.Integer(allow_none=True, required=True)
+    member_count = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "Outside the review panel: null below k, otherwise rounded to the "
+            "nearest k, as on the dashboard"
+        },
+    )
     suppressed = fields.Boolean(required=True)
     monthly_counts = fields.List(fields.Nested(MonthlyCountSchema), required=True)
     rising = fields.Boolean(required=True)

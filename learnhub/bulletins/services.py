@@ -29,10 +29,11 @@ from learnhub.bulletins.models import (
 )
 from learnhub.core.text import one_line_problem
 from learnhub.core.time import add_months, utcnow
-from learnhub.dashboard.services import Cell, suppress
+from learnhub.disclosure.counts import publish_keyed, threshold
+from learnhub.disclosure.text import shareable_answers, shareable_reports
 from learnhub.reports.models import EventType, Report
-from learnhub.themes.disclosure import shared_themes
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
+from learnhub.themes.sharing import shared_themes
 
 MAX_LEAD_LENGTH = 20_000
 MAX_TITLE_LENGTH = 200
@@ -116,39 +117,22 @@ class Figure:
 
 
 def month_figures(session: Session, period: dt.date, k: int) -> list[Figure]:
-    """Reports received in the month, in total and by event type, small numbers suppressed.
-
-    When exactly one type is suppressed the total would give it away by subtraction, so the
-    next smallest type is suppressed too.
-    """
+    """Reports received in the month, in total and by event type, published as the dashboard
+    publishes its figures (``learnhub.disclosure.counts``): the types are a line with the total
+    beside it, so a lone small type takes the next smallest with it, and shown counts are
+    rounded to the nearest k."""
     rows = session.execute(
         sa.select(Report.event_type, sa.func.count())
         .where(Report.received_on >= period, Report.received_on < add_months(period, 1))
         .group_by(Report.event_type)
     )
     counts = {EventType(kind): int(n) for kind, n in rows.all()}
-    cells = {kind: suppress(counts.get(kind, 0), k) for kind in EventType}
-    hidden = [kind for kind, cell in cells.items() if cell.suppressed]
-    withheld: set[EventType] = set()
-    if len(hidden) == 1:
-        others = sorted(
-            (n, kind.value) for kind, n in counts.items() if n > 0 and kind not in hidden
-        )
-        if others:
-            withheld.add(EventType(others[0][1]))
-    total = suppress(sum(counts.values()), k)
-
-    def shown(cell: Cell) -> str:
-        return f"fewer than {k}" if cell.value is None else f"{cell.value:,}"
-
-    figures = [Figure("Reports received", shown(total))]
-    for kind in EventType:
-        text = WITHHELD if kind in withheld else shown(cells[kind])
-        figures.append(Figure(EVENT_TYPE_NAMES[kind], text))
+    cells, total = publish_keyed({kind: counts.get(kind, 0) for kind in EventType}, k)
+    figures = [Figure("Reports received", total.label(k))]
+    figures += [Figure(EVENT_TYPE_NAMES[kind], cells[kind].label(k)) for kind in EventType]
     return figures
 
 
-WITHHELD = "not shown, so a smaller number cannot be worked out"
 EVENT_TYPE_NAMES = {
     EventType.NEAR_MISS: "Near misses",
     EventType.NO_HARM: "Went wrong, no one harmed",
@@ -159,9 +143,10 @@ EVENT_TYPE_NAMES = {
 
 def story_text(report: Report) -> str:
     """A story is built ONLY from the reviewer-confirmed redacted answers."""
-    if report.deidentified_on is None or not report.redacted:
+    answers = shareable_answers(report)
+    if answers is None:
         raise BulletinError("Only de-identified reports can be shared as stories")
-    parts = [(report.redacted.get(name) or "").strip() for name in STORY_FIELDS]
+    parts = [answers[name].strip() for name in STORY_FIELDS]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -176,8 +161,7 @@ def story_candidates(session: Session, bulletin: Bulletin) -> list[Report]:
         session.scalars(
             sa.select(Report)
             .where(
-                Report.deidentified_on.is_not(None),
-                Report.redacted.is_not(None),
+                *shareable_reports(),
                 Report.deidentified_on < add_months(bulletin.period, 1),
                 Report.id.not_in(used_elsewhere),
             )
@@ -201,7 +185,7 @@ def assemble_draft(session: Session, period: dt.date, k: int | None = None) -> B
     their text refreshed from the reports' current de-identified versions.
     """
     period = period.replace(day=1)
-    k = current_app.config["K_THRESHOLD"] if k is None else k
+    k = threshold() if k is None else k
     bulletin = bulletin_for(session, period)
     if bulletin is None:
         bulletin = Bulletin(period=period, title=month_title(period), lead_markdown="")
@@ -255,7 +239,7 @@ def _story_items(session: Session, report_ids: list[int]) -> list[BulletinItem]:
     )
     items = []
     for report in reports:
-        if report.deidentified_on is None or not report.redacted:
+        if shareable_answers(report) is None:
             continue  # its de-identification was withdrawn: it may no longer be shared
         items.append(
             BulletinItem(

@@ -1,16 +1,6 @@
-"""Figures for leadership, read from the monthly roll-ups, every small count hidden.
-
-Small-number protection, in three layers (the README explains why):
-
-1. a count from 1 to k - 1 is shown as "fewer than k", never as the number (primary);
-2. in a line of cells that adds up to a total shown beside it (the months of a series, the
-   months of one tier), when exactly one cell is hidden the smallest other non-zero cell is
-   hidden too, so the total minus the visible cells gives two unknowns, not one (secondary);
-3. every count that is shown is rounded to the nearest k, so two overlapping filters
-   subtracted from each other give a range, not a number.
-
-Zero is shown as zero: "none at all" identifies nobody.
-"""
+"""Figures for leadership, read from the monthly roll-ups, every count published as
+``learnhub.disclosure.counts`` decides (hidden below k, rounded, lines protected by secondary
+hiding), so the dashboard's figures are the ones every other surface shows."""
 
 from __future__ import annotations
 
@@ -18,7 +8,7 @@ import datetime as dt
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -36,66 +26,16 @@ from learnhub.dashboard.models import (
     MonthlyTiers,
 )
 from learnhub.dashboard.rollups import last_refresh
+from learnhub.disclosure.counts import Cell, publish, publish_line, too_few
 from learnhub.reports.models import EventType, ServiceArea
 from learnhub.taxonomy.services import active_version, packaged_catalogue
-from learnhub.themes import disclosure
+from learnhub.themes import sharing
 from learnhub.themes.models import Theme
 
 DEFAULT_MONTHS = 24
 MAX_MONTHS = 120
 TOP_THEMES = 5
 OPEN_ACTIONS = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
-
-
-# --- Suppression -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A count as a non-reviewer may see it: the number, or only that it is hidden."""
-
-    value: int | None
-    suppressed: bool
-    secondary: bool = False  # hidden only so that a small count beside it cannot be worked out
-
-    def label(self, k: int) -> str:
-        if self.secondary:
-            return "not shown"
-        return f"fewer than {k}" if self.suppressed else f"{self.value:,}"
-
-
-HIDDEN_BESIDE = Cell(value=None, suppressed=True, secondary=True)
-
-
-def suppress(count: int, k: int) -> Cell:
-    # Zero is shown as zero: "none at all" identifies nobody, and hiding it would mislead.
-    if 0 < count < k:
-        return Cell(value=None, suppressed=True)
-    return Cell(value=count, suppressed=False)
-
-
-def round_to(count: int, base: int) -> int:
-    """Round half up to a multiple of ``base``: with base 5, 7 → 5 and 8 → 10."""
-    return base * ((count + base // 2) // base) if base > 1 else count
-
-
-def publish(count: int, k: int) -> Cell:
-    """A count as the dashboard shows it: hidden below k, otherwise rounded to the nearest k."""
-    cell = suppress(count, k)
-    if cell.suppressed or count == 0:
-        return cell
-    return Cell(value=max(round_to(count, k), k), suppressed=False)
-
-
-def publish_line(counts: Sequence[int], k: int) -> tuple[list[Cell], Cell]:
-    """Cells that add up to a total shown beside them, and that total (see layer 2 above)."""
-    cells = [publish(c, k) for c in counts]
-    hidden = [i for i, cell in enumerate(cells) if cell.suppressed]
-    if len(hidden) == 1:
-        others = [i for i, c in enumerate(counts) if i != hidden[0] and c > 0]
-        if others:
-            cells[min(others, key=lambda i: (counts[i], i))] = HIDDEN_BESIDE
-    return cells, publish(sum(counts), k)
 
 
 # --- Filters ------------------------------------------------------------------------------
@@ -265,7 +205,7 @@ def summarise(session: Session, filters: Filters, today: dt.date, k: int) -> Sum
     summary = Summary(filters=filters, k=k, refreshed_at=refresh.refreshed_at if refresh else None)
     totals = _monthly_totals(session, filters)
     reports = sum(row[0] for row in totals.values())
-    if 0 < reports < k:
+    if too_few(reports, k):
         summary.refused = True
         return summary
     months = filters.months
@@ -350,24 +290,22 @@ def tier_codes(session: Session, filters: Filters, tier: str, k: int) -> list[Co
 def _themes(session: Session, filters: Filters, k: int) -> list[ThemeRow]:
     """The top accepted themes, as they may be shown outside the panel (candidates never are)."""
     themes = session.scalars(
-        disclosure.shared_query()
+        sharing.shared_query()
         .order_by(Theme.is_rising.desc(), Theme.member_count.desc(), Theme.id)
         .limit(TOP_THEMES)
     ).all()
-    shared = disclosure.shared_themes(session, themes)
+    shared = sharing.shared_themes(session, themes)
     rows = []
     months = filters.months[-12:]
     for theme in themes:
-        monthly = theme.monthly_counts or {}
+        counts = sharing.shared_counts(theme, k)
         rows.append(
             ThemeRow(
                 id=theme.id,
                 title=shared[theme.id].title,
                 status=theme.status.value,
-                members=publish(theme.member_count, k),
-                months=[
-                    MonthCell(m, publish(int(monthly.get(f"{m:%Y-%m}", 0)), k)) for m in months
-                ],
+                members=counts.members,
+                months=[MonthCell(m, counts.month(f"{m:%Y-%m}")) for m in months],
                 rising=theme.is_rising,
                 rising_reason=str((theme.statistics or {}).get("rising_reason", "")),
             )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard import export, services
 from learnhub.dashboard.charts import CHARTS
+from learnhub.disclosure.counts import threshold
 from learnhub.reports.models import EventType
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -22,16 +23,14 @@ def current_summary() -> services.Summary:
         filters = services.parse_filters(db.session, request.args, service_today())
     except services.FiltersInvalid:
         abort(400, "These filters are not valid.")
-    return services.summarise(
-        db.session, filters, service_today(), current_app.config["K_THRESHOLD"]
-    )
+    return services.summarise(db.session, filters, service_today(), threshold())
 
 
 def page_context() -> dict[str, object]:
     return {
         "service_areas": services.service_areas(db.session),
         "event_types": list(EventType),
-        "k": current_app.config["K_THRESHOLD"],
+        "k": threshold(),
         "values": request.args,
         "tables": export.TABLES,
     }
@@ -44,9 +43,7 @@ def overview() -> str | tuple[str, int]:
         filters = services.parse_filters(db.session, request.args, service_today())
     except services.FiltersInvalid as exc:
         return render_template("dashboard/overview.html", errors=exc.errors, **page_context()), 400
-    summary = services.summarise(
-        db.session, filters, service_today(), current_app.config["K_THRESHOLD"]
-    )
+    summary = services.summarise(db.session, filters, service_today(), threshold())
     return render_template("dashboard/overview.html", summary=summary, errors={}, **page_context())
 
 

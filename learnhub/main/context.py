@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from learnhub.core.fragments import reused
 from learnhub.main.navigation import navigation_items
+from learnhub.reports.questions import QUESTION, SECTIONS
 
 
 def account_context() -> dict[str, Any]:
@@ -73,6 +74,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(humanise)
     app.add_template_global(page_part)
     app.add_template_global(safeguarding_notice)
+    # The report's questions, for every page that asks them or names the answers.
+    app.add_template_global(QUESTION, "report_questions")
+    app.add_template_global(SECTIONS, "report_sections")
 
     @app.context_processor
     def shared_context() -> dict[str, Any]:

@@ -18,9 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
-from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
-
-TOO_LONG = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION
+from learnhub.reports.services import MAX_REPLY_LENGTH
 
 SEVERITY_CHOICES = [
     SelectChoice(PotentialSeverity.LOW.value, "Low: it would have caused a short delay or worry"),
@@ -45,12 +44,14 @@ ROLE_LABELS = {
 }
 
 
-def answer(label: str, hint: str = "", required_message: str | None = None) -> TextAreaField:
-    validators = [DataRequired(required_message)] if required_message else [Optional()]
+def answer(name: str) -> TextAreaField:
+    """The form field for one free-text question, worded as the question is defined."""
+    question = QUESTION[name]
+    required = [DataRequired(question.required)] if question.required else [Optional()]
+    limit = question.max_length or MAX_ANSWER_LENGTH
+    too_long = Length(max=limit, message=f"Answer must be {limit:,} characters or fewer")
     return TextAreaField(
-        label,
-        description=hint,
-        validators=[*validators, Length(max=MAX_ANSWER_LENGTH, message=TOO_LONG)],
+        question.asked, description=question.hint, validators=[*required, too_long]
     )
 
 
@@ -66,40 +67,28 @@ def factor_code_choices(codes: list[str]) -> list[SelectChoice]:
 
 
 class ReportForm(LearnHubForm):
-    narrative = answer(
-        "What happened?",
-        "Describe it as you would to a colleague. Leave out names, addresses and other details "
-        "that could identify a child, a family or a member of staff.",
-        "Tell us what happened",
-    )
-    what_nearly_happened = answer(
-        "What nearly happened, or could have happened?",
-        "If it went wrong, what could have made it worse?",
-    )
+    """The questions of reports.questions, asked in its order (templates/reports/_report_fields)."""
+
+    narrative = answer("narrative")
+    what_nearly_happened = answer("what_nearly_happened")
     potential_severity = RadioField(
-        "How serious could it have been?", choices=SEVERITY_CHOICES, validators=[Optional()]
+        QUESTION["potential_severity"].asked, choices=SEVERITY_CHOICES, validators=[Optional()]
     )
-    what_stopped_it = answer(
-        "What stopped it, or what went well?",
-        "A colleague, a check, a habit, luck: what made the difference?",
-    )
-    factors = SelectMultipleField("What made it more likely?", choices=[], validators=[Optional()])
-    what_made_it_likely = answer(
-        "In your own words, what made it more likely?",
-        "Think about the work, the tools, the team, supervision and the wider system, "
-        "not about who was to blame.",
-    )
-    what_would_help = answer("What would help stop it happening again?")
+    what_stopped_it = answer("what_stopped_it")
+    factors = SelectMultipleField(QUESTION["factors"].asked, choices=[], validators=[Optional()])
+    what_made_it_likely = answer("what_made_it_likely")
+    what_would_help = answer("what_would_help")
     event_type = RadioField(
-        "What kind of event was it?",
+        QUESTION["event_type"].asked,
         choices=[SelectChoice(t.value, t.label) for t in EventType],
-        validators=[DataRequired("Choose what kind of event this was")],
+        validators=[DataRequired(QUESTION["event_type"].required)],
     )
+    # The two boxes of the month question (QUESTION["event_month"]).
     event_month = StringField("Month", validators=[Optional(), Length(max=2)])
     event_year = StringField("Year", validators=[Optional(), Length(max=4)])
-    service_area = SelectField("Service area", choices=[], validators=[Optional()])
+    service_area = SelectField(QUESTION["service_area"].asked, choices=[], validators=[Optional()])
     reporter_role = SelectField(
-        "Your role",
+        QUESTION["reporter_role"].asked,
         choices=[SelectChoice("", "Prefer not to say")]
         + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
         validators=[Optional()],
@@ -111,7 +100,7 @@ class ReportForm(LearnHubForm):
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {
         "potential_severity": "Choose how serious it could have been from the list",
-        "event_type": "Choose what kind of event this was",
+        "event_type": QUESTION["event_type"].required,
         "service_area": "Choose a service area from the list",
         "reporter_role": "Choose a role from the list",
         "factors": "Choose factors from the list",
@@ -141,7 +130,7 @@ def typed_month(month_typed: str, year_typed: str) -> tuple[dt.date | None, str 
     """The month and year a reporter typed, as the 1st of the month; or None and what is wrong."""
     month_text, year_text = month_typed.strip(), year_typed.strip()
     if not month_text and not year_text:
-        return None, "Enter the month and year it happened"
+        return None, QUESTION["event_month"].required
     if not month_text:
         return None, "The month it happened must include a month"
     if not year_text:

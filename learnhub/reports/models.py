@@ -22,6 +22,10 @@ from learnhub.core.database import (
     unsettled_index,
 )
 
+# The free-text answers in the order the form asks them, defined with the questions; re-exported
+# because the model's users read them from here.
+from learnhub.reports.questions import NARRATIVE_FIELDS as NARRATIVE_FIELDS
+
 
 class EventType(enum.StrEnum):
     NEAR_MISS = "near_miss"
@@ -75,17 +79,6 @@ class ReportSource(enum.StrEnum):
 class MessageDirection(enum.StrEnum):
     TO_REPORTER = "to_reporter"
     FROM_REPORTER = "from_reporter"
-
-
-# The free-text answers a reporter gives, in the order the form asks them. ``narrative`` is
-# "what happened", the one answer every report must have.
-NARRATIVE_FIELDS = (
-    "narrative",
-    "what_nearly_happened",
-    "what_stopped_it",
-    "what_made_it_likely",
-    "what_would_help",
-)
 
 
 class ServiceArea(Base):

@@ -33,14 +33,13 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
 
-MAX_ANSWER_LENGTH = 10_000
 MAX_REPLY_LENGTH = 5_000
 OLDEST_EVENT_MONTHS = 60
-MAX_FACTORS = 20
 
 
 class ReportInvalid(Exception):
@@ -564,11 +563,3 @@ REPORTER_STATUS_TEXT = {
 
 def status_for_reporter(report: Report) -> str:
     return REPORTER_STATUS_TEXT[report.status]
-
-
-def shareable_answers(report: Report) -> dict[str, str] | None:
-    """The only text of a report that may leave the review panel (bulletins, theme excerpts,
-    exports, leaders): the reviewer-confirmed redacted answers, or None until confirmed."""
-    if report.deidentified_on is None or report.redacted is None:
-        return None
-    return {name: report.redacted.get(name, "") for name in NARRATIVE_FIELDS}

@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import FIRST_DAY, LAST_DAY
 from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
-from learnhub.reports.services import MAX_ANSWER_LENGTH, MAX_REPLY_LENGTH
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION
+from learnhub.reports.services import MAX_REPLY_LENGTH
 from learnhub.review.services import MAX_OUTCOME_LENGTH, QueueFilters, QueueSort
 
 
@@ -69,9 +70,9 @@ class QueueFilterForm(Form):
         choices=choices([(s.value, s.value.replace("_", " ").capitalize()) for s in ReportStatus]),
         default=ReportStatus.NEW.value,
     )
-    service_area = SelectField("Service area", choices=[ANY], default="")
+    service_area = SelectField(QUESTION["service_area"].label, choices=[ANY], default="")
     event_type = SelectField(
-        "Kind of event",
+        QUESTION["event_type"].label,
         choices=[
             ANY,
             *choices([(t.value, t.value.replace("_", " ").capitalize()) for t in EventType]),
@@ -123,19 +124,22 @@ class QueueFilterForm(Form):
         )
 
 
-def redacted_answer(label: str) -> TextAreaField:
+def redacted_answer(name: str) -> TextAreaField:
+    """The de-identified version of one free-text answer, labelled as the review page names it."""
     too_long = f"Text must be {MAX_ANSWER_LENGTH:,} characters or fewer"
-    return TextAreaField(label, validators=[Length(max=MAX_ANSWER_LENGTH, message=too_long)])
+    return TextAreaField(
+        QUESTION[name].label, validators=[Length(max=MAX_ANSWER_LENGTH, message=too_long)]
+    )
 
 
 class RedactionForm(LearnHubForm):
     """The de-identified version of each answer; field names match NARRATIVE_FIELDS."""
 
-    narrative = redacted_answer("What happened")
-    what_nearly_happened = redacted_answer("What nearly happened")
-    what_stopped_it = redacted_answer("What stopped it, or what went well")
-    what_made_it_likely = redacted_answer("What made it more likely")
-    what_would_help = redacted_answer("What would help")
+    narrative = redacted_answer("narrative")
+    what_nearly_happened = redacted_answer("what_nearly_happened")
+    what_stopped_it = redacted_answer("what_stopped_it")
+    what_made_it_likely = redacted_answer("what_made_it_likely")
+    what_would_help = redacted_answer("what_would_help")
     confirm_anyway = BooleanField(
         "Confirm anyway: I have read what is still found and it does not identify anyone"
     )

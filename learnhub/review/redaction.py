@@ -2,7 +2,7 @@
 by a reviewer, checked again by the identifying-details detector, then confirmed.
 
 Only a confirmed version (``report.redacted`` with ``report.deidentified_on`` set) may leave the
-review panel; see ``learnhub.reports.services.shareable_answers``.
+review panel; see ``learnhub.disclosure.text.shareable_answers``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The panel's theme pages: candidates with their evidence, the decisions on them, accepted themes
-and their learning; and a read-only page of accepted themes for leaders, small counts hidden."""
+and their learning; and a read-only page of accepted themes for leaders, every figure published
+as ``learnhub.disclosure`` decides (the same figures as the dashboard's)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -19,7 +20,7 @@ from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
-from learnhub.dashboard.services import suppress
+from learnhub.disclosure.counts import Cell, publish, threshold
 from learnhub.review.theme_forms import (
     LEARNING_STATUS_HINTS,
     LEARNING_STATUS_LABELS,
@@ -29,7 +30,7 @@ from learnhub.review.theme_forms import (
     MergeForm,
     plain_choice_errors,
 )
-from learnhub.themes import disclosure, triage
+from learnhub.themes import sharing, triage
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -83,7 +84,7 @@ def merge_form(theme: Theme, formdata: Any = None) -> MergeForm:
 
 
 def render_theme(theme: Theme, failed: FlaskForm | None = None, **forms: FlaskForm) -> str:
-    shared = disclosure.shared_themes(db.session, [theme])[theme.id]
+    shared = sharing.shared_themes(db.session, [theme])[theme.id]
     # The title offered for acceptance is one that may leave the panel as it is.
     accept = forms.get("accept") or AcceptForm(formdata=None, title=shared.title)
     status = forms.get("status") or LearningStatusForm(
@@ -229,28 +230,32 @@ def learning_status(theme_id: int) -> str | Response:
 @bp.route("/learning")
 @requires(Permission.VIEW_THEMES)
 def learning() -> str:
-    """Accepted themes as figures: no reports, no excerpts, counts below K hidden."""
-    k = current_app.config["K_THRESHOLD"]
+    """Accepted themes as figures: no reports, no excerpts, every count published."""
+    k = threshold()
     themes = triage.accepted_themes(db.session)
-    shared = disclosure.shared_themes(db.session, themes)
-    rows = [
-        {
-            "theme": t,
-            "shared": shared[t.id],
-            "reports": suppress(t.member_count, k),
-            "months": [
-                (parse_month(month), suppress(count, k))
-                for month, count in sorted(t.monthly_counts.items())
-            ],
-        }
-        for t in themes
-    ]
+    shared = sharing.shared_themes(db.session, themes)
+    action_counts = actions.counts_by_theme(db.session, [t.id for t in themes], service_today())
+    rows = []
+    for t in themes:
+        counts = sharing.shared_counts(t, k)
+        rows.append(
+            {
+                "theme": t,
+                "shared": shared[t.id],
+                "reports": counts.members,
+                "months": [(parse_month(m), counts.month(m)) for m in sorted(t.monthly_counts)],
+                "actions": published_actions(action_counts[t.id], k),
+            }
+        )
     audit.record(db.session, current_user, "read", "theme_list", "learning")
     db.session.commit()
-    return render_template(
-        "themes/learning.html",
-        rows=rows,
-        k=k,
-        labels=LEARNING_STATUS_LABELS,
-        action_counts=actions.counts_by_theme(db.session, [t.id for t in themes], service_today()),
-    )
+    return render_template("themes/learning.html", rows=rows, k=k, labels=LEARNING_STATUS_LABELS)
+
+
+def published_actions(counts: actions.ActionCounts, k: int) -> dict[str, Cell]:
+    """A theme's actions as leaders read them: counted like every other figure they see."""
+    return {
+        "open": publish(counts.open, k),
+        "overdue": publish(counts.overdue, k),
+        "completed": publish(counts.completed, k),
+    }

@@ -33,14 +33,6 @@ from learnhub.themes.triage import themes_for_report
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-QUESTIONS = {
-    "narrative": "What happened",
-    "what_nearly_happened": "What nearly happened",
-    "what_stopped_it": "What stopped it, or what went well",
-    "what_made_it_likely": "What made it more likely",
-    "what_would_help": "What would help",
-}
-
 
 @bp.route("/")
 @requires(Permission.REVIEW_REPORTS)
@@ -141,7 +133,6 @@ def render_report(
         redaction_findings=redaction_findings or {},
         status_errors=status_errors or [],
         history=coding.coding_history(db.session, report),
-        questions=QUESTIONS,
         fields=NARRATIVE_FIELDS,
         segments=reports.highlighted_answers(report.answers(), report.identifier_flags or []),
         moves=services.allowed_moves(report),

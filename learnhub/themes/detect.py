@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -76,11 +75,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from learnhub.disclosure.themes import WORD_PATTERN
+
 CandidateKind = Literal["factor_combination", "text_cluster"]
 FACTOR_COMBINATION: CandidateKind = "factor_combination"
 TEXT_CLUSTER: CandidateKind = "text_cluster"
 
-_WORD = re.compile(r"[a-z][a-z']+[a-z]")
+# The words a theme's terms are made of, as the disclosure rules read them in titles and text.
+_WORD = WORD_PATTERN
 _SIGNATURE_LENGTH = 64
 _CHUNK = 100_000
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

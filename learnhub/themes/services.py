@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.core.time import add_months, month_start, utcnow
+from learnhub.disclosure.themes import built_title
 from learnhub.reports.models import Report
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.versions import report_codes_in
 from learnhub.themes import detect, triage
-from learnhub.themes.disclosure import built_title
 from learnhub.themes.models import (
     RunStatus,
     Theme,
@@ -85,7 +85,7 @@ def existing_themes(session: Session) -> list[detect.ExistingTheme]:
 def title_for(candidate: detect.Candidate) -> str:
     # Never from the candidate's words: they come from narratives no reviewer has de-identified.
     # The panel reads them as the theme's terms.
-    return built_title(candidate.kind, candidate.codes)
+    return built_title(candidate.codes, factors=candidate.kind == detect.FACTOR_COMBINATION)
 
 
 def apply_candidate(

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from learnhub.auth.models import User
 from learnhub.core.text import one_line_problem
 from learnhub.core.time import utcnow
-from learnhub.reports.models import NARRATIVE_FIELDS, Report
+from learnhub.disclosure.text import shareable_answers, shareable_reports
+from learnhub.reports.models import Report
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import TaxonomyCode
 from learnhub.themes.models import LearningStatus, Theme, ThemeKind, ThemeMember, ThemeStatus
@@ -146,13 +147,10 @@ def shorten(text: str, limit: int = EXCERPT_LENGTH) -> str:
 
 def excerpt_of(report: Report) -> Excerpt | None:
     """The reviewer-confirmed redacted answers, and nothing else; None until there are some."""
-    if report.deidentified_on is None or not report.redacted:
+    shareable = shareable_answers(report)
+    if shareable is None:
         return None
-    answers = [
-        (name, shorten(report.redacted.get(name) or ""))
-        for name in NARRATIVE_FIELDS
-        if (report.redacted.get(name) or "").strip()
-    ]
+    answers = [(name, shorten(text)) for name, text in shareable.items() if text.strip()]
     if not answers:
         return None
     return Excerpt(reference=report.reference, month=report.event_month, answers=answers)
@@ -187,9 +185,7 @@ def member_counts(session: Session, theme: Theme) -> tuple[int, int]:
 
 def excerpts_of(session: Session, theme: Theme, limit: int) -> list[Excerpt]:
     found = []
-    candidates = session.scalars(
-        _members(theme).where(Report.deidentified_on.is_not(None)).limit(limit * 4)
-    )
+    candidates = session.scalars(_members(theme).where(*shareable_reports()).limit(limit * 4))
     for report in candidates:
         excerpt = excerpt_of(report)
         if excerpt is not None:

@@ -46,7 +46,12 @@ def test_a_reviewer_sees_every_count(client: FlaskClient) -> None:
     assert body["member_count"] == 12
     assert body["rising"] is True
     assert body["score"] == 2.5
-    assert body["monthly_counts"][0] == {"month": "2026-09", "value": 3, "suppressed": False}
+    assert body["monthly_counts"][0] == {
+        "month": "2026-09",
+        "value": 3,
+        "suppressed": False,
+        "secondary": False,
+    }
 
 
 def test_a_leader_sees_small_counts_suppressed(client: FlaskClient) -> None:
@@ -54,9 +59,10 @@ def test_a_leader_sees_small_counts_suppressed(client: FlaskClient) -> None:
     body = client.get(f"/api/v1/themes/{theme.id}", headers=token_for(Role.LEADER)).get_json()
     assert body["member_count"] is None
     assert body["suppressed"] is True
+    # 9 is hidden beside the 3, or the total would give the 3 away; as on the dashboard.
     assert body["monthly_counts"] == [
-        {"month": "2026-09", "value": None, "suppressed": True},
-        {"month": "2026-10", "value": 9, "suppressed": False},
+        {"month": "2026-09", "value": None, "suppressed": True, "secondary": False},
+        {"month": "2026-10", "value": None, "suppressed": True, "secondary": True},
     ]
     assert "3" not in str(body["monthly_counts"])
 

@@ -7,9 +7,9 @@ from flask.testing import FlaskCliRunner
 
 from learnhub.audit.models import AuditEvent
 from learnhub.core.extensions import db
+from learnhub.disclosure.text import shareable_answers
 from learnhub.reports.identifiers import find_identifiers
 from learnhub.reports.models import Report, ReportStatus
-from learnhub.reports.services import shareable_answers
 from learnhub.review.redaction import first_draft
 
 

@@ -29,8 +29,8 @@ from learnhub.dashboard.rollups import refresh
 from learnhub.dashboard.services import tier_titles
 from learnhub.reports.models import Report
 from learnhub.review.redaction import confirm_redaction, draft
-from learnhub.themes.disclosure import shared_themes
 from learnhub.themes.models import Theme, ThemeKind, ThemeMember, ThemeStatus
+from learnhub.themes.sharing import shared_themes
 from tests.factories import csrf_token, login, logout, make_report, make_user
 from tests.integration.themes.test_job import TODAY, demo_reports
 

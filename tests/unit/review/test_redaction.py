@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 import learnhub.models  # noqa: F401  (every mapper, so a Report can be built alone)
+from learnhub.disclosure.text import shareable_answers
 from learnhub.reports.identifiers import find_identifiers
 from learnhub.reports.models import Report
-from learnhub.reports.services import flags_for_reviewers, scan_answers, shareable_answers
+from learnhub.reports.services import flags_for_reviewers, scan_answers
 from learnhub.review import redaction
 
 

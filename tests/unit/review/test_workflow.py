@@ -12,8 +12,9 @@ from flask import Flask
 from learnhub.actions.models import Action, ActionStatus
 from learnhub.auth.models import User
 from learnhub.core.extensions import db
+from learnhub.disclosure.text import shareable_answers
 from learnhub.reports.models import EventType, PotentialSeverity, Report, ReportSource, ReportStatus
-from learnhub.reports.services import ReportSubmission, file_report, shareable_answers
+from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.review import coding, redaction, services
 from learnhub.review.services import QueueFilters, QueueSort, TransitionRefused
 from learnhub.taxonomy import services as taxonomy

@@ -9,7 +9,15 @@ import random
 
 import pytest
 
-from learnhub.dashboard.services import Cell, publish, publish_line, round_to, suppress
+from learnhub.disclosure.counts import (
+    Cell,
+    publish,
+    publish_keyed,
+    publish_line,
+    round_to,
+    shown,
+    suppress,
+)
 
 K = 5
 
@@ -105,3 +113,21 @@ def test_two_overlapping_filters_do_not_recover_a_hidden_count() -> None:
         if 0 < total - nm - h < K
     }
     assert possible == {1, 2, 3, 4}
+
+
+def test_one_wording_for_a_lone_count() -> None:
+    assert [shown(n, K) for n in (0, 3, 12, 42)] == ["0", "fewer than 5", "10", "40"]
+
+
+def test_a_named_line_is_decided_whole_so_each_cell_reads_the_same_wherever_shown() -> None:
+    months = {"2026-08": 3, "2026-09": 17, "2026-10": 22}
+    cells, total = publish_keyed(months, K)
+    assert {key: cell.label(K) for key, cell in cells.items()} == {
+        "2026-08": "fewer than 5",
+        "2026-09": "not shown",  # hidden beside the 3, so the total cannot be differenced
+        "2026-10": "20",
+    }
+    assert total.label(K) == "40"
+    # A page showing only the last month shows the cell decided over the whole line.
+    only_last, _ = publish_line([22], K)
+    assert only_last[0] == cells["2026-10"]

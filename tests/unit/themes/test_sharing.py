@@ -1,14 +1,14 @@
-"""The rules for what of a theme leaves the review panel, on plain themes (no database)."""
+"""What of a theme leaves the review panel, on plain themes (no database): the disclosure
+rules as ``learnhub.themes.sharing`` applies them to a Theme."""
 
 from __future__ import annotations
 
 import pytest
 
-from learnhub.core.permissions import Role
 from learnhub.themes.detect import Candidate
-from learnhub.themes.disclosure import built_title, in_panel, is_shared, shared_theme
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from learnhub.themes.services import title_for
+from learnhub.themes.sharing import is_shared, shared_theme
 
 
 def story(status: ThemeStatus = ThemeStatus.ACCEPTED, title: str = "", codes=()) -> Theme:
@@ -75,16 +75,5 @@ def test_a_theme_not_accepted_never_carries_its_stored_title() -> None:
     )
 
 
-def test_built_titles() -> None:
-    assert built_title("factor_combination", ["A-1", "B-2"], ["ignored"]) == (
-        "Recurring factors: A-1 + B-2"
-    )
-    assert built_title("text_cluster", ["A-1"], ["a", "b", "c", "d", "e"]) == (
-        "Recurring story: a, b, c, d"
-    )
-
-
-def test_only_reviewers_are_the_panel_and_only_accepted_themes_leave_it() -> None:
-    assert [role for role in Role if in_panel(role)] == [Role.REVIEWER]
-    assert not in_panel(None)
+def test_only_accepted_themes_leave_the_panel() -> None:
     assert [s for s in ThemeStatus if is_shared(Theme(status=s))] == [ThemeStatus.ACCEPTED]
