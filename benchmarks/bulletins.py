@@ -128,12 +128,12 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     args = parser.parse_args(argv)
 
     from learnhub import create_app
-    from learnhub.bulletins import emails
+    from learnhub.bulletins import sending
     from learnhub.core.extensions import db
     from learnhub.setup import initialise
 
-    connections = args.connections or emails.CONNECTIONS
-    batch_size = args.batch_size or emails.BATCH_SIZE
+    connections = args.connections or sending.CONNECTIONS
+    batch_size = args.batch_size or sending.BATCH_SIZE
     with (
         tempfile.TemporaryDirectory() as folder,
         smtp_sink(Path(folder)) as (port, sink, count_file),
@@ -154,14 +154,19 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             commits = []
             sa.event.listen(db.engine, "commit", lambda _connection: commits.append(1))
             sink_cpu, cpu, started = cpu_seconds(sink.pid), time.process_time(), time.perf_counter()
-            result = emails.send_issue(
-                db.session, bulletin, app.config, batch_size=batch_size, connections=connections
+            result = sending.send_issue(
+                db.session,
+                bulletin,
+                app.config,
+                commit=db.session.commit,
+                batch_size=batch_size,
+                connections=connections,
             )
             elapsed = time.perf_counter() - started
             cpu, sink_cpu = time.process_time() - cpu, cpu_seconds(sink.pid) - sink_cpu
             commit_count = len(commits)
             again = time.perf_counter()
-            repeat = emails.send_issue(db.session, bulletin, app.config)
+            repeat = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
             repeat_elapsed = time.perf_counter() - again
             db.session.remove()
             db.engine.dispose()

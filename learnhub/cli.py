@@ -179,7 +179,8 @@ def create_token_command(email: str, name: str) -> None:
 @with_appcontext
 def scheduler_command(run_now: tuple[str, ...]) -> None:
     """Run the periodic jobs (one scheduler process beside any number of web processes)."""
-    from learnhub.scheduler import JOBS, build_scheduler, run_job
+    from learnhub.core.jobs import run_job
+    from learnhub.scheduler import JOBS, build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs = {job.name: job for job in JOBS}

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
-from typing import Any
 
 from flask import current_app
 
-from learnhub.actions.forms import STATUS_LABELS
-from learnhub.actions.services import DigestEntry, digest_entries
+from learnhub.actions.emails import digest_message
+from learnhub.actions.services import digest_entries
 from learnhub.core.context import service_today
-from learnhub.core.email import SmtpSettings, build_message, smtp_connection
+from learnhub.core.email import SmtpSettings, smtp_connection
 from learnhub.core.extensions import db
+from learnhub.core.jobs import Job
 
 log = logging.getLogger(__name__)
-
-
-def digest_subject(entry: DigestEntry) -> str:
-    if entry.overdue:
-        return f"Your LearnHub actions: {len(entry.overdue)} overdue, {len(entry.open)} open"
-    return f"Your LearnHub actions: {len(entry.open)} open"
-
-
-def render_email(name: str, context: dict[str, Any]) -> str:
-    # Straight from the environment: an email has no request, page navigation or signed-in user.
-    return current_app.jinja_env.get_template(name).render(context)
 
 
 def send_action_digest() -> str:
@@ -43,19 +33,7 @@ def send_action_digest() -> str:
     sent, refused = 0, 0
     with smtp_connection(settings) as connection:
         for entry in entries:
-            context = {
-                "entry": entry,
-                "today": today,
-                "base_url": base_url,
-                "labels": STATUS_LABELS,
-            }
-            message = build_message(
-                settings,
-                entry.email,
-                digest_subject(entry),
-                render_email("email/action_digest.txt", context),
-                render_email("email/action_digest.html", context),
-            )
+            message = digest_message(settings, entry, today, base_url)
             try:
                 connection.send_message(message)
             except smtplib.SMTPRecipientsRefused:
@@ -64,3 +42,11 @@ def send_action_digest() -> str:
                 continue
             sent += 1
     return f"Action digest: {sent} sent, {refused} refused by the mail relay."
+
+
+ACTION_DIGEST = Job(
+    "action-digest",
+    send_action_digest,
+    {"day_of_week": "mon", "hour": 8, "minute": 0},
+    dt.timedelta(minutes=30),
+)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from learnhub.bulletins.emails import absolute
+from learnhub.bulletins.links import absolute
 from learnhub.bulletins.models import Bulletin
 from learnhub.core.text import xml_text
 

@@ -18,12 +18,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.audit import services as audit
-from learnhub.bulletins import emails, services
+from learnhub.bulletins import sending, services
 from learnhub.bulletins import subscribers as subscriber_service
 from learnhub.bulletins.models import Bulletin
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
-from learnhub.core.locks import LeaseHeld
+from learnhub.core.jobs import Job, LeaseHeld
 
 
 @cache
@@ -61,18 +61,27 @@ def send_scheduled_bulletin(today: dt.date | None = None) -> str:
     today = today or service_today()
     bulletin = services.latest_published(db.session)
     first_day = today == first_working_day(today.year, today.month)
-    if not first_day and (bulletin is None or not emails.send_unfinished(db.session, bulletin)):
+    if not first_day and (bulletin is None or not sending.send_unfinished(db.session, bulletin)):
         return f"{today:%d %B %Y} is not the month's first working day: nothing to send."
     if bulletin is None:
         return "No published issue to send."
     try:
         return _send(bulletin, via="scheduler").summary()
-    except emails.SendInterrupted as exc:
+    except sending.SendInterrupted as exc:
         return f"Issue {bulletin.number}: interrupted ({exc}); the job carries on tomorrow."
 
 
-def _send(bulletin: Bulletin, via: str) -> emails.SendResult:
-    result = emails.send_issue(db.session, bulletin, current_app.config)
+ASSEMBLE_BULLETIN = Job(
+    "assemble-bulletin", assemble_bulletin, {"hour": 6, "minute": 0}, dt.timedelta(minutes=30)
+)
+# Daily at 09:00 local time; it sends only on the month's first working day.
+SEND_BULLETIN = Job(
+    "send-bulletin", send_scheduled_bulletin, {"hour": 9, "minute": 0}, dt.timedelta(hours=2)
+)
+
+
+def _send(bulletin: Bulletin, via: str) -> sending.SendResult:
+    result = sending.send_issue(db.session, bulletin, current_app.config, commit=db.session.commit)
     audit.record(
         db.session,
         None,
@@ -113,7 +122,7 @@ def send_command(number: int | None, latest: bool) -> None:
         raise click.ClickException(
             f"Issue {bulletin.number} is being sent by another process"
         ) from exc
-    except emails.SendInterrupted as exc:
+    except sending.SendInterrupted as exc:
         raise click.ClickException(
             f"The mail server stopped the send ({exc}); run the command again to carry on"
         ) from exc

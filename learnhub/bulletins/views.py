@@ -21,7 +21,7 @@ from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from learnhub.audit import services as audit
-from learnhub.bulletins import emails, feed, services
+from learnhub.bulletins import feed, links, rendering, sending, services
 from learnhub.bulletins import subscribers as subscriber_service
 from learnhub.bulletins.models import (
     Bulletin,
@@ -32,7 +32,6 @@ from learnhub.bulletins.models import (
 )
 from learnhub.core.context import service_today
 from learnhub.core.database import RANDOM_ID_LIMIT
-from learnhub.core.email import SmtpSettings, smtp_connection
 from learnhub.core.extensions import csrf, db
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
@@ -126,11 +125,8 @@ def subscribe() -> str:
 
 
 def _send_confirmation(subscriber: Subscriber) -> None:
-    settings = SmtpSettings.from_config(current_app.config)
-    message = emails.confirmation_message(settings, subscriber, current_app.config)
     try:
-        with smtp_connection(settings) as connection:
-            connection.send_message(message)
+        sending.send_confirmation(subscriber, current_app.config)
     except (OSError, smtplib.SMTPException):
         # The person sees the same page; they can ask again. The failure is logged, not shown.
         current_app.logger.warning("Could not send a bulletin sign-up confirmation")
@@ -139,7 +135,7 @@ def _send_confirmation(subscriber: Subscriber) -> None:
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
 def confirm(token: str) -> str:
-    subscriber = emails.subscriber_for_confirm(db.session, current_app.config["SECRET_KEY"], token)
+    subscriber = links.subscriber_for_confirm(db.session, current_app.config["SECRET_KEY"], token)
     if subscriber is None:
         return render_template("bulletins/link_invalid.html"), 404  # type: ignore[return-value]
     form = ButtonForm()
@@ -156,7 +152,7 @@ def confirm(token: str) -> str:
 def unsubscribe(token: str) -> str:
     """GET asks for a click; POST unsubscribes at once, with no session or CSRF token, as a mail
     client's one-click unsubscribe does (RFC 8058). The signed token is the authority."""
-    subscriber = emails.subscriber_for_unsubscribe(
+    subscriber = links.subscriber_for_unsubscribe(
         db.session, current_app.config["SECRET_KEY"], token
     )
     if subscriber is None:
@@ -241,7 +237,7 @@ def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = 
         picked={item.report_id for item in bulletin.items if item.report_id},
         counts=services.delivery_counts(db.session, bulletin.id),
         failures=failures,
-        uncertain_marker=emails.UNCERTAIN,
+        uncertain_marker=sending.UNCERTAIN,
     )
 
 
@@ -352,7 +348,7 @@ def resend_uncertain(bulletin_id: int) -> Response:
     bulletin = bulletin_or_404(bulletin_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    count = emails.resend_uncertain(db.session, bulletin)
+    count = sending.resend_uncertain(db.session, bulletin)
     audit.record(db.session, current_user, "resend", "bulletin", bulletin.id, {"rows": count})
     db.session.commit()
     flash(f"{count} will be sent again with the next send", "success")
@@ -369,11 +365,13 @@ def preview(bulletin_id: int) -> str:
     return render_template("bulletins/issue.html", bulletin=bulletin, body=body, preview=True)
 
 
-def _preview_content(bulletin: Bulletin) -> tuple[emails.IssueParts, emails.Personalised]:
+def _preview_content(
+    bulletin: Bulletin,
+) -> tuple[rendering.IssueParts, rendering.Personalised]:
     sample = Subscriber(id=0, email="subscriber@example.org")
-    parts = emails.issue_parts(bulletin, current_app.config)
+    parts = rendering.issue_parts(bulletin, current_app.config)
     config = current_app.config
-    return parts, emails.personalise(parts, sample, config["SECRET_KEY"], config["BASE_URL"])
+    return parts, rendering.personalise(parts, sample, config["SECRET_KEY"], config["BASE_URL"])
 
 
 @bp.route("/manage/<int:bulletin_id>/preview/email")

@@ -1,8 +1,10 @@
-"""Email: building a two-part message and sending over SMTP as the configuration says.
+"""Email, the generic part: rendering an email template, building a two-part message, and SMTP.
 
-Features render their own ``.txt`` and ``.html`` templates and hand the parts to ``build_message``;
-bulk senders open one connection with ``smtp_connection`` and reuse it for a batch. Send only after
-the database commit that the email reports on has succeeded.
+Features render their own ``.txt`` and ``.html`` templates (``render_email``) and hand the parts to
+``build_message``; one message goes with ``send_message``; bulk senders open one connection with
+``smtp_connection``, reuse it for a batch, and use ``hand_over`` when they must know whether a
+message may have arrived. Send only after the database commit that the email reports on has
+succeeded.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.policy import compat32
 from email.utils import make_msgid
 from typing import Any
 
+from flask import current_app
+
 from learnhub.core.text import header_value
+
+# SMTP wants CRLF line ends; headers are left unfolded (all are far below the 998 limit).
+SMTP_LINES = compat32.clone(linesep="\r\n", max_line_length=0)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def build_message(
     message["From"] = header_value(settings.sender)
     message["To"] = header_value(to)
     message["Subject"] = header_value(subject)
-    message["Message-ID"] = make_msgid(domain=_sender_domain(settings.sender))
+    message["Message-ID"] = make_msgid(domain=sender_domain(settings.sender))
     for name, value in (headers or {}).items():
         message[name] = header_value(value)
     message.set_content(text)
@@ -65,9 +73,18 @@ def build_message(
     return message
 
 
-def _sender_domain(sender: str) -> str:
-    address = header_value(sender).rsplit("<", 1)[-1].rstrip(">")
-    return address.rpartition("@")[2] or "localhost"
+def render_email(name: str, context: Mapping[str, Any]) -> str:
+    # Straight from the environment: an email has no request, page navigation or signed-in user.
+    return current_app.jinja_env.get_template(name).render(context)
+
+
+def sender_address(sender: str) -> str:
+    """The bare address of "Name <address>" (or of a bare address)."""
+    return header_value(sender).rsplit("<", 1)[-1].rstrip(">")
+
+
+def sender_domain(sender: str) -> str:
+    return sender_address(sender).rpartition("@")[2] or "localhost"
 
 
 @contextmanager
@@ -98,6 +115,67 @@ def send_email(
     """Send one message on its own connection; returns its Message-ID."""
     settings = SmtpSettings.from_config(config)
     message = build_message(settings, to, subject, text, html, headers)
+    send_message(settings, message)
+    return str(message["Message-ID"])
+
+
+def send_message(settings: SmtpSettings, message: Message) -> None:
+    """One built message on its own connection."""
     with smtp_connection(settings) as connection:
         connection.send_message(message)
-    return str(message["Message-ID"])
+
+
+class ContentMayHaveArrived(Exception):
+    """The connection failed while the message's content was on its way: it may have arrived."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def hand_over(connection: smtplib.SMTP, sender: str, to: str, message: Message) -> None:
+    """MAIL, RCPT, DATA, as smtplib's sendmail does, but knowing when the content left: a failure
+    before DATA means the message certainly did not arrive; one during DATA raises
+    ContentMayHaveArrived."""
+    connection.ehlo_or_helo_if_needed()
+    address = sender_address(sender)
+    code, response = connection.mail(address)
+    if code != 250:
+        connection.rset()
+        raise smtplib.SMTPSenderRefused(code, response, address)
+    code, response = connection.rcpt(to)
+    if code not in (250, 251):
+        connection.rset()
+        raise smtplib.SMTPRecipientsRefused({to: (code, response)})
+    try:
+        code, response = connection.data(message.as_bytes(policy=SMTP_LINES))
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise ContentMayHaveArrived(exc) from exc
+    if code != 250:
+        connection.rset()
+        raise smtplib.SMTPDataError(code, response)
+
+
+def is_permanent_refusal(exc: smtplib.SMTPException) -> bool:
+    """A 5xx answer: sending again will not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def smtp_error_text(exc: BaseException) -> str:
+    """The server's code and words, or the exception's, for a log or an editor's page."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {message.decode(errors='replace')}"
+            for code, message in exc.recipients.values()
+        )
+    code = getattr(exc, "smtp_code", None)
+    detail = getattr(exc, "smtp_error", b"")
+    if isinstance(detail, bytes):
+        detail = detail.decode(errors="replace")
+    if code:
+        return f"{code} {detail}".strip()
+    return f"{type(exc).__name__}: {exc}"

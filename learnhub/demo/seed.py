@@ -213,8 +213,8 @@ def seed_demo(report_count: int, today: dt.date | None = None) -> SeedResult:
 
 def detect_demo_themes(today: dt.date) -> str:
     """Run the theme job once, the first time the demo is seeded: seeding again adds no run."""
+    from learnhub.themes.jobs import run_detection
     from learnhub.themes.models import RunStatus, ThemeRun
-    from learnhub.themes.services import run_detection
 
     done = db.session.scalar(sa.select(ThemeRun.id).where(ThemeRun.status == RunStatus.SUCCEEDED))
     if done is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
+from learnhub.core.jobs import Job, run_job_now
 from learnhub.core.time import utcnow
 from learnhub.retention.services import RetentionPolicy, purge
 
@@ -17,6 +20,11 @@ def purge_expired() -> str:
     result = purge(db.session, policy, service_today(), utcnow())
     db.session.commit()
     return result.summary()
+
+
+PURGE_EXPIRED = Job(
+    "purge-expired", purge_expired, {"hour": 1, "minute": 45}, dt.timedelta(minutes=30)
+)
 
 
 @click.group("retention")
@@ -35,10 +43,7 @@ def purge_command(dry_run: bool) -> None:
         db.session.rollback()
         click.echo(result.summary(dry_run=True))
         return
-    from learnhub.scheduler import JOBS, run_job
-
-    job = next(job for job in JOBS if job.name == "purge-expired")
-    message = run_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+    message = run_job_now(PURGE_EXPIRED)
     if message is None:
         raise click.ClickException("The retention purge is already running in another process")
     click.echo(message)

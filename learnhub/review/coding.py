@@ -5,6 +5,7 @@ with the reviewer and the time; the reporter's identity is never part of it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -46,27 +47,56 @@ def factors_of(session: Session, report: Report) -> list[ReportFactor]:
     return list(session.scalars(sa.select(ReportFactor).where(ReportFactor.report_id == report.id)))
 
 
-def store_suggestions(
-    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+def _stored_suggestions(
+    session: Session, report: Report, version: TaxonomyVersion
 ) -> list[ReportFactor]:
-    """Suggest codes once per report and version; later views read what was stored."""
-    existing = [
+    return [
         f
         for f in factors_of(session, report)
         if f.source is FactorSource.SUGGESTED and f.code.version_id == version.id
     ]
+
+
+def _fresh_suggestions(
+    version: TaxonomyVersion, suggester: Suggester, text: str
+) -> dict[int, float]:
+    """The model's suggestions now, by code id, each score kept within 0 to 1."""
+    by_code = {c.code: c for c in version.codes}
+    return {
+        by_code[s.code].id: round(min(max(s.score, 0.0), 1.0), 4)
+        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
+        if s.code in by_code
+    }
+
+
+def suggestions_for(
+    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+) -> dict[int, float]:
+    """The suggestions to show, by code id: those stored when the report was coded in this
+    version, otherwise the model's now. Reading them stores nothing (a page view writes
+    nothing); they are stored when a reviewer saves the coding, beside the decision."""
+    stored = _stored_suggestions(session, report, version)
+    if stored:
+        return {f.code_id: f.confidence or 0.0 for f in stored}
+    return _fresh_suggestions(version, suggester, text)
+
+
+def store_suggestions(
+    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+) -> list[ReportFactor]:
+    """Keep the suggestions once per report and version (the first time a reviewer saves its
+    coding), so that how good they were can be measured against the reviewer's codes."""
+    existing = _stored_suggestions(session, report, version)
     if existing:
         return existing
-    by_code = {c.code: c for c in version.codes}
     rows = [
         ReportFactor(
             report_id=report.id,
-            code_id=by_code[s.code].id,
+            code_id=code_id,
             source=FactorSource.SUGGESTED,
-            confidence=round(min(max(s.score, 0.0), 1.0), 4),
+            confidence=score,
         )
-        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
-        if s.code in by_code
+        for code_id, score in _fresh_suggestions(version, suggester, text).items()
     ]
     session.add_all(rows)
     session.flush()
@@ -74,11 +104,12 @@ def store_suggestions(
 
 
 def coding_choices(
-    session: Session, report: Report, version: TaxonomyVersion
+    session: Session, report: Report, version: TaxonomyVersion, suggested: Mapping[int, float]
 ) -> list[tuple[taxonomy.TierInfo, list[CodeChoice]]]:
+    """Every code of the version by tier, with the reporter's ticks, the ``suggested`` scores
+    (by code id, from ``suggestions_for``) and the confirmed codes."""
     factors = factors_of(session, report)
     ticked = {f.code_id for f in factors if f.source is FactorSource.REPORTER}
-    suggested = {f.code_id: f.confidence for f in factors if f.source is FactorSource.SUGGESTED}
     confirmed = {
         f.code_id
         for f in factors

@@ -149,6 +149,10 @@ class MoveForm(LearnHubForm):
     to = HiddenField()
 
 
+class RepliesReadForm(LearnHubForm):
+    """The "Mark as read" button under the reporter's new replies: it carries the CSRF token."""
+
+
 class CloseForm(LearnHubForm):
     outcome_note = TextAreaField(
         "Outcome note for the reporter",

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from learnhub.reports.models import (
     EventType,
+    MessageDirection,
     PotentialSeverity,
     Report,
+    ReporterMessage,
     ReportStatus,
     ServiceArea,
 )
@@ -57,6 +59,7 @@ class QueueView:
     page: int
     pages: int
     page_size: int
+    new_replies: frozenset[int] = frozenset()  # ids of the page's reports with an unread reply
 
     @property
     def total(self) -> int:
@@ -108,7 +111,8 @@ def triage_queue(
     session: Session, filters: QueueFilters, page: int = 1, page_size: int = QUEUE_PAGE_SIZE
 ) -> QueueView:
     """One page of reports in a state, oldest first unless asked otherwise: the longest-waiting
-    reporter is answered first. Two queries whatever the page: the counts and the page."""
+    reporter is answered first. Three queries whatever the page: the counts, the page, and
+    which of its reports have a reply no reviewer has read."""
     counts = status_counts(session, filters)
     pages = max(1, math.ceil(counts[filters.status] / page_size))
     page = min(max(page, 1), pages)
@@ -131,13 +135,15 @@ def triage_queue(
         .options(selectinload(Report.service_area))
         .order_by(*order)
     )
+    reports = list(session.scalars(query))
     return QueueView(
         filters=filters,
         counts=counts,
-        reports=list(session.scalars(query)),
+        reports=reports,
         page=page,
         pages=pages,
         page_size=page_size,
+        new_replies=with_unread_replies(session, [report.id for report in reports]),
     )
 
 
@@ -152,9 +158,33 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
     return shown
 
 
-def mark_replies_seen(report: Report) -> None:
-    for message in report.messages:
+def unread_reply(message: ReporterMessage) -> bool:
+    return message.direction is MessageDirection.FROM_REPORTER and not message.seen_by_panel
+
+
+def with_unread_replies(session: Session, report_ids: list[int]) -> frozenset[int]:
+    if not report_ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            sa.select(ReporterMessage.report_id)
+            .where(
+                ReporterMessage.report_id.in_(report_ids),
+                ReporterMessage.direction == MessageDirection.FROM_REPORTER,
+                ReporterMessage.seen_by_panel.is_(False),
+            )
+            .distinct()
+        )
+    )
+
+
+def mark_replies_seen(report: Report) -> int:
+    """A reviewer has read the reporter's replies (said so, or answered them); how many were
+    new. Only ever on a reviewer's POST: opening the report leaves them new for the panel."""
+    unread = [message for message in report.messages if unread_reply(message)]
+    for message in unread:
         message.seen_by_panel = True
+    return len(unread)
 
 
 # --------------------------------------------------------------------------- moving a report

@@ -25,6 +25,7 @@ from learnhub.review.forms import (
     QuestionForm,
     QueueFilterForm,
     RedactionForm,
+    RepliesReadForm,
 )
 from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
@@ -112,7 +113,13 @@ def render_report(
     status_errors: list[str] | None = None,
 ) -> str:
     version = taxonomy.active_version(db.session)
-    choices = coding.coding_choices(db.session, report, version) if version else []
+    choices = []
+    if version is not None:
+        suggester = training.suggester_for(db.session, version)
+        suggested = coding.suggestions_for(
+            db.session, report, version, suggester, training.report_text(report)
+        )
+        choices = coding.coding_choices(db.session, report, version, suggested)
     return render_template(
         "review/report.html",
         report=report,
@@ -132,21 +139,40 @@ def render_report(
         readiness=services.readiness(db.session, report),
         themes=themes_for_report(db.session, report),
         actions=completed_actions_for_report(db.session, report),
+        unread_replies=[m for m in report.messages if services.unread_reply(m)],
     )
 
 
 @bp.route("/reports/<reference>")
 @requires(Permission.REVIEW_REPORTS)
 def report(reference: str) -> str:
+    """Writes nothing but the audit record of the read: suggestions are shown, not stored, and
+    a new reply stays new until a reviewer marks it read or answers it."""
     found = report_or_404(reference)
-    services.mark_replies_seen(found)
-    version = taxonomy.active_version(db.session)
-    if version is not None:
-        suggester = training.suggester_for(db.session, version)
-        coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
     audit.record(db.session, current_user, "read", "report", found.reference)
     db.session.commit()
     return render_report(found)
+
+
+@bp.route("/reports/<reference>/replies/read", methods=["POST"])
+@requires(Permission.REVIEW_REPORTS)
+def mark_replies_read(reference: str) -> Response:
+    found = report_or_404(reference)
+    if not RepliesReadForm().validate_on_submit():
+        abort(400)
+    read = services.mark_replies_seen(found)
+    if read:
+        audit.record(
+            db.session,
+            current_user,
+            "update",
+            "report_replies_read",
+            found.reference,
+            {"replies": read},
+        )
+        db.session.commit()
+        flash("Replies marked as read", "success")
+    return redirect(url_for("review.report", reference=found.reference) + "#thread")
 
 
 @bp.route("/reports/<reference>/coding", methods=["POST"])
@@ -161,6 +187,9 @@ def save_coding(reference: str) -> str | Response:
         # quietly another code.
         return render_report(found, coding_errors=sorted(set(taken_out().values())))
     chosen = request.form.getlist("codes")
+    # The suggestions the reviewer was shown, kept beside the decision so they can be measured.
+    suggester = training.suggester_for(db.session, version)
+    coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
     try:
         changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())
     except taxonomy.UnknownCodes as exc:
@@ -198,6 +227,7 @@ def ask(reference: str) -> str | Response:
         except reports.ThreadClosed:
             form.body.errors = ["This report is closed, so the reporter cannot be asked more"]
         else:
+            services.mark_replies_seen(found)  # answering them is reading them
             audit.record(
                 db.session,
                 current_user,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import click
 from flask.cli import with_appcontext
 
 from learnhub.core.extensions import db
+from learnhub.core.jobs import Job
 from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
 
@@ -23,6 +25,11 @@ def retrain_suggestions() -> str:
     db.session.commit()
     log.info("Suggestion retraining: %s", result.message)
     return result.message
+
+
+RETRAIN_SUGGESTIONS = Job(
+    "retrain-suggestions", retrain_suggestions, {"hour": 3, "minute": 30}, dt.timedelta(hours=1)
+)
 
 
 @click.command("retrain")

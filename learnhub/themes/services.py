@@ -1,13 +1,13 @@
 """The theme job on the database: read the window, detect, reconcile with stored themes, record
-the run. The run's record is committed first, the themes in one transaction after, so a crash
-mid-run leaves the previous themes as they were and the run marked as failed."""
+the run. These flush; the job (learnhub/themes/jobs.py) commits the run's record first and the
+themes in one transaction after, so a crash mid-run leaves the previous themes as they were and
+the run marked as failed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import time
-import traceback
 from dataclasses import asdict
 
 import sqlalchemy as sa
@@ -164,30 +164,40 @@ def close_interrupted_runs(session: Session) -> None:
     )
 
 
-def run_detection(
-    session: Session, today: dt.date, parameters: detect.DetectionParameters | None = None
-) -> ThemeRun:
-    """One recorded run: its record committed first, its results committed together or not."""
-    parameters = parameters or detect.DetectionParameters()
+def start_run(session: Session, today: dt.date, parameters: detect.DetectionParameters) -> ThemeRun:
+    """The run's record, marked running (runs left running by a dead process marked failed)."""
     close_interrupted_runs(session)
     run = ThemeRun(status=RunStatus.RUNNING, parameters={**asdict(parameters), "today": str(today)})
     session.add(run)
-    session.commit()
-    started = time.monotonic()
-    try:
-        reports = window_reports(session, today, parameters)
-        run.reports_read, run.input_digest = len(reports), input_digest(reports)
-        found = detect.detect(reports, today=today, parameters=parameters)
-        record_reconciliation(session, detect.reconcile(existing_themes(session), found), run)
-        run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
-        run.duration_ms = int((time.monotonic() - started) * 1000)
-        session.commit()
-    except Exception:
-        session.rollback()
-        failed = session.get(ThemeRun, run.id)
-        failed.status, failed.finished_at = RunStatus.FAILED, utcnow()
-        failed.error = traceback.format_exc(limit=5)[-4000:]
-        failed.duration_ms = int((time.monotonic() - started) * 1000)
-        session.commit()
-        raise
+    session.flush()
     return run
+
+
+def record_results(
+    session: Session,
+    run: ThemeRun,
+    today: dt.date,
+    parameters: detect.DetectionParameters,
+    started: float,
+) -> None:
+    """Detect over the window and reconcile with the stored themes; the run is marked done."""
+    reports = window_reports(session, today, parameters)
+    run.reports_read, run.input_digest = len(reports), input_digest(reports)
+    found = detect.detect(reports, today=today, parameters=parameters)
+    record_reconciliation(session, detect.reconcile(existing_themes(session), found), run)
+    run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
+    run.duration_ms = elapsed_ms(started)
+    session.flush()
+
+
+def record_failure(session: Session, run_id: int, started: float, error: str) -> None:
+    failed = session.get(ThemeRun, run_id)
+    failed.status, failed.finished_at = RunStatus.FAILED, utcnow()
+    failed.error = error[-4000:]
+    failed.duration_ms = elapsed_ms(started)
+    session.flush()
+
+
+def elapsed_ms(started: float) -> int:
+    """Since ``started``, a ``time.monotonic()`` reading."""
+    return int((time.monotonic() - started) * 1000)

@@ -45,6 +45,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "review.redact": frozenset({R}),
     "review.move": frozenset({R}),
     "review.close": frozenset({R}),
+    "review.mark_replies_read": frozenset({R}),
     "admin.agreement": frozenset({A}),
     "admin.sign_in_delays": frozenset({A}),
     "admin.clear_sign_in_delay": frozenset({A}),

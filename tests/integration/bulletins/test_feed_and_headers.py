@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from learnhub.bulletins import emails, services
+from learnhub.bulletins import sending, services
 from learnhub.bulletins.models import Bulletin, Delivery
 from learnhub.core.email import SmtpSettings, build_message
 from learnhub.core.extensions import db
@@ -69,7 +69,7 @@ def test_a_send_of_an_issue_with_a_newline_in_its_title_completes(
 ) -> None:
     bulletin = bad_issue_already_stored(title)
     people = subscribers(3)
-    result = emails.send_issue(db.session, bulletin, app.config)
+    result = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert result.sent == 3
     statuses = set(
         db.session.scalars(sa.select(Delivery.status).where(Delivery.bulletin_id == bulletin.id))

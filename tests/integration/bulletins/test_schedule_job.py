@@ -39,10 +39,11 @@ def test_the_assembly_job_keeps_this_months_draft_current(app: Flask) -> None:
 
 
 def test_an_interrupted_send_is_carried_on_the_next_day(app: Flask, smtp_sink: SmtpSink) -> None:
-    from learnhub.bulletins import emails
+    from learnhub.bulletins import sending
 
     bulletin = published_issue()
     subscribers(2)
-    emails.create_deliveries(db.session, bulletin)  # a send began, then stopped
+    sending.create_deliveries(db.session, bulletin)  # a send began, then stopped
+    db.session.commit()
     assert "2 sent" in send_scheduled_bulletin(dt.date(2027, 1, 5))
     assert "not the month's first working day" in send_scheduled_bulletin(dt.date(2027, 1, 6))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from learnhub import create_app
-from learnhub.bulletins import emails
+from learnhub.bulletins import sending
 from learnhub.bulletins.models import Bulletin, Delivery, DeliveryStatus, Subscriber
 from learnhub.core.extensions import db
 from learnhub.setup import initialise
@@ -93,7 +93,7 @@ def test_a_killed_send_resumes_with_no_one_twice(fresh_database: str) -> None:
         time.sleep(0.5)
         # The server dropped each message whose sender vanished before the end of the exchange.
         assert len(sink.received) == HOLD_AT - 1
-        assert 1 <= len(sink.held) <= emails.CONNECTIONS
+        assert 1 <= len(sink.held) <= sending.CONNECTIONS
 
         second = learnhub(env, "bulletins", "send", "--latest")
         assert second.returncode == 0, second.stderr
@@ -105,7 +105,7 @@ def test_a_killed_send_resumes_with_no_one_twice(fresh_database: str) -> None:
         # those outcomes were committed while the server stalled.
         assert set(sink.held) <= set(uncertain)
         assert not set(uncertain) & set(sink.recipients())
-        assert len(uncertain) <= emails.BATCH_SIZE + emails.CONNECTIONS
+        assert len(uncertain) <= sending.BATCH_SIZE + sending.CONNECTIONS
         assert f"{len(uncertain)} uncertain" in second.stdout, second.stdout
         listing = learnhub(env, "bulletins", "list").stdout
         assert f"{30 - len(uncertain)} sent" in listing, listing
@@ -119,7 +119,7 @@ def test_a_killed_send_resumes_with_no_one_twice(fresh_database: str) -> None:
             bulletin = db.session.get(Bulletin, bulletin_id)
             # The editor looks the Message-IDs up in the mail server's log, sees that none of
             # these arrived, and sends them again.
-            assert emails.resend_uncertain(db.session, bulletin) == len(uncertain)
+            assert sending.resend_uncertain(db.session, bulletin) == len(uncertain)
             db.session.commit()
             db.session.remove()
         third = learnhub(env, "bulletins", "send", str(number))

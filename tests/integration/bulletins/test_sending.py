@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from learnhub.bulletins import emails
+from learnhub.bulletins import rendering, sending
 from learnhub.bulletins.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from learnhub.core.extensions import db
 from tests.factories import login
@@ -36,10 +36,10 @@ def test_each_subscriber_gets_both_parts_and_the_unsubscribe_headers(
         Subscriber(email="pending@example.org", status=SubscriberStatus.PENDING, source="signup")
     )
     db.session.commit()
-    result = emails.send_issue(db.session, bulletin, app.config)
+    result = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert result.sent == 3
     assert sorted(smtp_sink.recipients()) == sorted(p.email for p in people)
-    assert smtp_sink.sessions <= emails.CONNECTIONS  # a few connections, reused
+    assert smtp_sink.sessions <= sending.CONNECTIONS  # a few connections, reused
     message = smtp_sink.received[0].message
     assert message["Subject"] == f"{bulletin.title} (issue 1)"
     text = message.get_body(preferencelist=("plain",)).get_content()
@@ -64,13 +64,13 @@ def test_each_subscriber_gets_both_parts_and_the_unsubscribe_headers(
 def test_sending_again_sends_nothing(app: Flask, smtp_sink: SmtpSink) -> None:
     bulletin = published_issue()
     subscribers(4)
-    emails.send_issue(db.session, bulletin, app.config)
-    again = emails.send_issue(db.session, bulletin, app.config)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
+    again = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert again.sent == 0
     assert len(smtp_sink.received) == 4
     # Someone who confirms later is owed the issue: the next send reaches only them.
     subscribers(1, prefix="late")
-    later = emails.send_issue(db.session, bulletin, app.config)
+    later = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert later.sent == 1
     assert smtp_sink.recipients()[-1] == "late0@example.org"
 
@@ -81,7 +81,7 @@ def test_a_refused_recipient_is_a_permanent_failure_shown_to_the_editor(
     bulletin = published_issue()
     subscribers(3)
     smtp_sink.refuse.add("reader1@example.org")
-    result = emails.send_issue(db.session, bulletin, app.config)
+    result = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert (result.sent, result.failed_permanent) == (2, 1)
     assert statuses(bulletin.id)["reader1@example.org"] == "failed_permanent"
     row = db.session.scalar(
@@ -89,7 +89,9 @@ def test_a_refused_recipient_is_a_permanent_failure_shown_to_the_editor(
     )
     assert row.last_error.startswith("550")
     assert row.attempts == 1
-    assert emails.send_issue(db.session, bulletin, app.config).sent == 0  # not retried
+    assert (
+        sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit).sent == 0
+    )  # not retried
     bulletin_id = bulletin.id
     editor, _ = editors()
     login(client, editor)
@@ -101,7 +103,7 @@ def test_a_refused_recipient_is_a_permanent_failure_shown_to_the_editor(
 def test_one_click_unsubscribe_needs_no_session(app: Flask, smtp_sink: SmtpSink) -> None:
     bulletin = published_issue()
     (person,) = subscribers(1)
-    emails.send_issue(db.session, bulletin, app.config)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     url = re.search(r"<(https?://[^>]+)>", smtp_sink.received[0].message["List-Unsubscribe"])[1]
     path = "/" + url.split("/", 3)[3]
     fresh = app.test_client()  # no cookies, no CSRF token: as a mail client posts it
@@ -119,10 +121,10 @@ def test_one_click_unsubscribe_needs_no_session(app: Flask, smtp_sink: SmtpSink)
 def test_an_unsubscribed_person_is_not_sent_the_rest(app: Flask, smtp_sink: SmtpSink) -> None:
     bulletin = published_issue()
     people = subscribers(2)
-    emails.create_deliveries(db.session, bulletin)
+    sending.create_deliveries(db.session, bulletin)
     people[1].status = SubscriberStatus.UNSUBSCRIBED
     db.session.commit()
-    emails.send_issue(db.session, bulletin, app.config)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert smtp_sink.recipients() == ["reader0@example.org"]
 
 
@@ -159,13 +161,15 @@ def test_a_dropped_connection_resumes_with_no_one_twice_and_no_one_missed(
         app.config["SMTP_PORT"] = controller.port
         bulletin = published_issue()
         people = subscribers(20)
-        with pytest.raises(emails.SendInterrupted):
-            emails.send_issue(db.session, bulletin, app.config, batch_size=5)
+        with pytest.raises(sending.SendInterrupted):
+            sending.send_issue(
+                db.session, bulletin, app.config, commit=db.session.commit, batch_size=5
+            )
         after = statuses(bulletin.id)
         assert 7 <= list(after.values()).count("sent") == len(sink.received) < 20
         # A message that met the closed connection had not been handed over: retried.
         assert "failed_temporary" in after.values()
-        emails.send_issue(db.session, bulletin, app.config, batch_size=5)
+        sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit, batch_size=5)
         assert sorted(sink.recipients()) == sorted(p.email for p in people)
     finally:
         controller.stop()
@@ -179,9 +183,9 @@ def test_rows_a_dead_sender_left_are_recovered_at_most_once(
     the others may have been accepted by the server before the crash, or never started."""
     bulletin = published_issue()
     subscribers(8)
-    emails.create_deliveries(db.session, bulletin)
+    sending.create_deliveries(db.session, bulletin)
     batch = [
-        db.session.get(Delivery, row.delivery_id) for row in emails._claim(db.session, bulletin, 4)
+        db.session.get(Delivery, row.delivery_id) for row in sending._claim(db.session, bulletin, 4)
     ]
     assert all(row.message_id and row.status == DeliveryStatus.SENDING for row in batch)
     batch[0].status = DeliveryStatus.SENT
@@ -191,23 +195,23 @@ def test_rows_a_dead_sender_left_are_recovered_at_most_once(
     )
     legacy.status = DeliveryStatus.SENDING
     db.session.commit()
-    result = emails.send_issue(db.session, bulletin, app.config)
+    result = sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     after = statuses(bulletin.id)
     assert after["reader0@example.org"] == "sent"  # committed before the crash
     # The rest of the batch may have arrived: uncertain, with the Message-ID to look up.
     for row in batch[1:]:
         db.session.refresh(row)
         assert row.status == DeliveryStatus.FAILED_TEMPORARY
-        assert row.last_error.startswith(emails.UNCERTAIN)
+        assert row.last_error.startswith(sending.UNCERTAIN)
         assert row.message_id in row.last_error
     assert result.uncertain == 3
     # The legacy row and the unclaimed rows went out, once each; no row of the batch did.
     assert sorted(smtp_sink.recipients()) == [f"reader{i}@example.org" for i in (4, 5, 6, 7)]
-    assert emails.send_issue(db.session, bulletin, app.config).sent == 0
+    assert sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit).sent == 0
     # The editor decides: send the uncertain ones again.
-    assert emails.resend_uncertain(db.session, bulletin) == 3
+    assert sending.resend_uncertain(db.session, bulletin) == 3
     db.session.commit()
-    emails.send_issue(db.session, bulletin, app.config)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     assert sorted(smtp_sink.recipients()[4:]) == [f"reader{i}@example.org" for i in (1, 2, 3)]
 
 
@@ -216,7 +220,9 @@ def test_each_batch_is_claimed_in_one_commit_with_the_message_ids_sent(
 ) -> None:
     bulletin = published_issue()
     subscribers(23)
-    result = emails.send_issue(db.session, bulletin, app.config, batch_size=10)
+    result = sending.send_issue(
+        db.session, bulletin, app.config, commit=db.session.commit, batch_size=10
+    )
     assert result.sent == 23
     rows = db.session.scalars(sa.select(Delivery).where(Delivery.bulletin_id == bulletin.id))
     rows = list(rows)
@@ -237,24 +243,26 @@ def test_a_message_that_cannot_be_built_is_never_uncertain(
     so it is owed again (not uncertain), and the next run finishes with no one twice."""
     bulletin = published_issue()
     people = subscribers(12)
-    build = emails.bulletin_message
+    build = rendering.bulletin_message
 
     def broken_for_reader5(*args: Any, **kwargs: Any) -> Any:
         if args[2].email == "reader5@example.org":
             raise RuntimeError("a template fault")
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(emails, "bulletin_message", broken_for_reader5)
+    monkeypatch.setattr(rendering, "bulletin_message", broken_for_reader5)
     with pytest.raises(RuntimeError, match="a template fault"):
-        emails.send_issue(db.session, bulletin, app.config, batch_size=4, connections=1)
+        sending.send_issue(
+            db.session, bulletin, app.config, commit=db.session.commit, batch_size=4, connections=1
+        )
     row = db.session.scalar(
         sa.select(Delivery)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(Subscriber.email == "reader5@example.org")
     )
     assert (row.status, row.message_id, row.attempts) == (DeliveryStatus.PENDING, None, 0)
-    assert emails._count_uncertain(db.session, bulletin) == 0
-    monkeypatch.setattr(emails, "bulletin_message", build)
-    emails.send_issue(db.session, bulletin, app.config)
+    assert sending._count_uncertain(db.session, bulletin) == 0
+    monkeypatch.setattr(rendering, "bulletin_message", build)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     received = smtp_sink.recipients()
     assert sorted(received) == sorted(p.email for p in people)

@@ -6,8 +6,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from learnhub.core.extensions import db
-from learnhub.core.locks import release, try_acquire
-from learnhub.scheduler import JOBS, build_scheduler, run_job
+from learnhub.core.jobs import release, run_job, try_acquire
+from learnhub.scheduler import JOBS, build_scheduler
 
 
 def test_every_job_is_scheduled(app: Flask) -> None:
@@ -35,3 +35,18 @@ def test_an_unknown_job_name_is_refused(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["scheduler", "--run-now", "make-tea"])
     assert result.exit_code != 0
     assert "no job 'make-tea'" in result.output
+
+
+def test_the_job_list_keeps_every_name_schedule_and_lease() -> None:
+    """Names are commands' arguments and lease names; each feature declares its own jobs."""
+    minutes = dt.timedelta(minutes=1)
+    assert [(job.name, job.trigger, job.lease / minutes) for job in JOBS] == [
+        ("settle-anonymous-rows", {"hour": 0, "minute": 30}, 60),
+        ("detect-themes", {"hour": 2, "minute": 15}, 60),
+        ("retrain-suggestions", {"hour": 3, "minute": 30}, 60),
+        ("refresh-dashboard", {"minute": "*/15"}, 30),
+        ("action-digest", {"day_of_week": "mon", "hour": 8, "minute": 0}, 30),
+        ("purge-expired", {"hour": 1, "minute": 45}, 30),
+        ("assemble-bulletin", {"hour": 6, "minute": 0}, 30),
+        ("send-bulletin", {"hour": 9, "minute": 0}, 120),
+    ]

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from learnhub.core.extensions import db
-from learnhub.core.locks import LeaseHeld, lease, release, try_acquire
+from learnhub.core.jobs import LeaseHeld, lease, release, try_acquire
 
 
 @pytest.mark.usefixtures("app")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from learnhub.core.extensions import db
+from learnhub.core.jobs import run_job
 from learnhub.core.permissions import Role
 from learnhub.dashboard.models import (
     ALL_AREAS,
@@ -20,7 +21,7 @@ from learnhub.dashboard.models import (
     MonthlyTiers,
 )
 from learnhub.dashboard.rollups import last_refresh, refresh
-from learnhub.scheduler import JOBS, run_job
+from learnhub.scheduler import JOBS
 from tests.factories import make_user
 from tests.integration.dashboard.helpers import area_id, direct_counts, filed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -47,24 +48,34 @@ def save(client: FlaskClient, report: Report, codes: list[str]) -> TestResponse:
     return client.post(f"/review/reports/{report.reference}/coding", data=data)
 
 
-def test_the_page_shows_ticks_and_stored_suggestions(client: FlaskClient) -> None:
+def suggested_rows() -> list[ReportFactor]:
+    return list(
+        db.session.scalars(
+            sa.select(ReportFactor).where(ReportFactor.source == FactorSource.SUGGESTED)
+        )
+    )
+
+
+def test_the_page_shows_ticks_and_suggestions_and_stores_them_only_with_a_coding(
+    client: FlaskClient,
+) -> None:
     report = filed("The recording system hid the earlier history of the family.", ["PRE-TEAM-1"])
     login(client, make_user())
     page = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
     assert "What contributed" in page
     assert "Reporter</strong>" in page
-    assert "Suggested " in page
-    suggested = db.session.scalars(
-        sa.select(ReportFactor).where(ReportFactor.source == FactorSource.SUGGESTED)
-    ).all()
+    shown = re.findall(r"Suggested (\d+)%", page)
+    assert shown
+    assert suggested_rows() == []  # a page view writes nothing
+    save(client, report, ["PRE-TEAM-1"])
+    suggested = suggested_rows()
     assert suggested
     assert all(0 <= f.confidence <= 1 for f in suggested)
-    client.get(f"/review/reports/{report.reference}")
-    assert len(
-        db.session.scalars(
-            sa.select(ReportFactor).where(ReportFactor.source == FactorSource.SUGGESTED)
-        ).all()
-    ) == len(suggested)  # suggested once, not on every view
+    # What is stored is what the reviewer was shown.
+    after = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
+    assert re.findall(r"Suggested (\d+)%", after) == shown
+    save(client, report, ["PRE-TEAM-1", "ORG-7"])
+    assert len(suggested_rows()) == len(suggested)  # stored once, not with every coding
 
 
 def test_saving_records_every_change_with_reviewer_and_time(client: FlaskClient) -> None:

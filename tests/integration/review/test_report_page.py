@@ -1,4 +1,5 @@
-"""The reviewer's report page: flags highlighted, the thread, asking the reporter a question."""
+"""The reviewer's report page: flags highlighted, the thread, asking the reporter a question, and
+the reporter's new replies (new until a reviewer marks them read or answers them)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from learnhub.reports.models import (
     ReportSource,
     ReportStatus,
 )
-from learnhub.reports.services import ReportSubmission, file_report
+from learnhub.reports.services import (
+    ReportSubmission,
+    add_reporter_reply,
+    ask_reporter,
+    file_report,
+)
 from tests.factories import csrf_token, login, make_report, make_user
 
 
@@ -100,3 +106,66 @@ def test_a_question_that_names_someone_asks_for_confirmation(client: FlaskClient
         data={"body": question, "confirm_identifiers": "yes", "csrf_token": csrf_token(page)},
     )
     assert db.session.scalars(sa.select(ReporterMessage)).one().body == question
+
+
+def replied(question: str = "Which system?", answer: str = "The case recording system.") -> Report:
+    """A report whose reporter answered the panel's question through the anonymous channel."""
+    report, _ = make_report()
+    today = dt.date(2026, 10, 3)
+    ask_reporter(db.session, report, make_user().id, question, today)
+    add_reporter_reply(db.session, report, answer, today)
+    db.session.commit()
+    return report
+
+
+def new_replies() -> int:
+    return len(
+        db.session.scalars(
+            sa.select(ReporterMessage).where(
+                ReporterMessage.direction == MessageDirection.FROM_REPORTER,
+                ReporterMessage.seen_by_panel.is_(False),
+            )
+        ).all()
+    )
+
+
+def test_opening_a_report_leaves_a_new_reply_new_until_marked_read(client: FlaskClient) -> None:
+    report = replied()
+    login(client, make_user())
+    assert "New reply" in client.get("/review/?status=coding").get_data(as_text=True)
+    page = client.get(f"/review/reports/{report.reference}")
+    assert "New reply" in page.get_data(as_text=True)
+    assert "Mark as read" in page.get_data(as_text=True)
+    assert new_replies() == 1  # a look is not a read: another reviewer still sees it as new
+    response = client.post(
+        f"/review/reports/{report.reference}/replies/read",
+        data={"csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302
+    assert new_replies() == 0
+    again = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
+    assert "New reply" not in again
+    assert "Mark as read" not in again
+    assert "New reply" not in client.get("/review/?status=coding").get_data(as_text=True)
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "report_replies_read")
+    ).one()
+    assert event.details == {"replies": 1}
+
+
+def test_answering_a_reply_marks_it_read(client: FlaskClient) -> None:
+    report = replied()
+    login(client, make_user())
+    page = client.get(f"/review/reports/{report.reference}")
+    client.post(
+        f"/review/reports/{report.reference}/questions",
+        data={"body": "Thank you. Who could see it?", "csrf_token": csrf_token(page)},
+    )
+    assert new_replies() == 0
+
+
+def test_marking_read_needs_the_form_token(client: FlaskClient) -> None:
+    report = replied()
+    login(client, make_user())
+    assert client.post(f"/review/reports/{report.reference}/replies/read").status_code == 400
+    assert new_replies() == 1

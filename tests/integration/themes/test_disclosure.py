@@ -19,8 +19,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from learnhub.auth.services import create_api_token
 from learnhub.bulletins import services as bulletins
-from learnhub.bulletins.emails import issue_parts, personalise
 from learnhub.bulletins.models import Bulletin, Subscriber
+from learnhub.bulletins.rendering import issue_parts, personalise
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, Role, permission_of, role_may
 from learnhub.dashboard.charts import CHARTS

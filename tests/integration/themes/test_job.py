@@ -16,8 +16,8 @@ from learnhub.reports.models import ReportSource
 from learnhub.reports.services import file_report
 from learnhub.themes import services
 from learnhub.themes.detect import DetectionParameters
+from learnhub.themes.jobs import run_detection
 from learnhub.themes.models import RunStatus, Theme, ThemeMember, ThemeRun, ThemeStatus
-from learnhub.themes.services import run_detection
 
 TODAY = dt.date(2026, 11, 25)
 

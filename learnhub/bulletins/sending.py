@@ -1,5 +1,9 @@
-"""Bulletin email: the two-part message with one-click unsubscribe, signed links, and the sender
-that keeps one delivery row per recipient so that a crash or restart sends no one the issue twice.
+"""Sending the bulletin: the sender that keeps one delivery row per recipient so that a crash or
+restart sends no one the issue twice. (The messages are built in rendering.py, their links signed
+in links.py; SMTP itself is learnhub/core/email.py.)
+
+The sender commits as it goes, through the ``commit`` its caller gives it (the job or command
+that owns the transaction): a claim must be committed before its messages leave.
 
 The sending rule (at most once per recipient):
 1. Delivery rows are made up front for every confirmed subscriber who has none (a unique
@@ -27,29 +31,19 @@ The sending rule (at most once per recipient):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import smtplib
-import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from email.header import Header
-from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid
 from typing import Any
-from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from learnhub.bulletins import rendering
 from learnhub.bulletins.models import (
     Bulletin,
     BulletinStatus,
@@ -58,11 +52,18 @@ from learnhub.bulletins.models import (
     Subscriber,
     SubscriberStatus,
 )
-from learnhub.bulletins.services import BulletinError, issue_body
-from learnhub.core.email import SmtpSettings, build_message, smtp_connection
-from learnhub.core.locks import LeaseHeld, lease
-from learnhub.core.models import JobLock
-from learnhub.core.text import header_value
+from learnhub.bulletins.services import BulletinError
+from learnhub.core.email import (
+    ContentMayHaveArrived,
+    SmtpSettings,
+    hand_over,
+    is_permanent_refusal,
+    send_message,
+    sender_domain,
+    smtp_connection,
+    smtp_error_text,
+)
+from learnhub.core.jobs import LeaseHeld, lease
 from learnhub.core.time import utcnow
 
 # Rows claimed, with their Message-IDs, in one commit. A crash can leave a batch and the
@@ -80,181 +81,11 @@ CONNECTIONS = 4
 OUTCOME_WAIT = 0.2  # seconds
 MAX_ATTEMPTS = 5
 UNCERTAIN = "UNCERTAIN"
-# SMTP wants CRLF line ends; headers are left unfolded (all are far below the 998 limit).
-SMTP_LINES = compat32.clone(linesep="\r\n", max_line_length=0)
-CONFIRM_MAX_AGE = 7 * 24 * 3600  # a sign-up link works for a week
+# A holder on another host that stopped without releasing it is taken over after this; on
+# this host a dead holder's lease is taken at once (learnhub.core.jobs.lease).
 SEND_LEASE = dt.timedelta(hours=1)
 
-
-# ---- signed links -------------------------------------------------------------------------
-
-
-def _fingerprint(email: str) -> str:
-    return hashlib.sha256(email.lower().encode()).hexdigest()[:16]
-
-
-def unsubscribe_token(secret: str, subscriber: Subscriber | Recipient) -> str:
-    """Never expires: an unsubscribe link in an old email must still work."""
-    serializer = URLSafeSerializer(secret, salt="bulletins-unsubscribe")
-    return serializer.dumps([subscriber.id, _fingerprint(subscriber.email)])
-
-
-def confirm_token(secret: str, subscriber: Subscriber) -> str:
-    serializer = URLSafeTimedSerializer(secret, salt="bulletins-confirm")
-    return serializer.dumps([subscriber.id, _fingerprint(subscriber.email)])
-
-
-def _subscriber_from(session: Session, payload: Any) -> Subscriber | None:
-    if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int)):
-        return None
-    subscriber = session.get(Subscriber, payload[0])
-    if subscriber is None or _fingerprint(subscriber.email) != payload[1]:
-        return None
-    return subscriber
-
-
-def subscriber_for_unsubscribe(session: Session, secret: str, token: str) -> Subscriber | None:
-    try:
-        payload = URLSafeSerializer(secret, salt="bulletins-unsubscribe").loads(token)
-    except BadSignature:
-        return None
-    return _subscriber_from(session, payload)
-
-
-def subscriber_for_confirm(session: Session, secret: str, token: str) -> Subscriber | None:
-    try:
-        payload = URLSafeTimedSerializer(secret, salt="bulletins-confirm").loads(
-            token, max_age=CONFIRM_MAX_AGE
-        )
-    except (BadSignature, SignatureExpired):
-        return None
-    return _subscriber_from(session, payload)
-
-
-def absolute(base_url: str, path: str) -> str:
-    return urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
-
-
-# ---- messages -----------------------------------------------------------------------------
-
-
-# Stands for each person's unsubscribe link while the issue is rendered once for a whole send.
-UNSUBSCRIBE_PLACEHOLDER = "@@unsubscribe-url@@"
-
-
-@dataclass(frozen=True)
-class IssueParts:
-    """The issue rendered once for a whole send; only the unsubscribe link differs per person."""
-
-    subject: str
-    text: str  # the whole plain-text part, with UNSUBSCRIBE_PLACEHOLDER
-    html: str  # the whole HTML document, with UNSUBSCRIBE_PLACEHOLDER
-    list_id: str
-    mailto: str
-
-
-def issue_parts(bulletin: Bulletin, config: Mapping[str, Any]) -> IssueParts:
-    html_body, text_body = issue_body(bulletin)
-    number = bulletin.number
-    page_url = absolute(config["BASE_URL"], f"/bulletins/{number}" if number else "/bulletins")
-    subject = f"{bulletin.title} (issue {number})" if number else f"{bulletin.title} (preview)"
-    env = current_app.jinja_env
-    context = {
-        "bulletin": bulletin,
-        "subject": subject,
-        "body_html": html_body,
-        "body_text": text_body,
-        "page_url": page_url,
-        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
-        "organisation": config["ORGANISATION_NAME"],
-    }
-    sender = config["MAIL_FROM"]
-    return IssueParts(
-        subject=subject,
-        text=env.get_template("email/bulletin.txt").render(**context),
-        html=env.get_template("email/bulletin.html").render(**context),
-        list_id=f"LearnHub bulletin <bulletin.{_domain(sender)}>",
-        mailto=_mailto(sender),
-    )
-
-
-@dataclass(frozen=True)
-class Personalised:
-    text: str
-    html: str
-    headers: dict[str, str]
-
-
-def personalise(
-    parts: IssueParts, subscriber: Subscriber, secret: str, base_url: str
-) -> Personalised:
-    url = absolute(base_url, f"/bulletins/unsubscribe/{unsubscribe_token(secret, subscriber)}")
-    # The token is URL-safe base64 and dots: nothing in it needs escaping in HTML.
-    return Personalised(
-        text=parts.text.replace(UNSUBSCRIBE_PLACEHOLDER, url),
-        html=parts.html.replace(UNSUBSCRIBE_PLACEHOLDER, url),
-        headers={
-            "List-Unsubscribe": f"<{url}>, <{parts.mailto}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": parts.list_id,
-        },
-    )
-
-
-def bulletin_message(
-    settings: SmtpSettings,
-    parts: IssueParts,
-    subscriber: Subscriber | Recipient,
-    config: Mapping[str, Any],
-    message_id: str | None = None,
-) -> Message:
-    """The two-part message for one subscriber. Built with the standard library's compat32 MIME
-    classes, about four times faster than the modern EmailMessage API, which matters at 10,000."""
-    content = personalise(parts, subscriber, config["SECRET_KEY"], config["BASE_URL"])
-    message = MIMEMultipart("alternative")
-    # Every header value is one clean line: a newline in a stored title once stopped every
-    # send run (and could have started a header of its own).
-    message["From"] = header_value(settings.sender)
-    message["To"] = header_value(subscriber.email)
-    subject = header_value(parts.subject)
-    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id or make_msgid(domain=_domain(settings.sender))
-    for name, value in content.headers.items():
-        message[name] = header_value(value)
-    message.attach(MIMEText(content.text, "plain", "utf-8"))
-    message.attach(MIMEText(content.html, "html", "utf-8"))
-    return message
-
-
-def _domain(sender: str) -> str:
-    return header_value(sender).rsplit("<", 1)[-1].rstrip(">").rpartition("@")[2] or "localhost"
-
-
-def _mailto(sender: str) -> str:
-    address = header_value(sender).rsplit("<", 1)[-1].rstrip(">")
-    return f"mailto:{address}?subject=unsubscribe"
-
-
-def confirmation_message(
-    settings: SmtpSettings, subscriber: Subscriber, config: Mapping[str, Any]
-) -> EmailMessage:
-    env = current_app.jinja_env
-    url = absolute(
-        config["BASE_URL"],
-        f"/bulletins/subscribe/confirm/{confirm_token(config['SECRET_KEY'], subscriber)}",
-    )
-    context = {"confirm_url": url, "organisation": config["ORGANISATION_NAME"]}
-    return build_message(
-        settings,
-        subscriber.email,
-        "Confirm your subscription to the learning bulletin",
-        env.get_template("email/subscribe_confirm.txt").render(**context),
-        env.get_template("email/subscribe_confirm.html").render(**context),
-    )
-
-
-# ---- sending ------------------------------------------------------------------------------
+Commit = Callable[[], None]
 
 
 @dataclass
@@ -279,7 +110,7 @@ class SendResult:
 
 
 def create_deliveries(session: Session, bulletin: Bulletin) -> int:
-    """One pending row for each confirmed subscriber who has none for this issue; committed."""
+    """One pending row for each confirmed subscriber who has none for this issue."""
     has_row = sa.select(Delivery.id).where(
         Delivery.bulletin_id == bulletin.id, Delivery.subscriber_id == Subscriber.id
     )
@@ -301,7 +132,7 @@ def create_deliveries(session: Session, bulletin: Bulletin) -> int:
                 for subscriber_id in missing
             ],
         )
-    session.commit()
+    session.flush()
     return len(missing)
 
 
@@ -329,7 +160,7 @@ def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]
             row.status = DeliveryStatus.PENDING
             row.attempts = max(row.attempts - 1, 0)
             requeued += 1
-    session.commit()
+    session.flush()
     return requeued, uncertain
 
 
@@ -392,8 +223,8 @@ def _claim(
     domain: str = "localhost",
 ) -> list[_Row]:
     """Claim the next owed rows (``sending``, each with the Message-ID its message will carry)
-    and record the ``outcomes`` that came back since the last claim: one commit, made BEFORE
-    any message of the batch is handed to SMTP."""
+    and record the ``outcomes`` that came back since the last claim. The caller commits them in
+    one commit, BEFORE any message of the batch is handed to SMTP."""
     found = session.execute(
         sa.select(
             Delivery.id, Delivery.attempts, Subscriber.id, Subscriber.email, Subscriber.status
@@ -429,7 +260,7 @@ def _claim(
             ),
         ],
     )
-    session.commit()
+    session.flush()
     return claimed
 
 
@@ -439,53 +270,40 @@ def _update_rows(session: Session, outcomes: list[Outcome]) -> None:
         session.execute(sa.update(Delivery), sorted(outcomes, key=lambda o: sorted(o)))
 
 
-def _is_permanent(exc: smtplib.SMTPException) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        return bool(codes) and all(500 <= code < 600 for code in codes)
-    code = getattr(exc, "smtp_code", None)
-    return isinstance(code, int) and 500 <= code < 600
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{code} {message.decode(errors='replace')}"
-            for code, message in exc.recipients.values()
-        )
-    code = getattr(exc, "smtp_code", None)
-    detail = getattr(exc, "smtp_error", b"")
-    if isinstance(detail, bytes):
-        detail = detail.decode(errors="replace")
-    if code:
-        return f"{code} {detail}".strip()
-    return f"{type(exc).__name__}: {exc}"
-
-
 def send_issue(
     session: Session,
     bulletin: Bulletin,
     config: Mapping[str, Any],
     *,
+    commit: Commit,
     batch_size: int = BATCH_SIZE,
     connections: int = CONNECTIONS,
 ) -> SendResult:
     """Send a published issue to every confirmed subscriber who has not had it. Idempotent:
     running it again sends only to those still owed it. Raises LeaseHeld if another process is
-    sending this issue now, SendInterrupted if the mail server cannot be reached."""
+    sending this issue now, SendInterrupted if the mail server cannot be reached.
+
+    ``commit`` is the caller's (``session.commit``): the sender calls it after each claim and
+    each set of outcomes, so that what may have left is always on record first."""
     if bulletin.status != BulletinStatus.PUBLISHED or bulletin.number is None:
         raise BulletinError("Only a published issue can be sent")
     result = SendResult(bulletin_number=bulletin.number)
     bulletin_id = bulletin.id
-    with _send_lease(session, bulletin_id):
+    # A killed `learnhub bulletins send` leaves its lease behind: on this host it is taken over at
+    # once (its process has gone); from another host, when it expires (SEND_LEASE).
+    with lease(session, f"bulletin-send:{bulletin_id}", SEND_LEASE):
         bulletin = session.get(Bulletin, bulletin_id) or bulletin
         result.requeued, result.uncertain = recover_interrupted(session, bulletin)
         result.created = create_deliveries(session, bulletin)
+        commit()
         courier = _Courier(
-            SmtpSettings.from_config(config), connections, issue_parts(bulletin, config), config
+            SmtpSettings.from_config(config),
+            connections,
+            rendering.issue_parts(bulletin, config),
+            config,
         )
         try:
-            _send_owed(session, bulletin, courier, batch_size, result)
+            _send_owed(session, bulletin, courier, batch_size, result, commit)
         finally:
             courier.close()
         result.uncertain = _count_uncertain(session, bulletin)
@@ -529,7 +347,11 @@ class _Courier:
     on this one. Only the calling thread touches the database."""
 
     def __init__(
-        self, settings: SmtpSettings, size: int, parts: IssueParts, config: Mapping[str, Any]
+        self,
+        settings: SmtpSettings,
+        size: int,
+        parts: rendering.IssueParts,
+        config: Mapping[str, Any],
     ) -> None:
         self.settings = settings
         self.size = size
@@ -545,7 +367,7 @@ class _Courier:
 
     def _deliver(self, row: _Row) -> None:
         try:
-            message = bulletin_message(
+            message = rendering.bulletin_message(
                 self.settings, self.parts, row.subscriber, self.config, row.message_id
             )
         except Exception as exc:
@@ -558,7 +380,7 @@ class _Courier:
             connection = stack.enter_context(smtp_connection(self.settings))
             self.local.connection = connection
         try:
-            _hand_over(connection, self.settings, row.subscriber.email, message)
+            hand_over(connection, self.settings.sender, row.subscriber.email, message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
             raise  # the server answered: the connection is still good
         except BaseException:
@@ -575,7 +397,12 @@ class _Courier:
 
 
 def _send_owed(
-    session: Session, bulletin: Bulletin, courier: _Courier, batch_size: int, result: SendResult
+    session: Session,
+    bulletin: Bulletin,
+    courier: _Courier,
+    batch_size: int,
+    result: SendResult,
+    commit: Commit,
 ) -> None:
     """Claim a batch, hand it to the courier, and claim the next when only about one message
     per connection is left, so the connections never wait for the database. Outcomes are
@@ -593,15 +420,16 @@ def _send_owed(
                 batch_size,
                 run_started=run_started,
                 outcomes=outcomes,
-                domain=_domain(courier.settings.sender),
+                domain=sender_domain(courier.settings.sender),
             )
+            commit()  # the claim, before any message of the batch is handed over
             outcomes, owed = [], bool(batch)
             in_flight.update((courier.submit(row), row) for row in batch)
         if not in_flight:
             break
         done, _ = wait(in_flight, timeout=OUTCOME_WAIT, return_when=FIRST_COMPLETED)
         if not done:
-            _commit_outcomes(session, outcomes)
+            _commit_outcomes(session, outcomes, commit)
             outcomes = []
         for future in done:
             row = in_flight.pop(future)
@@ -609,25 +437,25 @@ def _send_owed(
             if failure is None and _stops_the_send(future.exception()):
                 failure = future.exception()
                 outcomes += _unclaim_not_started(in_flight)
-    _commit_outcomes(session, outcomes)
+    _commit_outcomes(session, outcomes, commit)
     if isinstance(failure, _NotBuilt):
         raise failure.cause  # a fault of ours, not the mail server's
     if failure is not None:
-        cause = failure.cause if isinstance(failure, _DataStage) else failure
-        raise SendInterrupted(_error_text(cause)) from failure
+        cause = failure.cause if isinstance(failure, ContentMayHaveArrived) else failure
+        raise SendInterrupted(smtp_error_text(cause)) from failure
 
 
-def _commit_outcomes(session: Session, outcomes: list[Outcome]) -> None:
+def _commit_outcomes(session: Session, outcomes: list[Outcome], commit: Commit) -> None:
     if outcomes:
         _update_rows(session, outcomes)
-        session.commit()
+        commit()
 
 
 def _stops_the_send(error: BaseException | None) -> bool:
     """Whether this error stops the send (a message that could not be built stops it too)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
         return False  # the server answered for this message only
-    return isinstance(error, _NotBuilt | _DataStage | smtplib.SMTPException | OSError)
+    return isinstance(error, _NotBuilt | ContentMayHaveArrived | smtplib.SMTPException | OSError)
 
 
 def _unclaim_not_started(in_flight: dict[Future[None], _Row]) -> list[Outcome]:
@@ -672,50 +500,20 @@ class _NotBuilt(Exception):
         self.cause = cause
 
 
-class _DataStage(Exception):
-    """The connection failed while the message's content was on its way: it may have arrived."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-
-
-def _hand_over(connection: smtplib.SMTP, settings: SmtpSettings, to: str, message: Message) -> None:
-    """MAIL, RCPT, DATA, as smtplib's sendmail does, but knowing when the content left: a failure
-    before DATA means the message certainly did not arrive."""
-    connection.ehlo_or_helo_if_needed()
-    sender = settings.sender.rsplit("<", 1)[-1].rstrip(">")
-    code, response = connection.mail(sender)
-    if code != 250:
-        connection.rset()
-        raise smtplib.SMTPSenderRefused(code, response, sender)
-    code, response = connection.rcpt(to)
-    if code not in (250, 251):
-        connection.rset()
-        raise smtplib.SMTPRecipientsRefused({to: (code, response)})
-    try:
-        code, response = connection.data(message.as_bytes(policy=SMTP_LINES))
-    except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise _DataStage(exc) from exc
-    if code != 250:
-        connection.rset()
-        raise smtplib.SMTPDataError(code, response)
-
-
 def _connection_lost(row: _Row, exc: BaseException, result: SendResult) -> Outcome:
     """A connection failed while this message was out: if its content was on its way it is
     uncertain and not resent automatically; if not, it is simply retried next time."""
-    cause = exc.cause if isinstance(exc, _DataStage) else exc
-    result.errors.append(_error_text(cause))
-    if isinstance(exc, _DataStage):
+    cause = exc.cause if isinstance(exc, ContentMayHaveArrived) else exc
+    result.errors.append(smtp_error_text(cause))
+    if isinstance(exc, ContentMayHaveArrived):
         result.uncertain += 1
         error = (
             f"{UNCERTAIN}: the connection was lost while the message was being handed over "
-            f"({_error_text(cause)}); not sent again automatically"
+            f"({smtp_error_text(cause)}); not sent again automatically"
         )
     else:
         result.failed_temporary += 1
-        error = _error_text(cause)[:2000]
+        error = smtp_error_text(cause)[:2000]
     return {"id": row.delivery_id, "status": DeliveryStatus.FAILED_TEMPORARY, "last_error": error}
 
 
@@ -724,7 +522,7 @@ class SendInterrupted(Exception):
 
 
 def _refused(row: _Row, exc: smtplib.SMTPException, result: SendResult) -> Outcome:
-    permanent = _is_permanent(exc)
+    permanent = is_permanent_refusal(exc)
     if permanent:
         result.failed_permanent += 1
     else:
@@ -732,44 +530,14 @@ def _refused(row: _Row, exc: smtplib.SMTPException, result: SendResult) -> Outco
     return {
         "id": row.delivery_id,
         "status": DeliveryStatus.FAILED_PERMANENT if permanent else DeliveryStatus.FAILED_TEMPORARY,
-        "last_error": _error_text(exc)[:2000],
+        "last_error": smtp_error_text(exc)[:2000],
     }
 
 
-class _send_lease:  # noqa: N801 - used as a context manager
-    """This issue's send lease. A holder on this host whose process has died is replaced at
-    once (a killed `learnhub bulletins send` leaves its lease behind); from another host, the
-    lease is taken over when it expires (SEND_LEASE)."""
-
-    def __init__(self, session: Session, bulletin_id: int) -> None:
-        self.session = session
-        self.name = f"bulletin-send:{bulletin_id}"
-        self._lease: Any = None
-
-    def __enter__(self) -> str:
-        _break_dead_local_holder(self.session, self.name)
-        self._lease = lease(self.session, self.name, SEND_LEASE)
-        return self._lease.__enter__()  # type: ignore[no-any-return]
-
-    def __exit__(self, *exc: object) -> None:
-        self._lease.__exit__(*exc)
+def send_confirmation(subscriber: Subscriber, config: Mapping[str, Any]) -> None:
+    """The sign-up link, on its own connection; send it after the commit that made the row."""
+    settings = SmtpSettings.from_config(config)
+    send_message(settings, rendering.confirmation_message(settings, subscriber, config))
 
 
-def _break_dead_local_holder(session: Session, name: str) -> None:
-    holder = session.scalar(sa.select(JobLock.holder).where(JobLock.name == name))
-    if holder is None:
-        return
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        session.execute(sa.delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))
-        session.commit()
-    except PermissionError:
-        return
-
-
-__all__ = ["LeaseHeld", "SendInterrupted", "send_issue"]
+__all__ = ["LeaseHeld", "SendInterrupted", "send_confirmation", "send_issue"]

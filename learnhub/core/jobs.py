@@ -1,22 +1,70 @@
-"""Named leases in the database, so that a job runs in one process at a time however many
+"""Periodic jobs: what a job is, running one now under its lease, and the leases themselves.
+
+Each feature declares its jobs (a ``Job`` in its ``jobs.py``) and its "run now" command runs
+``run_job`` on that declaration; ``learnhub/scheduler.py`` only collects the features' jobs into
+the one list and hands them to APScheduler. A feature never imports the scheduler.
+
+Leases are named rows in the database, so that a job runs in one process at a time however many
 processes there are. Works the same on SQLite and PostgreSQL: a row per lease, taken by insert
-or by replacing an expired holder in one conditional update."""
+or by replacing an expired holder in one conditional update. Only this module reads a holder's
+name (``host:pid:random``); everyone else takes a lease with ``lease``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from learnhub.core.extensions import db
 from learnhub.core.models import JobLock
 from learnhub.core.time import utcnow
+
+log = logging.getLogger(__name__)
+
+
+# ---- jobs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # also the lease's name ("job:<name>") and `learnhub scheduler --run-now NAME`
+    run: Callable[[], str]  # does the work and commits; returns a line for the log
+    trigger: dict[str, object]  # keyword arguments for a CronTrigger
+    lease: dt.timedelta
+
+
+def run_job(app: Flask, job: Job) -> str | None:
+    """Run one job now, under its lease; None if another process holds the lease."""
+    with app.app_context():
+        try:
+            with lease(db.session, f"job:{job.name}", job.lease):
+                message = job.run()
+        except LeaseHeld:
+            log.info("Job %s is running elsewhere; skipped", job.name)
+            return None
+        finally:
+            db.session.remove()
+    log.info("Job %s: %s", job.name, message)
+    return message
+
+
+def run_job_now(job: Job) -> str | None:
+    """A feature's "run now" command: the job in this app, under the scheduled job's lease."""
+    return run_job(current_app._get_current_object(), job)  # type: ignore[attr-defined]
+
+
+# ---- leases -------------------------------------------------------------------------------
 
 
 def holder_name() -> str:
