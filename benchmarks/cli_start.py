@@ -103,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     rows = []
     load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     print(f"Median of {args.runs} runs, each a new process (load average {load}):")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("  (PYTHONDONTWRITEBYTECODE is set: every run compiles the modules it imports)")
     for name, command, has_target in commands:
         median_seconds(command, 1)  # once unmeasured, so every measured run finds warm disk caches
         seconds, cpu_seconds = median_seconds(command, args.runs)
