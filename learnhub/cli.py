@@ -78,7 +78,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "taxonomy": LazyCommand(
         "learnhub.taxonomy.cli:taxonomy_group",
         "Taxonomy versions: load a catalogue as a draft, compare it, activate it.",
-        subcommands=("learnhub.taxonomy.jobs:retrain_command",),
+        subcommands=("learnhub.suggestions.jobs:retrain_command",),
     ),
     "themes": LazyCommand("learnhub.themes.jobs:themes_group", "Recurring themes."),
     "dashboard": LazyCommand("learnhub.dashboard.jobs:dashboard_group", "Leadership dashboard."),
@@ -137,7 +137,8 @@ class LazyFlaskGroup(FlaskGroup):
 
 
 def build_app() -> Flask:
-    from learnhub import create_app, load_config_module
+    from learnhub import create_app
+    from learnhub.core.config import load_config_module
 
     try:
         return create_app()

@@ -11,9 +11,9 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from learnhub.auth import services as accounts
+from learnhub.core.extensions import db
 from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 
 
 def serve(app: Flask, host: str, port: int) -> None:

@@ -34,11 +34,11 @@ from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
+from learnhub.core.extensions import db
 from learnhub.core.fragments import reused
 from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
-from learnhub.extensions import db
 from learnhub.reports import carried_check, services
 from learnhub.reports.forms import (
     ReportForm,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from learnhub.core.cache import REFERENCE_SECONDS, reference_cache
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.taxonomy.catalogue import parse_catalogue
 from learnhub.taxonomy.services import activate_version, load_version, packaged_catalogue
