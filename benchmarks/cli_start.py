@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     commands.append(
         ("python3 -m learnhub db --help", [sys.executable, "-m", "learnhub", "db", "--help"], False)
     )
+    # The floor: Flask's own command-line module, which any Flask CLI imports before it can answer.
+    commands.append(
+        ("import flask.cli (Flask alone)", [sys.executable, "-c", "import flask.cli"], False)
+    )
 
     rows = []
     load = "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
