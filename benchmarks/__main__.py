@@ -36,6 +36,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bulletins", [], []),
     ("submission", [], ["--rounds", "5", "--seconds", "10"]),
     ("pageweight", [], []),
+    ("cli_start", [], []),
 ]
 
 

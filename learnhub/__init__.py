@@ -162,6 +162,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from learnhub.cli import init_app as init_cli
+    from learnhub.command_registry import init_app as init_cli
 
     init_cli(app)

@@ -1,18 +1,61 @@
-"""The ``learnhub`` command: a Flask CLI group with one sub-group per domain."""
+"""The ``learnhub`` command: a Flask CLI group with one sub-group per domain.
+
+Every command is named in ``COMMANDS`` (learnhub/command_registry.py) with where it lives and
+its one-line summary, and is imported only when it is used: ``learnhub --help`` imports no
+feature, model or numerical library and creates no app, so it answers at once. Running a command creates the app as before (each
+command is ``@with_appcontext``). A test holds ``COMMANDS`` to the real command tree.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
-from werkzeug.serving import run_simple
 
-from learnhub.auth import services as accounts
-from learnhub.core.extensions import db
-from learnhub.core.logging import AnonymousRequestHandler
-from learnhub.core.permissions import Role
+from learnhub.command_registry import COMMANDS
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+class LazyFlaskGroup(FlaskGroup):
+    """A FlaskGroup that finds the commands in ``COMMANDS`` without creating the app.
+
+    Flask's own group creates the app to list or find any command the app registers; here only
+    a name outside ``COMMANDS`` does (a Flask extension's, say), as before.
+    """
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load_plugin_commands()
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        lazy = COMMANDS.get(cmd_name)
+        if lazy is None:
+            return super().get_command(ctx, cmd_name)
+        return lazy.listing(cmd_name) if self._listing else lazy.load()
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Click asks for each command to print its line of help: give it the stand-ins.
+        with self.listing_only():
+            super().format_commands(ctx, formatter)
+
+    @contextmanager
+    def listing_only(self) -> Iterator[None]:
+        self._listing = True
+        try:
+            yield
+        finally:
+            self._listing = False
 
 
 def build_app() -> Flask:
@@ -27,7 +70,7 @@ def build_app() -> Flask:
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=build_app, add_default_commands=False)
+@click.group(cls=LazyFlaskGroup, create_app=build_app, add_default_commands=False)
 def main() -> None:
     """LearnHub: blameless learning from near misses in children's social care."""
 
@@ -36,193 +79,14 @@ main.add_command(shell_command)
 main.add_command(routes_command)
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    # Werkzeug's server, threaded, with request logs that never name a client address.
-    # (Flask's app.run() declines to start inside a CLI command, so call werkzeug directly.)
-    run_simple(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)
-
-
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def run_command(host: str, port: int) -> None:
     """Serve LearnHub with the development server."""
+    from flask import current_app
+
+    from learnhub.commands import serve
+
     serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
-
-
-@click.command("init")
-@click.option(
-    "--taxonomy",
-    "taxonomy_file",
-    metavar="FILE|none",
-    help="Install this taxonomy file (full or simple format) instead of the built-in "
-    "social-care taxonomy, or 'none' for no taxonomy. Only when no taxonomy is active yet.",
-)
-@with_appcontext
-def init_command(taxonomy_file: str | None) -> None:
-    """Upgrade the database schema and load reference data. Safe to run again."""
-    from learnhub.setup import initialise
-    from learnhub.taxonomy.cli import read_taxonomy_choice
-
-    summary = initialise(read_taxonomy_choice(taxonomy_file))
-    click.echo(summary)
-
-
-@click.command("demo")
-@click.option("--seed-only", is_flag=True, help="Seed the demo data, then stop.")
-@click.option("--reports", "report_count", default=1000, show_default=True, type=int)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def demo_command(seed_only: bool, report_count: int, host: str, port: int) -> None:
-    """Initialise, seed demo accounts and reports, and serve on http://127.0.0.1:5000."""
-    from learnhub.demo.seed import DEMO_PASSWORD, seed_demo
-    from learnhub.setup import initialise
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config["ENV_NAME"] == "production":
-        raise click.ClickException(
-            "learnhub demo makes accounts with a known password: not in production"
-        )
-    if report_count < 0:
-        raise click.BadParameter("must be 0 or more", param_hint="--reports")
-    click.echo(initialise())
-    set_aside_stale_anchor(app)
-    result = seed_demo(report_count)
-    click.echo(result.summary())
-    click.echo(f"\nDemo sign-ins (password for each: {DEMO_PASSWORD}):")
-    for email, role in result.accounts:
-        click.echo(f"  {role:<9} {email}")
-    if not seed_only:
-        click.echo(f"\nLearnHub is at http://{host}:{port}/ — press Ctrl+C to stop.")
-        serve(app, host, port)
-
-
-def set_aside_stale_anchor(app: Flask) -> None:
-    """A demo database made afresh (its audit trail empty) beside the audit anchor of one that
-    was deleted: set the old anchor aside, or every check would report the old trail missing.
-    Only the demo does this; in production an anchor beside an empty trail is the alarm."""
-    from pathlib import Path
-
-    import sqlalchemy as sa
-
-    from learnhub.audit.models import AuditEvent
-
-    anchor_file = Path(app.config["AUDIT_ANCHOR_FILE"])
-    if anchor_file.exists() and db.session.scalar(sa.select(AuditEvent.id).limit(1)) is None:
-        aside = anchor_file.with_name(anchor_file.name + ".previous-demo")
-        anchor_file.replace(aside)
-        click.echo(f"Set aside the audit anchor of a previous demo database: {aside}")
-
-
-@click.group("users")
-def users_group() -> None:
-    """Staff accounts."""
-
-
-def read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-
-
-@users_group.command("create")
-@click.argument("email")
-@click.option(
-    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Their role."
-)
-@click.option("--name", "display_name", default="", help="Their name as colleagues know it.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@with_appcontext
-def create_user_command(email: str, role: str, display_name: str, password_stdin: bool) -> None:
-    """Create a staff account."""
-    from learnhub.audit import services as audit
-
-    password = read_password(password_stdin)
-    try:
-        user = accounts.create_user(db.session, email, Role(role), password, display_name)
-    except accounts.AccountError as exc:
-        raise click.ClickException(exc.message) from exc
-    audit.record(db.session, None, "create", "user", user.id, {"role": role, "via": "cli"})
-    db.session.commit()
-    click.echo(f"Created {user.role.value} account for {user.email}")
-
-
-@click.group("tokens")
-def tokens_group() -> None:
-    """API tokens."""
-
-
-@tokens_group.command("create")
-@click.argument("email")
-@click.option("--name", default="", help="What the token is for, e.g. 'Power BI export'.")
-@with_appcontext
-def create_token_command(email: str, name: str) -> None:
-    """Create an API token for a staff account and print it once."""
-    from learnhub.audit import services as audit
-
-    user = accounts.find_user_by_email(db.session, email)
-    if user is None:
-        raise click.ClickException(f"No account with the email address {email}")
-    token, plaintext = accounts.create_api_token(db.session, user, name)
-    audit.record(db.session, None, "create", "api_token", token.id, {"user": user.id, "via": "cli"})
-    db.session.commit()
-    click.echo(plaintext)
-    click.echo(
-        "Copy this token now: it is stored only as a hash and cannot be shown again.", err=True
-    )
-
-
-@click.command("scheduler")
-@click.option("--run-now", "run_now", multiple=True, help="Run this job once now, then stop.")
-@with_appcontext
-def scheduler_command(run_now: tuple[str, ...]) -> None:
-    """Run the periodic jobs (one scheduler process beside any number of web processes)."""
-    from learnhub.core.jobs import run_job
-    from learnhub.scheduler import JOBS, build_scheduler
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    jobs = {job.name: job for job in JOBS}
-    if run_now:
-        for name in run_now:
-            if name not in jobs:
-                raise click.BadParameter(f"no job {name!r}; jobs: {', '.join(jobs)}")
-            message = run_job(app, jobs[name])
-            click.echo(f"{name}: {message or 'running in another process; skipped'}")
-        return
-    click.echo("Scheduler started; jobs: " + ", ".join(jobs))
-    build_scheduler(app).start()
-
-
-def init_app(app: Flask) -> None:
-    from learnhub.audit.cli import audit_group
-    from learnhub.bulletins.jobs import bulletins_group, subscribers_group
-    from learnhub.dashboard.jobs import dashboard_group
-    from learnhub.reports.cli import import_reports_command
-    from learnhub.reports.jobs import reports_group
-    from learnhub.retention.jobs import retention_group
-    from learnhub.suggestions.jobs import retrain_command
-    from learnhub.taxonomy.cli import taxonomy_group
-    from learnhub.themes.jobs import themes_group
-
-    if "retrain" not in taxonomy_group.commands:
-        taxonomy_group.add_command(retrain_command)
-
-    for command in (
-        init_command,
-        demo_command,
-        users_group,
-        tokens_group,
-        import_reports_command,
-        reports_group,
-        scheduler_command,
-        taxonomy_group,
-        themes_group,
-        dashboard_group,
-        audit_group,
-        retention_group,
-        bulletins_group,
-        subscribers_group,
-    ):
-        app.cli.add_command(command)
