@@ -3,7 +3,8 @@
 Every command is named in ``COMMANDS`` (learnhub/command_registry.py) with where it lives and
 its one-line summary, and is imported only when it is used: ``learnhub --help`` imports no
 feature, model or numerical library and creates no app, so it answers at once. Running a
-command creates the app as before (each command is ``@with_appcontext``). A test holds ``COMMANDS`` to the real command tree.
+command creates the app as before (each command is ``@with_appcontext``). A test holds
+``COMMANDS`` to the real command tree.
 """
 
 from __future__ import annotations
