@@ -5,7 +5,6 @@ from __future__ import annotations
 from learnhub.core.permissions import Role
 from learnhub.disclosure.themes import built_title, in_panel, shared_theme, words_in
 
-
 TITLES = {"A-1": "Time pressure", "B-2": "Workload"}
 
 
