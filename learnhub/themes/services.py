@@ -239,6 +239,29 @@ def record_results(
 
 
 @dataclass(frozen=True)
+class MemberPage:
+    total: int
+    reports: list[Report]
+
+
+def member_reports(session: Session, theme_id: int, *, offset: int, limit: int) -> MemberPage:
+    """One page of a theme's reports, newest received first (ties by id, so pages never
+    overlap), and how many there are in all."""
+    is_member = sa.select(ThemeMember.report_id).where(ThemeMember.theme_id == theme_id)
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(ThemeMember).where(ThemeMember.theme_id == theme_id)
+    )
+    reports = session.scalars(
+        sa.select(Report)
+        .where(Report.id.in_(is_member))
+        .order_by(Report.received_on.desc(), Report.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return MemberPage(total=total or 0, reports=list(reports))
+
+
+@dataclass(frozen=True)
 class PastTheme:
     """A theme found by a run as of a past day (printed, never stored)."""
 
