@@ -103,7 +103,7 @@ def themes_group() -> None:
     "--window-months",
     type=int,
     help=f"Months of reports read, ending this month or the --as-of month "
-    f"({MIN_WINDOW_MONTHS} to {MAX_WINDOW_MONTHS}; default THEME_WINDOW_MONTHS, 12).",
+    f"({MIN_WINDOW_MONTHS} to {MAX_WINDOW_MONTHS}; default LEARNHUB_THEME_WINDOW_MONTHS, 12).",
 )
 @with_appcontext
 def detect_command(as_of: dt.datetime | None, window_months: int | None) -> None:
@@ -143,4 +143,5 @@ def echo_past_analysis(as_of: dt.date, parameters: detect.DetectionParameters) -
     )
     for theme in analysis.themes:
         rising = f"  RISING: {theme.rising_reason}" if theme.rising else ""
-        click.echo(f"- {theme.title} [{', '.join(theme.codes)}]: {theme.members} reports{rising}")
+        codes = f" [{', '.join(theme.codes)}]" if theme.codes else ""
+        click.echo(f"- {theme.title}{codes}: {theme.members} reports{rising}")
