@@ -91,6 +91,7 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "RETENTION_THREAD_DAYS": as_int,
     "RETENTION_NARRATIVE_DAYS": as_int,
     "RETENTION_DELIVERY_DAYS": as_int,
+    "THEME_WINDOW_MONTHS": as_int,
     "AUDIT_KEY": as_optional_str,
     "AUDIT_PREVIOUS_KEYS": as_str,
     "AUDIT_ANCHOR_FILE": as_optional_str,
@@ -153,6 +154,8 @@ class Config:
     RETENTION_THREAD_DAYS = 90  # after a closed report's last message: the receipt hash goes
     RETENTION_NARRATIVE_DAYS = 730  # after closing: raw answers and thread go, redacted stays
     RETENTION_DELIVERY_DAYS = 365  # after sending: the delivery row goes
+    # Months of reports the theme job reads, ending this month (4 to 120); see docs/themes.md.
+    THEME_WINDOW_MONTHS = 12
     # The audit trail's MAC key: never in the database, so a database writer cannot re-seal
     # an edited trail. Production requires it; elsewhere one is generated in the instance
     # folder (audit.key, mode 0600). Previous keys (comma-separated) still verify old entries.

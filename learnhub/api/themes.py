@@ -14,8 +14,10 @@ from werkzeug.wrappers import Response
 from learnhub.api.openapi import documented
 from learnhub.api.themes_schemas import (
     LISTED_STATUSES,
+    PageQuerySchema,
     ThemeListSchema,
     ThemeQuerySchema,
+    ThemeReportPageSchema,
     ThemeSchema,
 )
 from learnhub.api.views import RequestInvalid, bp
@@ -25,6 +27,7 @@ from learnhub.core.permissions import Permission, requires
 from learnhub.disclosure.counts import Cell, threshold
 from learnhub.disclosure.themes import SharedTheme, in_panel
 from learnhub.themes.models import Theme, ThemeStatus
+from learnhub.themes.services import member_reports
 from learnhub.themes.sharing import is_shared, shared_counts, shared_query, shared_themes
 
 
@@ -115,5 +118,48 @@ def theme(theme_id: int) -> Response:
         abort(404, "No theme has this id.")
     (body,) = bodies([found], leader=leader, k=threshold())
     audit.record(db.session, g.api_user, "read", "theme", found.id, {"via": "api"})
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.route("/themes/<int:theme_id>/reports")
+@requires(Permission.VIEW_THEME_REPORTS)
+@documented(
+    "The reports a theme is made of, by reference, newest received first, a page at a time "
+    "(the review panel only)",
+    {200: ThemeReportPageSchema},
+    query=PageQuerySchema,
+)
+def theme_reports(theme_id: int) -> Response:
+    try:
+        paging = PageQuerySchema().load(request.args)
+    except ValidationError as exc:
+        raise RequestInvalid(exc.normalized_messages()) from exc
+    found = db.session.get(Theme, theme_id)
+    if found is None or found.status not in LISTED_STATUSES:
+        abort(404, "No theme has this id.")
+    page, size = paging["page"], paging["size"]
+    members = member_reports(db.session, found.id, offset=(page - 1) * size, limit=size)
+    body = ThemeReportPageSchema().dump(
+        {
+            "theme_id": found.id,
+            "page": page,
+            "size": size,
+            "total": members.total,
+            "pages": -(-members.total // size),
+            "reports": [
+                {
+                    "reference": r.reference,
+                    "event_month": f"{r.event_month:%Y-%m}",
+                    "received_on": r.received_on,
+                    "status": r.status.value,
+                }
+                for r in members.reports
+            ],
+        }
+    )
+    audit.record(
+        db.session, g.api_user, "list", "theme_report", found.id, {"page": page, "via": "api"}
+    )
     db.session.commit()
     return jsonify(body)

@@ -74,3 +74,49 @@ class ThemeQuerySchema(Schema):
             "panel only accepted themes are listed: other statuses give an empty list"
         },
     )
+
+
+MAX_PAGE_SIZE = 200
+
+
+class PageQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error="Must be 1 or more"),
+        metadata={"description": "Which page, from 1 (default 1)"},
+    )
+    size = fields.Integer(
+        load_default=50,
+        validate=validate.Range(
+            min=1, max=MAX_PAGE_SIZE, error=f"Must be from 1 to {MAX_PAGE_SIZE}"
+        ),
+        metadata={"description": f"Reports per page, 1 to {MAX_PAGE_SIZE} (default 50)"},
+    )
+
+
+class ThemeReportSchema(Schema):
+    reference = fields.String(required=True, metadata={"example": "LH-7KQ2-M9XD"})
+    event_month = fields.String(required=True, metadata={"example": "2026-03"})
+    received_on = fields.Date(required=True)
+    status = fields.String(required=True)
+
+
+class ThemeReportPageSchema(Schema):
+    theme_id = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    total = fields.Integer(
+        required=True, metadata={"description": "Reports in the theme, on every page"}
+    )
+    pages = fields.Integer(
+        required=True,
+        metadata={"description": "Pages at this size; a page past the last is empty"},
+    )
+    reports = fields.List(
+        fields.Nested(ThemeReportSchema),
+        required=True,
+        metadata={"description": "Newest received first"},
+    )

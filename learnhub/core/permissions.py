@@ -33,6 +33,7 @@ class Permission(enum.StrEnum):
     REVIEW_REPORTS = "reports.review"
     TRIAGE_THEMES = "themes.triage"
     VIEW_THEMES = "themes.view"
+    VIEW_THEME_REPORTS = "themes.reports"
     MANAGE_ACTIONS = "actions.manage"
     EDIT_BULLETINS = "bulletins.edit"
     APPROVE_BULLETINS = "bulletins.approve"
@@ -49,6 +50,7 @@ PERMISSION_DESCRIPTIONS = {
     Permission.REVIEW_REPORTS: "Read and triage reports, ask reporters questions, code reports",
     Permission.TRIAGE_THEMES: "Accept, merge or dismiss candidate themes",
     Permission.VIEW_THEMES: "Read recurring themes and their trends",
+    Permission.VIEW_THEME_REPORTS: "List the reports a theme is made of",
     Permission.MANAGE_ACTIONS: "Agree actions and record their progress",
     Permission.EDIT_BULLETINS: "Draft and edit the monthly bulletin",
     Permission.APPROVE_BULLETINS: "Approve another editor's bulletin for publication",
@@ -68,6 +70,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.TRIAGE_THEMES: frozenset({Role.REVIEWER}),
     # Leaders see themes as figures only, with small counts suppressed.
     Permission.VIEW_THEMES: frozenset({Role.REVIEWER, Role.LEADER}),
+    # Which reports make a theme tells small numbers apart: the panel's alone.
+    Permission.VIEW_THEME_REPORTS: frozenset({Role.REVIEWER}),
     Permission.MANAGE_ACTIONS: frozenset({Role.REVIEWER}),
     Permission.EDIT_BULLETINS: frozenset({Role.EDITOR}),
     Permission.APPROVE_BULLETINS: frozenset({Role.EDITOR}),

@@ -13,7 +13,7 @@ reviewer has confirmed as de-identified, and nothing else:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from learnhub.core.permissions import Role
@@ -46,17 +46,36 @@ class SharedTheme:
     title_replaced: bool
 
 
-def built_title(codes: Sequence[str], terms: Sequence[str] = (), *, factors: bool) -> str:
-    """A title from taxonomy codes and from ``terms`` the caller knows may be shown; the theme
-    job calls it with no terms, so a stored title never carries a word of the narratives.
-    ``factors``: the theme is a combination of factors, not a story told in similar words."""
+def built_title(
+    codes: Sequence[str],
+    terms: Sequence[str] = (),
+    *,
+    factors: bool,
+    code_titles: Mapping[str, str] | None = None,
+) -> str:
+    """A title from taxonomy codes, in the taxonomy's words (``code_titles``: code → title; a
+    code it lacks, such as a retired one, stays an id), and from ``terms`` the caller knows may
+    be shown; the theme job calls it with no terms, so a stored title never carries a word of
+    the narratives. ``factors``: the theme is a combination of factors, not a story told in
+    similar words."""
+    names = " + ".join((code_titles or {}).get(code, code) for code in codes)
+    words = listed(terms[:TITLE_TERMS])
     if factors:
-        return "Recurring factors: " + " + ".join(codes)
-    if terms:
-        return "Recurring story: " + ", ".join(terms[:TITLE_TERMS])
-    if codes:
-        return "Recurring story: " + " + ".join(codes)
-    return "Recurring story told in similar words"
+        return names or "Recurring factors"
+    if words and names:
+        return f"Accounts mentioning {words}: {names}"
+    if words:
+        return f"Accounts mentioning {words}"
+    if names:
+        return f"Similar accounts: {names}"
+    return "Accounts told in similar words"
+
+
+def listed(words: Sequence[str]) -> str:
+    """ "a, b and c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def shared_theme(
@@ -67,11 +86,12 @@ def shared_theme(
     codes: Sequence[str],
     terms: Sequence[str],
     confirmed: set[str],
+    code_titles: Mapping[str, str] | None = None,
 ) -> SharedTheme:
     """The title and words of a theme whose job words ``terms`` include ``confirmed`` ones
     (found in its members' confirmed redacted text)."""
     shared_terms = [term for term in terms if term in confirmed]
-    built = built_title(codes, shared_terms, factors=factors)
+    built = built_title(codes, shared_terms, factors=factors, code_titles=code_titles)
     if not accepted:
         # The job's title, never the panel's: only acceptance makes a title the panel's own.
         return SharedTheme(title=built, terms=shared_terms, title_replaced=False)

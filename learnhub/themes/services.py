@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,20 +28,33 @@ from learnhub.themes.models import (
     ThemeRun,
     ThemeStatus,
 )
+from learnhub.themes.sharing import code_titles
 
 TEXT_FIELDS = ("narrative", "what_made_it_likely")
+TITLE_LENGTH = 200  # Theme.title's column
+
+
+def window_start(today: dt.date, parameters: detect.DetectionParameters) -> dt.date:
+    """The first month of the window that ends in ``today``'s month."""
+    return add_months(month_start(today), -(parameters.window_months - 1))
 
 
 def window_reports(
     session: Session, today: dt.date, parameters: detect.DetectionParameters
 ) -> list[detect.ReportInput]:
-    first = add_months(month_start(today), -(parameters.window_months - 1))
+    """The window's reports as they stood on ``today``: received by then, with an event month
+    in the window ending that month (a past ``today`` leaves out every later report)."""
+    in_window = (
+        Report.event_month >= window_start(today, parameters),
+        Report.event_month <= month_start(today),
+        Report.received_on <= today,
+    )
     version = taxonomy.active_version(session)
-    ids = sa.select(Report.id).where(Report.event_month >= first)
+    ids = sa.select(Report.id).where(*in_window)
     codes = report_codes_in(session, version, ids) if version else {}
     rows = session.execute(
         sa.select(Report.id, Report.event_month, Report.narrative, Report.what_made_it_likely)
-        .where(Report.event_month >= first)
+        .where(*in_window)
         .order_by(Report.id)
     )
     return [
@@ -82,15 +96,48 @@ def existing_themes(session: Session) -> list[detect.ExistingTheme]:
     ]
 
 
-def title_for(candidate: detect.Candidate) -> str:
+def title_for(candidate: detect.Candidate, code_titles: Mapping[str, str] | None = None) -> str:
     # Never from the candidate's words: they come from narratives no reviewer has de-identified.
     # The panel reads them as the theme's terms.
-    return built_title(candidate.codes, factors=candidate.kind == detect.FACTOR_COMBINATION)
+    return job_title(candidate.codes, candidate.kind == detect.FACTOR_COMBINATION, code_titles)
+
+
+def job_title(codes: Sequence[str], factors: bool, code_titles: Mapping[str, str] | None) -> str:
+    return built_title(codes, factors=factors, code_titles=code_titles)[:TITLE_LENGTH]
+
+
+def legacy_job_title(codes: Sequence[str], factors: bool) -> str:
+    """The title the job gave before titles were in the taxonomy's words (code ids)."""
+    if factors:
+        return "Recurring factors: " + " + ".join(codes)
+    return (
+        "Recurring story: " + " + ".join(codes)
+        if codes
+        else "Recurring story told in similar words"
+    )
+
+
+def titled_by_the_job(theme: Theme, code_titles: Mapping[str, str]) -> bool:
+    """The theme still has the title the job built for its codes: the panel never edited it."""
+    factors = theme.kind is ThemeKind.FACTOR_COMBINATION
+    codes = list(theme.defining_codes or ())
+    return theme.title in (
+        job_title(codes, factors, code_titles),
+        legacy_job_title(codes, factors),
+    )
 
 
 def apply_candidate(
-    session: Session, theme: Theme, candidate: detect.Candidate, run: ThemeRun
+    session: Session,
+    theme: Theme,
+    candidate: detect.Candidate,
+    run: ThemeRun,
+    code_titles: Mapping[str, str] | None = None,
 ) -> None:
+    code_titles = code_titles or {}
+    if titled_by_the_job(theme, code_titles):
+        # A title the panel wrote stays; the job's own follows the codes and the taxonomy.
+        theme.title = title_for(candidate, code_titles)
     theme.defining_codes = list(candidate.codes)
     theme.terms = list(candidate.terms)
     theme.member_count = len(candidate.members)
@@ -127,13 +174,14 @@ def record_reconciliation(
     session: Session, reconciliation: detect.Reconciliation, run: ThemeRun
 ) -> None:
     themes = {t.id: t for t in session.scalars(sa.select(Theme))}
+    titles = code_titles(session)
     # Re-proposed first: a merged theme that grew back stands alone again before its old
     # target is updated.
     for theme_id in reconciliation.reproposed:
         themes[theme_id].status = ThemeStatus.CANDIDATE
         themes[theme_id].merged_into_id = None
     for theme_id, candidate in reconciliation.matched.items():
-        apply_candidate(session, themes[theme_id], candidate, run)
+        apply_candidate(session, themes[theme_id], candidate, run, titles)
     for theme_id in reconciliation.retired:
         themes[theme_id].status = ThemeStatus.RETIRED
     for candidate in reconciliation.new:
@@ -141,12 +189,12 @@ def record_reconciliation(
             signature=candidate.signature,
             kind=ThemeKind(candidate.kind),
             status=ThemeStatus.CANDIDATE,
-            title=title_for(candidate),
+            title=title_for(candidate, titles),
             first_run_id=run.id,
         )
         session.add(theme)
         session.flush()
-        apply_candidate(session, theme, candidate, run)
+        apply_candidate(session, theme, candidate, run, titles)
     run.candidates_new = len(reconciliation.new)
     run.candidates_updated = len(reconciliation.matched)
     run.candidates_retired = len(reconciliation.retired)
@@ -188,6 +236,71 @@ def record_results(
     run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
     run.duration_ms = elapsed_ms(started)
     session.flush()
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    total: int
+    reports: list[Report]
+
+
+def member_reports(session: Session, theme_id: int, *, offset: int, limit: int) -> MemberPage:
+    """One page of a theme's reports, newest received first (ties by id, so pages never
+    overlap), and how many there are in all."""
+    is_member = sa.select(ThemeMember.report_id).where(ThemeMember.theme_id == theme_id)
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(ThemeMember).where(ThemeMember.theme_id == theme_id)
+    )
+    reports = session.scalars(
+        sa.select(Report)
+        .where(Report.id.in_(is_member))
+        .order_by(Report.received_on.desc(), Report.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return MemberPage(total=total or 0, reports=list(reports))
+
+
+@dataclass(frozen=True)
+class PastTheme:
+    """A theme found by a run as of a past day (printed, never stored)."""
+
+    title: str
+    codes: tuple[str, ...]
+    members: int
+    rising: bool
+    rising_reason: str
+
+
+@dataclass(frozen=True)
+class PastAnalysis:
+    first_month: dt.date
+    reports_read: int
+    themes: list[PastTheme]
+
+
+def analyse_as_of(
+    session: Session, as_of: dt.date, parameters: detect.DetectionParameters
+) -> PastAnalysis:
+    """The themes the job would have found on ``as_of``, from the reports received by then;
+    stored themes and runs are not touched. Reports' codes are read as they are now."""
+    reports = window_reports(session, as_of, parameters)
+    titles = code_titles(session)
+    found = detect.detect(reports, today=as_of, parameters=parameters)
+    return PastAnalysis(
+        first_month=window_start(as_of, parameters),
+        reports_read=len(reports),
+        themes=[
+            PastTheme(
+                title=title_for(c, titles),
+                codes=c.codes,
+                members=len(c.members),
+                rising=c.rising,
+                rising_reason=c.rising_reason,
+            )
+            for c in found
+        ],
+    )
 
 
 def record_failure(session: Session, run_id: int, started: float, error: str) -> None:

@@ -9,7 +9,7 @@ redacted text, and counted as ``learnhub.disclosure.counts`` publishes counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from learnhub.disclosure import counts, text
 from learnhub.disclosure.themes import SharedTheme, words_in
 from learnhub.disclosure.themes import shared_theme as shared_rule
 from learnhub.reports.models import Report
+from learnhub.taxonomy import services as taxonomy
 from learnhub.themes.models import Theme, ThemeKind, ThemeMember, ThemeStatus
 
 # Themes shown outside the panel; candidates, dismissed and merged ones are the panel's business.
@@ -51,7 +52,15 @@ def confirmed_terms(session: Session, themes: Iterable[Theme]) -> dict[int, set[
     return found
 
 
-def shared_theme(theme: Theme, confirmed: set[str]) -> SharedTheme:
+def code_titles(session: Session) -> dict[str, str]:
+    """Code → title in the active taxonomy: themes are titled in the taxonomy's words."""
+    version = taxonomy.active_version(session)
+    return {code.code: code.title for code in version.codes} if version else {}
+
+
+def shared_theme(
+    theme: Theme, confirmed: set[str], titles: Mapping[str, str] | None = None
+) -> SharedTheme:
     return shared_rule(
         accepted=theme.status is ThemeStatus.ACCEPTED,
         panel_title=theme.title,
@@ -59,13 +68,15 @@ def shared_theme(theme: Theme, confirmed: set[str]) -> SharedTheme:
         codes=list(theme.defining_codes or ()),
         terms=list(theme.terms or ()),
         confirmed=confirmed,
+        code_titles=titles,
     )
 
 
 def shared_themes(session: Session, themes: Sequence[Theme]) -> dict[int, SharedTheme]:
     """Each theme (by id) as it may be shown outside the panel, read in one query."""
     confirmed = confirmed_terms(session, themes)
-    return {t.id: shared_theme(t, confirmed[t.id]) for t in themes}
+    titles = code_titles(session) if themes else {}
+    return {t.id: shared_theme(t, confirmed[t.id], titles) for t in themes}
 
 
 def shared_query() -> sa.Select[tuple[Theme]]:

@@ -57,6 +57,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "api.taxonomy_versions": PUBLIC,
     "api.themes": frozenset({R, L}),
     "api.theme": frozenset({R, L}),
+    "api.theme_reports": frozenset({R}),
     "taxonomy.versions": frozenset({A}),
     "taxonomy.version": frozenset({A}),
     "taxonomy.activate": frozenset({A}),

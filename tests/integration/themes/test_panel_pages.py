@@ -312,3 +312,31 @@ def test_a_theme_title_with_a_line_break_is_refused_and_kept_on_the_form(
     assert "My typed summary" in body
     db.session.expire_all()
     assert db.session.get(Theme, theme.id).status is ThemeStatus.CANDIDATE
+
+
+def test_the_panel_sees_the_code_ids_beside_a_title_in_the_taxonomys_words(
+    reviewer: FlaskClient,
+) -> None:
+    reports = member_reports(4)
+    theme = make_theme(
+        reports,
+        signature="t:words",
+        codes=("PRE-TEAM-1", "PRE-TECH-1"),
+        title="Handover gaps + Records systems",
+    )
+    accepted = make_theme(
+        reports,
+        signature="t:accepted",
+        status=ThemeStatus.ACCEPTED,
+        codes=("ORG-7",),
+        title="Agency staff",
+        owner="Head of service",
+    )
+    for page, title, codes in [
+        ("/themes/", theme.title, "PRE-TEAM-1 + PRE-TECH-1"),
+        (f"/themes/{theme.id}", theme.title, "PRE-TEAM-1 + PRE-TECH-1"),
+        ("/themes/accepted", accepted.title, "ORG-7"),
+    ]:
+        body = reviewer.get(page).get_data(as_text=True)
+        assert title in body
+        assert f"Codes: {codes}" in body

@@ -33,12 +33,15 @@ def test_the_job_titles_a_story_without_its_words() -> None:
         rising=False,
         rising_reason="",
     )
-    assert title_for(candidate) == "Recurring story: PRE-FAM-2"
-    assert title_for(Candidate(**{**candidate.__dict__, "codes": ()})) == (
-        "Recurring story told in similar words"
+    titles = {"PRE-FAM-2": "Family circumstances", "WW-3": "Workload"}
+    assert title_for(candidate, titles) == "Similar accounts: Family circumstances"
+    assert title_for(Candidate(**{**candidate.__dict__, "codes": ()}), titles) == (
+        "Accounts told in similar words"
     )
-    factors = Candidate(**{**candidate.__dict__, "kind": "factor_combination", "terms": ()})
-    assert title_for(factors) == "Recurring factors: PRE-FAM-2"
+    factors = Candidate(
+        **{**candidate.__dict__, "kind": "factor_combination", "codes": ("PRE-FAM-2", "WW-3")}
+    )
+    assert title_for(factors, titles) == "Family circumstances + Workload"
 
 
 def test_only_confirmed_words_are_shared() -> None:
@@ -50,11 +53,11 @@ def test_only_confirmed_words_are_shared() -> None:
 
 @pytest.mark.parametrize(
     "title",
-    ["The Thistlewaite family's transport", "THISTLEWAITE", "Recurring story: taxi, thistlewaite"],
+    ["The Thistlewaite family's transport", "THISTLEWAITE", "Accounts mentioning thistlewaite"],
 )
 def test_a_panel_title_with_an_unconfirmed_word_is_replaced(title: str) -> None:
     shared = shared_theme(story(title=title), {"taxi", "transport"})
-    assert shared.title == "Recurring story: taxi, transport"
+    assert shared.title == "Accounts mentioning taxi and transport"
     assert shared.title_replaced
     assert "thistlewaite" not in shared.title.lower()
 
@@ -68,10 +71,11 @@ def test_a_word_a_reviewer_kept_in_the_redacted_text_may_be_shared() -> None:
 
 def test_a_theme_not_accepted_never_carries_its_stored_title() -> None:
     shared = shared_theme(story(ThemeStatus.CANDIDATE, title="anything at all"), set())
-    assert shared.title == "Recurring story told in similar words"
+    assert shared.title == "Accounts told in similar words"
     assert shared.terms == []
-    assert shared_theme(story(ThemeStatus.DISMISSED, codes=["ORG-1"]), set()).title == (
-        "Recurring story: ORG-1"
+    dismissed = story(ThemeStatus.DISMISSED, codes=["ORG-1"])
+    assert shared_theme(dismissed, set(), {"ORG-1": "Staffing levels"}).title == (
+        "Similar accounts: Staffing levels"
     )
 
 
