@@ -105,8 +105,6 @@ class ReportForm(LearnHubForm):
         validators=[Optional()],
     )
     submission_token = HiddenField()
-    # The check page's seal over what it checked (reports.carried_check); only Send reads it.
-    check_seal = HiddenField()
 
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {
@@ -125,7 +123,7 @@ class ReportForm(LearnHubForm):
         return valid
 
     def offer(self, areas: list[SelectChoice], codes: list[SelectChoice]) -> None:
-        """Choices made once and shared between requests (reports.views.form_options)."""
+        """Today's service areas and factor codes to choose from."""
         self.service_area.choices = areas
         self.factors.choices = codes
 
