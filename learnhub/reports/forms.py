@@ -83,7 +83,10 @@ class ReportForm(LearnHubForm):
         "What stopped it, or what went well?",
         "A colleague, a check, a habit, luck: what made the difference?",
     )
-    factors = SelectMultipleField("What made it more likely?", choices=[], validators=[Optional()])
+    # The service checks the area and factors chosen against today's (services.check_submission).
+    factors = SelectMultipleField(
+        "What made it more likely?", choices=[], validators=[Optional()], validate_choice=False
+    )
     what_made_it_likely = answer(
         "In your own words, what made it more likely?",
         "Think about the work, the tools, the team, supervision and the wider system, "
@@ -97,7 +100,9 @@ class ReportForm(LearnHubForm):
     )
     event_month = StringField("Month", validators=[Optional(), Length(max=2)])
     event_year = StringField("Year", validators=[Optional(), Length(max=4)])
-    service_area = SelectField("Service area", choices=[], validators=[Optional()])
+    service_area = SelectField(
+        "Service area", choices=[], validators=[Optional()], validate_choice=False
+    )
     reporter_role = SelectField(
         "Your role",
         choices=[SelectChoice("", "Prefer not to say")]

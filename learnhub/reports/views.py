@@ -21,22 +21,24 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
+from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
 from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
-from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource
+from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource, ServiceArea
 from learnhub.reports.receipts import normalise_receipt
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy.models import TaxonomyCode
+from learnhub.taxonomy.models import TaxonomyVersion
 
 # Every route here is a reporter's: none is access-logged (learnhub.core.anonymous_routes).
 bp = anonymous_route(Blueprint("reports", __name__))
@@ -58,21 +60,44 @@ CARRIED_FIELDS = (
 )
 CARRIED_MULTIPLE_FIELD = "factors"
 
-FactorGroups = list[tuple[taxonomy.TierInfo, list[TaxonomyCode]]]
+
+def todays_choices() -> tuple[TaxonomyVersion | None, list[ServiceArea]]:
+    """The taxonomy version whose factors the form offers, and the service areas."""
+    return taxonomy.active_version(db.session), active_service_areas(db.session)
 
 
-def build_form() -> tuple[ReportForm, FactorGroups]:
-    """The report form with today's service areas and factors to choose from, and the factors
-    grouped by tier for its checkboxes."""
-    version = taxonomy.active_version(db.session)
+def report_fields(
+    form: ReportForm, version: TaxonomyVersion | None, areas: list[ServiceArea]
+) -> Markup:
+    """The form's questions, offering this version's factors and these areas."""
     groups = [] if version is None else taxonomy.codes_by_tier(version)
-    areas = [(area.slug, area.name) for area in active_service_areas(db.session)]
-    form = ReportForm()
     form.offer(
-        service_area_choices(areas),
+        service_area_choices([(area.slug, area.name) for area in areas]),
         factor_code_choices([code.code for _, codes in groups for code in codes]),
     )
-    return form, groups
+    # A template's output is already autoescaped HTML: marking it safe escapes nothing twice.
+    return Markup(render_template("reports/_report_fields.html", form=form, groups=groups))  # noqa: S704
+
+
+def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+    fields = report_fields(form, *todays_choices())
+    return render_template("reports/form.html", form=form, report_fields=fields), status
+
+
+def render_blank_form() -> tuple[str, int]:
+    """A first visit. Rendering the questions' GOV.UK macros (some fifty factor checkboxes)
+    is most of the cost of the report pages, and blank they show only the taxonomy version
+    and the service areas: rendered once per process for those, the one speed-up the
+    submission benchmark needs to hold its per-request goal (benchmarks/RESULTS.md)."""
+    version, areas = todays_choices()
+    key = (
+        "blank report fields",
+        request.script_root,  # its links start with it
+        (version.id, version.checksum) if version else None,
+        tuple((area.slug, area.name) for area in areas),
+    )
+    fields = reused(key, lambda: report_fields(ReportForm(), version, areas))
+    return render_template("reports/form.html", form=None, report_fields=fields), 200
 
 
 def submission_from(form: ReportForm) -> services.ReportSubmission:
@@ -123,10 +148,6 @@ def carried_fields(values: MultiDict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def render_form(form: ReportForm, groups: FactorGroups, status: int = 200) -> tuple[str, int]:
-    return render_template("reports/form.html", form=form, groups=groups), status
-
-
 def issue_submission_token() -> str:
     token = secrets.token_urlsafe(16)
     session[PENDING_TOKENS] = [*session.get(PENDING_TOKENS, [])[-(MAX_PENDING_TOKENS - 1) :], token]
@@ -162,12 +183,14 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
 @bp.route("/report", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
 def new() -> tuple[str, int]:
-    form, groups = build_form()
-    if request.method == "GET" or request.form.get("change"):
-        return render_form(form, groups)
+    if request.method == "GET":
+        return render_blank_form()
+    form = ReportForm()
+    if request.form.get("change"):
+        return render_form(form)
     checked = check_form(form)
     if checked is None:
-        return render_form(form, groups)
+        return render_form(form)
     return render_check_page(form, checked)
 
 
@@ -180,25 +203,25 @@ def submit() -> Response | tuple[str, int]:
         return redirect(url_for("reports.confirmation"))
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
         abort(429)  # before the page's key is used, so going back and sending again still works
-    form, groups = build_form()
+    form = ReportForm()
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
         # answers again so they can be sent, rather than lose them.
         checked = check_form(form)
         if checked is None:
-            return render_form(form, groups)
+            return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
     if not form_is_valid(form):
         check_form(form)  # the service's messages too, so every problem is shown at once
-        return render_form(form, groups)
+        return render_form(form)
     # Whatever the check page showed, the service checks and scans what Send received: what
     # is filed is what the server scanned, never what a page says it found.
     try:
         receipt = file_and_commit(form, token)
     except services.ReportInvalid as exc:
         show_errors(form, exc.errors)
-        return render_form(form, groups)
+        return render_form(form)
     if receipt is not None:
         # The session cookie is signed, not secret: the receipt rides in it only sealed.
         session[RECEIPT_TO_SHOW] = seal(receipt_cookie_key(), receipt.encode())
@@ -244,12 +267,12 @@ def page_timed_out(
     again with everything they typed and a new token, instead of a dead end."""
     if request.endpoint not in ("reports.new", "reports.submit"):
         return render_http_error(error)
-    form, groups = build_form()
+    form = ReportForm()
     form.form_errors.append(
         "This page timed out, so your report has not been sent yet. Check your answers, "
         "then continue and send them again."
     )
-    return render_form(form, groups, 400)
+    return render_form(form, 400)
 
 
 @bp.route("/report/confirmation")
