@@ -1,5 +1,7 @@
-"""The report form served again and again: it always offers today's service areas and taxonomy
-wording, and one reporter's ticks, answers or errors never show on the next blank form."""
+"""The report form served again and again (its blank questions are rendered once per process
+for what they show, reports.views.render_blank_form): it always offers today's service areas
+and taxonomy wording, and one reporter's ticks, answers or errors never show on the next blank
+form."""
 
 from __future__ import annotations
 
@@ -57,6 +59,18 @@ def test_a_service_area_changed_here_is_shown_changed_at_once(client: FlaskClien
     fostering().is_active = False
     db.session.commit()
     assert 'value="fostering"' not in client.get("/report").get_data(as_text=True)
+
+
+def test_a_change_made_by_another_process_is_shown_at_once(client: FlaskClient) -> None:
+    client.get("/report")
+    # Plain SQL, as another worker or a database console would change it: this process's
+    # ORM never sees it happen, and the next blank form still shows it.
+    db.session.execute(
+        sa.text("UPDATE service_areas SET name = 'Harbour fostering' WHERE slug = 'fostering'")
+    )
+    db.session.commit()
+
+    assert "Harbour fostering" in client.get("/report").get_data(as_text=True)
 
 
 def test_going_back_to_change_keeps_the_ticks_and_answers(client: FlaskClient) -> None:
