@@ -52,7 +52,7 @@ logger_class = AnonymousAccessLogger
 def on_starting(server):
     """Refuse, in production, to start several workers that would each count rate limits and
     sign-in failures on their own (memory://); elsewhere say so loudly."""
-    from learnhub import load_config_module
+    from learnhub.core.config import load_config_module
     from learnhub.core.shared_store import per_process_problem
 
     config = load_config_module()

@@ -90,9 +90,9 @@ def publish_issue(subscribers: int) -> Any:
     from learnhub.auth import services as accounts
     from learnhub.bulletins import services
     from learnhub.bulletins.models import Subscriber, SubscriberSource, SubscriberStatus
+    from learnhub.core.extensions import db
     from learnhub.core.permissions import Role
     from learnhub.core.time import utcnow
-    from learnhub.extensions import db
 
     first = accounts.create_user(db.session, "e1@example.org", Role.EDITOR, "x" * 12)
     second = accounts.create_user(db.session, "e2@example.org", Role.EDITOR, "x" * 12)
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
 
     from learnhub import create_app
     from learnhub.bulletins import emails
-    from learnhub.extensions import db
+    from learnhub.core.extensions import db
     from learnhub.setup import initialise
 
     connections = args.connections or emails.CONNECTIONS

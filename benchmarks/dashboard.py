@@ -24,10 +24,10 @@ from benchmarks import servers
 from benchmarks.results import Row, emit
 from learnhub import create_app
 from learnhub.auth import services as accounts
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.dashboard.models import ALL_AREAS, ALL_TYPES, MonthlyReports
 from learnhub.dashboard.rollups import refresh
-from learnhub.extensions import db
 from learnhub.reports.models import EventType, ServiceArea
 from learnhub.setup import initialise
 from learnhub.taxonomy.models import TaxonomyCode

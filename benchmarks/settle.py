@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from benchmarks.results import Row, emit
 from benchmarks.servers import add_database_options, benchmark_database
 from learnhub import create_app
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import ReportSource
 from learnhub.reports.settle import ANONYMOUS_ROWS, settle

@@ -15,8 +15,7 @@ from pathlib import Path
 from benchmarks.results import Row, emit
 from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.seed import HINT_CODES
-from learnhub.taxonomy.catalogue import Catalogue, default_catalogue_path, load_catalogue_file
-from learnhub.taxonomy.suggest import (
+from learnhub.suggestions.model import (
     LabelledReport,
     Scores,
     Suggester,
@@ -25,6 +24,7 @@ from learnhub.taxonomy.suggest import (
     split_held_out,
     train_model,
 )
+from learnhub.taxonomy.catalogue import Catalogue, default_catalogue_path, load_catalogue_file
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "data" / "coded_reports.jsonl"
 DEMO_COUNT = 1000
@@ -178,7 +178,7 @@ def timing(model: Suggester, reports: Sequence[LabelledReport]) -> float:
 
 NOTES = """\
 Notes
-- Figures as in learnhub.taxonomy.suggest: micro and macro F1 of the predicted sets (codes scoring
+- Figures as in learnhub.suggestions.model: micro and macro F1 of the predicted sets (codes scoring
   at least 0.5, or the best code when none does); top-3 recall is micro (of all reviewer codes,
   the share found among their own report's top three).
 - (a) is optimistic. A demo report's "reviewer codes" are its planted factor hints, and the

@@ -8,16 +8,8 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from learnhub.core.config import load_config_module
 from learnhub.core.resources import resource_dir
-
-
-def load_config_module() -> Any:
-    """The settings module: bundled in a wheel, or the checkout's top-level config.py."""
-    try:
-        from learnhub import _config  # type: ignore[attr-defined]
-    except ImportError:
-        import config as _config
-    return _config
 
 
 def create_app(config: str | dict[str, Any] | None = None) -> Flask:
@@ -73,9 +65,9 @@ def init_extensions(app: Flask) -> None:
     from learnhub.auth.throttle import DeviceCookies, LoginPolicy, LoginThrottle
     from learnhub.core.anonymity import AnonymousRateLimiter
     from learnhub.core.database import configure_sqlite
+    from learnhub.core.extensions import csrf, db, migrate
     from learnhub.core.shared_store import open_store
     from learnhub.core.time import local_today
-    from learnhub.extensions import csrf, db, migrate
 
     db.init_app(app)
     audit_keys.init_app(app)
@@ -133,14 +125,14 @@ def register_blueprints(app: Flask) -> None:
     from learnhub.api.views import bp as api_bp
     from learnhub.auth.views import bp as auth_bp
     from learnhub.bulletins.views import bp as bulletins_bp
+    from learnhub.core.extensions import csrf
     from learnhub.dashboard.views import bp as dashboard_bp
-    from learnhub.extensions import csrf
+    from learnhub.followup.views import bp as followup_bp
     from learnhub.main.views import bp as main_bp
-    from learnhub.reports.followup import bp as followup_bp
     from learnhub.reports.views import bp as reports_bp
+    from learnhub.review.theme_views import bp as themes_bp
     from learnhub.review.views import bp as review_bp
     from learnhub.taxonomy.views import bp as taxonomy_bp
-    from learnhub.themes.views import bp as themes_bp
 
     for blueprint in (
         main_bp,

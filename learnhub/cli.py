@@ -10,13 +10,14 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from werkzeug.serving import run_simple
 
 from learnhub.auth import services as accounts
+from learnhub.core.extensions import db
 from learnhub.core.logging import AnonymousRequestHandler
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 
 
 def build_app() -> Flask:
-    from learnhub import create_app, load_config_module
+    from learnhub import create_app
+    from learnhub.core.config import load_config_module
 
     try:
         return create_app()
@@ -192,8 +193,8 @@ def init_app(app: Flask) -> None:
     from learnhub.reports.cli import import_reports_command
     from learnhub.reports.jobs import reports_group
     from learnhub.retention.jobs import retention_group
+    from learnhub.suggestions.jobs import retrain_command
     from learnhub.taxonomy.cli import taxonomy_group
-    from learnhub.taxonomy.jobs import retrain_command
     from learnhub.themes.jobs import themes_group
 
     if "retrain" not in taxonomy_group.commands:

@@ -1,5 +1,6 @@
 """Imports every feature's models so that the metadata Alembic compares is complete."""
 
+from learnhub.actions.models import Action
 from learnhub.audit.models import AuditEvent
 from learnhub.auth.models import ApiToken, User
 from learnhub.bulletins.models import Bulletin, BulletinItem, Delivery, Subscriber
@@ -19,7 +20,6 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
-from learnhub.review.models import Action
 from learnhub.taxonomy.models import (
     FactorChange,
     ReportFactor,

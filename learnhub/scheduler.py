@@ -18,12 +18,12 @@ from flask import Flask
 
 from learnhub.actions.jobs import send_action_digest
 from learnhub.bulletins.jobs import assemble_bulletin, send_scheduled_bulletin
+from learnhub.core.extensions import db
 from learnhub.core.locks import LeaseHeld, lease
 from learnhub.dashboard.jobs import refresh_rollups
-from learnhub.extensions import db
 from learnhub.reports.jobs import settle_anonymous_rows
 from learnhub.retention.jobs import purge_expired
-from learnhub.taxonomy.jobs import retrain_suggestions
+from learnhub.suggestions.jobs import retrain_suggestions
 from learnhub.themes.jobs import detect_themes
 
 log = logging.getLogger(__name__)

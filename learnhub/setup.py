@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_migrate import upgrade
 
 from learnhub.audit.services import seal_unkeyed_entries
+from learnhub.core.extensions import db
 from learnhub.core.resources import resource_dir
-from learnhub.extensions import db
 from learnhub.reports.reference import ensure_service_areas
 from learnhub.taxonomy.services import ensure_default_taxonomy
 

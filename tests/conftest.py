@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 
 from learnhub import create_app
 from learnhub.auth.throttle import LoginThrottle
+from learnhub.core.extensions import db
 from learnhub.core.logging import AnonymousRequestHandler
-from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.databases import throwaway_database
 from tests.factories import ManualClock

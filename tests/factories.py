@@ -11,8 +11,8 @@ from werkzeug.test import TestResponse
 
 from learnhub.auth import services as accounts
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report
 from learnhub.themes.models import Theme, ThemeKind, ThemeMember, ThemeStatus
 from tests.factories import make_report

@@ -8,10 +8,10 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from learnhub.actions.models import ActionStatus
 from learnhub.actions.services import MAX_DESCRIPTION, MAX_EVIDENCE, MAX_OWNER
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import typed_date
-from learnhub.review.models import ActionStatus
 
 STATUS_LABELS = {
     ActionStatus.OPEN: "Open",

@@ -12,7 +12,7 @@ from learnhub.actions.forms import STATUS_LABELS
 from learnhub.actions.services import DigestEntry, digest_entries
 from learnhub.core.context import service_today
 from learnhub.core.email import SmtpSettings, build_message, smtp_connection
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.auth.models import User
 from learnhub.auth.services import AccountError, normalise_email
 from learnhub.reports.models import Report
-from learnhub.review.models import Action, ActionStatus
-from learnhub.themes.models import Theme, ThemeMember, ThemeStatus
+from learnhub.themes.models import Theme
 
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 MAX_DESCRIPTION = 5000
@@ -192,26 +192,6 @@ def counts_by_theme(
             entry.open += 1
             entry.overdue += due_on < today
     return counts
-
-
-def completed_actions_for_report(session: Session, report: Report) -> list[Action]:
-    """What was done about a report, for its reporter ("you said, we did"): completed actions
-    on the report itself or on an accepted theme it belongs to, oldest completion first."""
-    accepted_themes = (
-        sa.select(ThemeMember.theme_id)
-        .join(Theme, Theme.id == ThemeMember.theme_id)
-        .where(ThemeMember.report_id == report.id, Theme.status == ThemeStatus.ACCEPTED)
-    )
-    return list(
-        session.scalars(
-            sa.select(Action)
-            .where(
-                Action.status == ActionStatus.COMPLETED,
-                sa.or_(Action.report_id == report.id, Action.theme_id.in_(accepted_themes)),
-            )
-            .order_by(Action.completed_on, Action.id)
-        )
-    )
 
 
 @dataclass

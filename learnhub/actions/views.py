@@ -10,14 +10,14 @@ from werkzeug.wrappers import Response
 
 from learnhub.actions import services
 from learnhub.actions.forms import STATUS_LABELS, ActionForm, StatusForm
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
 from learnhub.core.database import RANDOM_ID_LIMIT
+from learnhub.core.extensions import db
 from learnhub.core.inputs import MAX_ID, ascii_int
 from learnhub.core.permissions import Permission, requires
-from learnhub.extensions import db
 from learnhub.reports.models import Report
-from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.models import Theme, ThemeStatus
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")

@@ -23,9 +23,9 @@ from learnhub.auth import services as accounts
 from learnhub.auth.forms import NewUserForm
 from learnhub.auth.models import User
 from learnhub.auth.throttle import LoginThrottle
+from learnhub.core.extensions import db
 from learnhub.core.inputs import query_int
 from learnhub.core.permissions import Permission, Role, requires
-from learnhub.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.review import coding as coding_services
 from learnhub.taxonomy import services as taxonomy

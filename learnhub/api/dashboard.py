@@ -12,10 +12,10 @@ from learnhub.api.openapi import documented
 from learnhub.api.views import RequestInvalid, bp
 from learnhub.core.context import service_today
 from learnhub.core.errors import problem
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard import services
 from learnhub.dashboard.services import Cell, MonthCell, Summary
-from learnhub.extensions import db
 
 
 def count(cell: Cell) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from learnhub.api.openapi import documented
 from learnhub.api.taxonomy_schemas import TaxonomySchema, VersionListSchema
 from learnhub.api.views import bp
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
-from learnhub.extensions import db
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.services import active_version, codes_by_tier
 

@@ -19,9 +19,9 @@ from learnhub.api.themes_schemas import (
 )
 from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard.services import suppress
-from learnhub.extensions import db
 from learnhub.themes.disclosure import (
     SharedTheme,
     in_panel,

@@ -26,13 +26,13 @@ from learnhub.audit import services as audit
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import problem
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, permissions_of, requires
-from learnhub.extensions import db
 from learnhub.reports import idempotency
 from learnhub.reports import services as reports
 from learnhub.reports.models import Report, ReportSource
+from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy import training
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, SessionTransaction
 
-from learnhub import load_config_module
+from learnhub.core.config import load_config_module
 
 if TYPE_CHECKING:
     from learnhub.audit.models import AuditEvent

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from learnhub.audit.anchors import Anchor, AnchorInvalid
 from learnhub.audit.services import ChainStatus, check_trail
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 
 
 @click.group("audit")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from learnhub import load_config_module
+from learnhub.core.config import load_config_module
 
 logger = logging.getLogger("learnhub.audit")
 

@@ -13,8 +13,8 @@ from learnhub.auth import services
 from learnhub.auth.models import User
 from learnhub.core.context import service_today
 from learnhub.core.errors import problem
+from learnhub.core.extensions import db, login_manager
 from learnhub.core.permissions import Permission, permission_of, role_may
-from learnhub.extensions import db, login_manager
 
 API_BLUEPRINT = "api"
 BEARER = "Bearer "

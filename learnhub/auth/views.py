@@ -19,13 +19,13 @@ from learnhub.audit import services as audit
 from learnhub.auth import services
 from learnhub.auth.forms import LoginForm
 from learnhub.auth.throttle import DeviceCookies, LoginThrottle
+from learnhub.core.extensions import db
 from learnhub.core.permissions import (
     PERMISSION_DESCRIPTIONS,
     Permission,
     permissions_of,
     requires,
 )
-from learnhub.extensions import db
 
 bp = Blueprint("auth", __name__)
 

@@ -22,8 +22,8 @@ from learnhub.bulletins import emails, services
 from learnhub.bulletins import subscribers as subscriber_service
 from learnhub.bulletins.models import Bulletin
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.locks import LeaseHeld
-from learnhub.extensions import db
 
 
 @cache

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.auth.models import User
 from learnhub.bulletins.models import (
     Bulletin,
@@ -30,7 +31,6 @@ from learnhub.core.text import one_line_problem
 from learnhub.core.time import add_months, utcnow
 from learnhub.dashboard.services import Cell, suppress
 from learnhub.reports.models import EventType, Report
-from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.disclosure import shared_themes
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 

@@ -33,12 +33,12 @@ from learnhub.bulletins.models import (
 from learnhub.core.context import service_today
 from learnhub.core.database import RANDOM_ID_LIMIT
 from learnhub.core.email import SmtpSettings, smtp_connection
+from learnhub.core.extensions import csrf, db
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.text import OneLine
 from learnhub.core.time import parse_month
-from learnhub.extensions import csrf, db
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from learnhub.core.extensions import db
 from learnhub.dashboard.rollups import refresh
-from learnhub.extensions import db
 
 
 def refresh_rollups() -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.core.time import add_months, month_start, parse_month
 from learnhub.dashboard import spc
 from learnhub.dashboard.models import (
@@ -36,7 +37,6 @@ from learnhub.dashboard.models import (
 )
 from learnhub.dashboard.rollups import last_refresh
 from learnhub.reports.models import EventType, ServiceArea
-from learnhub.review.models import Action, ActionStatus
 from learnhub.taxonomy.services import active_version, packaged_catalogue
 from learnhub.themes import disclosure
 from learnhub.themes.models import Theme

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.dashboard import export, services
 from learnhub.dashboard.charts import CHARTS
-from learnhub.extensions import db
 from learnhub.reports.models import EventType
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -14,9 +14,9 @@ from learnhub.auth.models import User
 from learnhub.bulletins import services
 from learnhub.bulletins import subscribers as subscriber_service
 from learnhub.bulletins.models import Bulletin, BulletinStatus
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.core.time import add_months
-from learnhub.extensions import db
 
 SECOND_EDITOR = ("editor2", "Eli Second-Editor")
 DEMO_SUBSCRIBERS = ("duty.team", "fostering.team", "leaving.care", "practice.lead", "quality")

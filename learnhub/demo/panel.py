@@ -13,14 +13,14 @@ import sqlalchemy as sa
 from learnhub.audit import services as audit
 from learnhub.auth import services as accounts
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.core.time import add_months, month_start
 from learnhub.demo.narratives import generate_reports
-from learnhub.extensions import db
 from learnhub.reports.models import Report
 from learnhub.review import coding
+from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy import training
 from learnhub.taxonomy.models import ReviewerCoding
 
 SECOND_REVIEWER = ("reviewer2", "Sam Second-Reviewer")

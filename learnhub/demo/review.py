@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from learnhub.auth.models import User
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report, ReportStatus
 from learnhub.reports.services import ask_reporter
 from learnhub.review import redaction, services

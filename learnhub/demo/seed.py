@@ -17,6 +17,7 @@ from learnhub.audit import services as audit
 from learnhub.auth import services as accounts
 from learnhub.auth.models import User
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.dashboard.jobs import refresh_rollups
 from learnhub.demo.bulletins import seed_demo_bulletins
@@ -24,7 +25,6 @@ from learnhub.demo.narratives import DemoReport, generate_reports
 from learnhub.demo.panel import code_demo_reports, second_reviewer
 from learnhub.demo.review import review_demo_reports
 from learnhub.demo.themes import seed_theme_decisions
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.actions import services as actions
+from learnhub.actions.models import ActionStatus
 from learnhub.actions.services import ActionDraft
 from learnhub.audit import services as audit
 from learnhub.auth.models import User
-from learnhub.review.models import ActionStatus
 from learnhub.themes import triage
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 
@@ -153,7 +153,7 @@ def agree_demo_actions(
 
 def seed_theme_decisions(reviewer: User | None, today: dt.date) -> str:
     """For seed.py: the panel's decisions, committed; a sentence for the summary, or ""."""
-    from learnhub.extensions import db
+    from learnhub.core.extensions import db
 
     if reviewer is None:
         return ""

@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, Role, requires
-from learnhub.extensions import db
 
 bp = Blueprint("main", __name__)
 

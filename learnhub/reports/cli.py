@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.core.context import service_today
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import imports
 
 

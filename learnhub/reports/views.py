@@ -28,10 +28,10 @@ from werkzeug.wrappers import Response
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
+from learnhub.core.extensions import db
 from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
-from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
 from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource, ServiceArea

@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.time import utcnow
-from learnhub.extensions import db
 from learnhub.retention.services import RetentionPolicy, purge
 
 

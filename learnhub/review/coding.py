@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from learnhub.auth.models import User
 from learnhub.reports.models import Report, ReportStatus
+from learnhub.suggestions.model import Suggester
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import (
     CodingAction,
@@ -23,7 +24,6 @@ from learnhub.taxonomy.models import (
     TaxonomyCode,
     TaxonomyVersion,
 )
-from learnhub.taxonomy.suggest import Suggester
 
 SUGGESTIONS_KEPT = 5
 SUGGESTION_SHOWN_FROM = 0.2  # below this a suggestion is noise on the page

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from learnhub.actions.services import completed_actions_for_report
+from learnhub.actions.outcomes import completed_actions_for_report
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.inputs import query_int, taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
-from learnhub.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.identifiers import Finding
 from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus, ServiceArea
@@ -26,8 +26,8 @@ from learnhub.review.forms import (
     QueueFilterForm,
     RedactionForm,
 )
+from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy import training
 from learnhub.themes.triage import themes_for_report
 
 bp = Blueprint("review", __name__, url_prefix="/review")

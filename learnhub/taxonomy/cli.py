@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.catalogue import (
     Catalogue,

@@ -11,10 +11,10 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from learnhub.core.extensions import db
 from learnhub.core.forms import ELSEWHERE
 from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
-from learnhub.extensions import db
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion, VersionStatus
 from learnhub.taxonomy.services import active_version, codes_by_tier

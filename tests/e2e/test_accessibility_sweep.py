@@ -29,9 +29,9 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, Role, permission_of, role_may
 from learnhub.dashboard.services import tier_titles
-from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import DESKTOP, serious_accessibility_violations
 from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member
@@ -47,10 +47,10 @@ def _first(statement: Any) -> Callable[[Session], object | None]:
 
 
 def _samples() -> dict[str, Callable[[Session], object | None]]:
+    from learnhub.actions.models import Action
     from learnhub.auth.models import User
     from learnhub.bulletins.models import Bulletin
     from learnhub.reports.models import Report
-    from learnhub.review.models import Action
     from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion, VersionStatus
     from learnhub.themes.models import Theme
 
@@ -94,9 +94,9 @@ def _query_samples() -> dict[str, Callable[[Session], dict[str, object] | None]]
 
 def a_theme_with_an_action(live_server: LiveServer, reference: str) -> None:
     """A candidate theme holding the report, and an action on it, so their pages are swept."""
+    from learnhub.actions.models import Action
     from learnhub.bulletins.models import Bulletin
     from learnhub.reports.models import Report
-    from learnhub.review.models import Action
     from learnhub.themes.models import Theme, ThemeKind, ThemeMember
 
     with live_server.app.app_context():

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from learnhub.bulletins.models import Bulletin, Subscriber, SubscriberSource, SubscriberStatus
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import serious_accessibility_violations
 from tests.e2e.keyboard import press_on, type_into

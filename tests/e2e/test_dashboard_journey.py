@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.dashboard.rollups import refresh
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
 from tests.conftest import LiveServer

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import serious_accessibility_violations
 from tests.factories import PASSWORD, make_user

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import serious_accessibility_violations
 from tests.e2e.keyboard import choose_radio, press_on, tab_to, type_into

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
 from tests.conftest import LiveServer

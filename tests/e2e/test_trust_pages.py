@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from learnhub.audit import services as audit
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.conftest import LiveServer
 from tests.e2e.conftest import serious_accessibility_violations
 from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member

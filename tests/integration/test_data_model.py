@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.bulletins.models import Bulletin
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.models import Base
 from learnhub.reports.models import MessageDirection, Report, ReporterMessage
 from learnhub.taxonomy.models import FactorSource, ReportFactor

@@ -27,8 +27,8 @@ from werkzeug.test import TestResponse
 
 from learnhub.api.openapi import spec_for
 from learnhub.auth.services import create_api_token
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.themes.models import ThemeStatus
 from tests.factories import csrf_token, login, make_report, make_theme, make_user
 from tests.integration.test_route_permissions import EXPECTED_ACCESS, PUBLIC

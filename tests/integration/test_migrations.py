@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from learnhub import create_app
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.reports.reference import DEFAULT_SERVICE_AREAS
 from learnhub.setup import initialise

@@ -131,7 +131,7 @@ def is_api(rule: Rule) -> bool:
 def sign_in_as(app: Flask, client: FlaskClient, role: Role) -> dict[str, str]:
     """Sign in through the login page (or make a token for the API); return request headers."""
     from learnhub.auth.services import create_api_token
-    from learnhub.extensions import db
+    from learnhub.core.extensions import db
 
     user = make_user(role)
     login(client, user)

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.audit.models import AuditEvent
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
-from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.models import ThemeStatus
 from tests.factories import csrf_token, login, make_user
 from tests.themes_data import make_theme, member_reports

@@ -9,9 +9,9 @@ from flask import Flask
 
 from learnhub.actions import services
 from learnhub.actions.jobs import send_action_digest
+from learnhub.actions.models import ActionStatus
 from learnhub.actions.services import ActionDraft
-from learnhub.extensions import db
-from learnhub.review.models import ActionStatus
+from learnhub.core.extensions import db
 from learnhub.scheduler import JOBS
 from tests.smtp import SmtpSink
 from tests.themes_data import member_reports

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from learnhub.actions import services
+from learnhub.actions import outcomes, services
+from learnhub.actions.models import ActionStatus
 from learnhub.actions.services import ActionDraft, ActionInvalid
-from learnhub.extensions import db
-from learnhub.review.models import ActionStatus
+from learnhub.core.extensions import db
 from learnhub.themes.models import ThemeStatus
 from tests.themes_data import make_theme, member_reports
 
@@ -93,7 +93,7 @@ def test_completed_actions_for_report_come_from_the_report_and_its_accepted_them
     completed(theme=other)  # a theme this report is not in
     services.create_action(db.session, draft(), theme=accepted)  # still open
 
-    found = services.completed_actions_for_report(db.session, report)
+    found = outcomes.completed_actions_for_report(db.session, report)
 
     assert {a.id for a in found} == {on_report.id, on_theme.id}  # type: ignore[attr-defined]
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from learnhub.audit.models import AuditEvent
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import ManualClock, csrf_token, login, make_user
 from tests.sign_in import ATTACKER, OFFICE, attempt, browser
 

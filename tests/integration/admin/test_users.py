@@ -7,8 +7,8 @@ from werkzeug.test import TestResponse
 from learnhub.audit.models import AuditEvent
 from learnhub.auth import services
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import csrf_token, login, make_user
 
 

@@ -28,8 +28,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from learnhub.auth.services import create_api_token
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import make_report, make_user
 

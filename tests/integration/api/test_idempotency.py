@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from learnhub.core.extensions import db
 from learnhub.core.time import utcnow
-from learnhub.extensions import db
 from learnhub.reports import idempotency
 from learnhub.reports.models import Report, ReportIdempotencyKey
 from learnhub.retention.services import RetentionPolicy, purge

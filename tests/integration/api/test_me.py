@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from learnhub.auth import services
 from learnhub.auth.models import ApiToken
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import make_user
 
 

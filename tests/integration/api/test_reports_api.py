@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import Report, ReportSource
 from learnhub.reports.receipts import normalise_receipt

@@ -4,8 +4,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from learnhub.auth.services import create_api_token
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import make_report, make_user
 
 

@@ -7,8 +7,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from learnhub.auth.services import create_api_token
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import make_user
 

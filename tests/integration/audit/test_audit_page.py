@@ -15,8 +15,8 @@ from learnhub.audit import services as audit
 from learnhub.audit.anchors import read_anchor_file
 from learnhub.audit.keys import current_key_ring
 from learnhub.audit.models import AuditEvent
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import login, make_user
 
 

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from learnhub.audit import services as audit
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from tests.factories import make_user
 
 

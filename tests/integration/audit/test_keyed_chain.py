@@ -18,7 +18,7 @@ from learnhub.audit import services as audit
 from learnhub.audit.anchors import read_anchor_file
 from learnhub.audit.models import AuditEvent
 from learnhub.cli import set_aside_stale_anchor
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.setup import initialise
 from tests.conftest import migrated_app
 

@@ -11,8 +11,8 @@ from learnhub.audit import services as audit
 from learnhub.audit.models import AuditEvent
 from learnhub.auth.models import ApiToken
 from learnhub.auth.services import create_api_token, find_user_by_email
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report
 from tests.factories import PASSWORD, csrf_token, login, make_report, make_theme, make_user
 from tests.integration.reports.helpers import file_through_the_form

@@ -21,7 +21,7 @@ from flask.testing import FlaskCliRunner
 
 from learnhub.audit import services as audit
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from tests.factories import make_user
 
 

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 
 from learnhub.audit.models import AuditEvent
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from tests.factories import PASSWORD, csrf_token, login, logout, make_user
 
 

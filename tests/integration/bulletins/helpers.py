@@ -7,9 +7,9 @@ import datetime as dt
 from learnhub.auth.models import User
 from learnhub.bulletins import services
 from learnhub.bulletins.models import Bulletin, Subscriber, SubscriberSource, SubscriberStatus
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.core.time import utcnow
-from learnhub.extensions import db
 from tests.factories import make_user
 
 PERIOD = dt.date(2026, 10, 1)

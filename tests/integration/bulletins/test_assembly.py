@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.audit.models import AuditEvent
 from learnhub.bulletins import services
 from learnhub.bulletins.models import (
@@ -18,8 +19,7 @@ from learnhub.bulletins.models import (
     ItemKind,
     PublishedBulletinChanged,
 )
-from learnhub.extensions import db
-from learnhub.review.models import Action, ActionStatus
+from learnhub.core.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import csrf_token, login, make_report
 from tests.integration.bulletins.helpers import PERIOD, editors, published_issue

@@ -9,8 +9,8 @@ from flask import Flask
 
 from learnhub.auth.models import User
 from learnhub.bulletins.models import Bulletin, BulletinStatus, Subscriber, SubscriberStatus
+from learnhub.core.extensions import db
 from learnhub.demo.bulletins import seed_demo_bulletins
-from learnhub.extensions import db
 from tests.smtp import SmtpSink
 
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from learnhub.bulletins import emails, services
 from learnhub.bulletins.models import Bulletin, Delivery
 from learnhub.core.email import SmtpSettings, build_message
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from tests.factories import csrf_token, login
 from tests.integration.bulletins.helpers import PERIOD, editors, published_issue, subscribers
 from tests.smtp import SmtpSink

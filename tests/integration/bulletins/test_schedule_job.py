@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Flask
 
 from learnhub.bulletins.jobs import assemble_bulletin, send_scheduled_bulletin
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.scheduler import JOBS
 from tests.integration.bulletins.helpers import published_issue, subscribers
 from tests.smtp import SmtpSink

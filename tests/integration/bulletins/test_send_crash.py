@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from learnhub import create_app
 from learnhub.bulletins import emails
 from learnhub.bulletins.models import Bulletin, Delivery, DeliveryStatus, Subscriber
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.setup import initialise
 from tests.conftest import app_settings
 from tests.integration.bulletins.helpers import published_issue, subscribers

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from learnhub.bulletins import emails
 from learnhub.bulletins.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from tests.factories import login
 from tests.integration.bulletins.helpers import editors, published_issue, subscribers
 from tests.smtp import SmtpSink

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from learnhub.bulletins.models import Subscriber, SubscriberStatus
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from tests.factories import csrf_token
 from tests.integration.bulletins.helpers import published_issue, subscribers
 from tests.smtp import SmtpSink

@@ -6,8 +6,8 @@ from flask.testing import FlaskCliRunner
 
 from learnhub.auth import services
 from learnhub.auth.models import ApiToken, User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource
 from learnhub.taxonomy.models import FactorChange, FactorSource, ReportFactor, ReviewerCoding
 from tests.factories import make_user

@@ -5,8 +5,8 @@ import datetime as dt
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from learnhub.core.extensions import db
 from learnhub.core.locks import release, try_acquire
-from learnhub.extensions import db
 from learnhub.scheduler import JOBS, build_scheduler, run_job
 
 

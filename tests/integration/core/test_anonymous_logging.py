@@ -18,9 +18,9 @@ from flask import Flask
 
 from learnhub import create_app
 from learnhub.core.anonymous_routes import decoded_path, is_anonymous_endpoint, is_anonymous_request
+from learnhub.core.extensions import db
 from learnhub.core.log_summary import SUMMARY, SUMMARY_LOGGER
 from learnhub.core.permissions import Permission, permission_of
-from learnhub.extensions import db
 from tests.conftest import LiveServer, app_settings
 from tests.dev_server import development_server
 

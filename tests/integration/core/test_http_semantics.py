@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from learnhub import create_app
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
-from learnhub.extensions import db
 from tests.conftest import app_settings
 
 UNUSED = ("PATCH", "DELETE", "PUT", "POST", "GET")

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from learnhub.core.extensions import db
 from learnhub.core.locks import LeaseHeld, lease, release, try_acquire
-from learnhub.extensions import db
 
 
 @pytest.mark.usefixtures("app")

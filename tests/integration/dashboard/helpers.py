@@ -8,9 +8,9 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.time import month_start
 from learnhub.dashboard.models import NO_AREA
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ServiceArea
 from learnhub.taxonomy.models import FactorSource, FactorStatus, ReportFactor
 from learnhub.taxonomy.services import active_version

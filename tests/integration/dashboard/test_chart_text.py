@@ -8,8 +8,8 @@ from xml.etree import ElementTree as ET
 from flask import Flask
 from flask.testing import FlaskClient
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import login, make_user
 from tests.integration.dashboard.test_dashboard_page import PERIOD, a_quarter_of_reports

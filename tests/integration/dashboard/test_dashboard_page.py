@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from learnhub.actions.models import Action
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.dashboard.rollups import refresh
-from learnhub.extensions import db
-from learnhub.review.models import Action
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import login, make_user
 from tests.integration.dashboard.helpers import filed

@@ -8,6 +8,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 from flask import Flask
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.dashboard.models import (
     ALL_AREAS,
@@ -19,7 +20,6 @@ from learnhub.dashboard.models import (
     MonthlyTiers,
 )
 from learnhub.dashboard.rollups import last_refresh, refresh
-from learnhub.extensions import db
 from learnhub.scheduler import JOBS, run_job
 from tests.factories import make_user
 from tests.integration.dashboard.helpers import area_id, direct_counts, filed

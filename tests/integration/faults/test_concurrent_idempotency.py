@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report
 from tests.conftest import LiveServer
 from tests.integration.faults.test_concurrent_reports import post_report

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report
 from learnhub.reports.receipts import normalise_receipt, receipt_hash
 from tests.conftest import LiveServer

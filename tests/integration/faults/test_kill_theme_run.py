@@ -13,9 +13,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from learnhub import create_app, load_config_module
+from learnhub import create_app
+from learnhub.core.config import load_config_module
+from learnhub.core.extensions import db
 from learnhub.demo.seed import seed_demo
-from learnhub.extensions import db
 from learnhub.setup import initialise
 from tests.conftest import app_settings
 from tests.databases import throwaway_database

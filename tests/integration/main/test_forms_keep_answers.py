@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from flask_wtf import FlaskForm
 
 from learnhub.bulletins import services as bulletins
+from learnhub.core.extensions import db
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.themes.models import ThemeStatus
 from tests.factories import csrf_token, login, make_report, make_theme, make_user
 from tests.integration.bulletins.helpers import PERIOD

@@ -12,9 +12,9 @@ from werkzeug.routing import Rule
 
 from learnhub.auth.services import create_api_token
 from learnhub.core.anonymity import AnonymousRateLimiter, MemoryWindows
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.core.shared_store import open_store
-from learnhub.extensions import db
 from learnhub.themes.models import Theme, ThemeKind, ThemeStatus
 from tests.factories import login, make_user
 from tests.integration.test_route_permissions import (

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from flask.testing import FlaskClient
 
 from learnhub import create_app
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.setup import initialise
 from tests.conftest import app_settings
 

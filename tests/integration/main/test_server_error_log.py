@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 
 from learnhub import create_app
+from learnhub.core.extensions import db
 from learnhub.core.log_summary import SUMMARY, SUMMARY_LOGGER
-from learnhub.extensions import db
 from tests.dev_server import development_server
 
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.models import Base
 from learnhub.reports.models import Report
 from tests.factories import login, make_report, make_user

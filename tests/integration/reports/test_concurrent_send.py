@@ -11,7 +11,7 @@ from html import unescape
 
 import sqlalchemy as sa
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report
 from tests.conftest import LiveServer
 from tests.integration.reports.helpers import answers

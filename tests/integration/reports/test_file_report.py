@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import Report, ReportSource, SpentSubmission
 from learnhub.reports.receipts import new_reference

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import MessageDirection, Report, ReporterMessage, ReportStatus
 from tests.factories import csrf_token, make_report, make_user

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import EventType, Report, ReportSource
 from learnhub.taxonomy.models import ReportFactor
 

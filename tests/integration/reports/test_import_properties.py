@@ -15,7 +15,7 @@ from flask.testing import FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.imports import ImportFileInvalid, plan_import, read_rows
 from learnhub.reports.models import Report
 

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from learnhub.core.extensions import db
 from learnhub.core.log_summary import SUMMARY
-from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.models import (
     EventType,

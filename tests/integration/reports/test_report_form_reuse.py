@@ -10,7 +10,7 @@ import json
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.taxonomy.catalogue import parse_catalogue
 from learnhub.taxonomy.services import activate_version, load_version, packaged_catalogue

@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from learnhub import create_app
 from learnhub.audit.models import AuditEvent
 from learnhub.core.context import service_today
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services
 from learnhub.reports.jobs import settle_anonymous_rows
 from learnhub.reports.models import (

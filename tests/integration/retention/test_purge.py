@@ -18,7 +18,7 @@ from learnhub.bulletins.models import (
     SubscriberSource,
     SubscriberStatus,
 )
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports import services as reports
 from learnhub.reports.models import Report, ReporterMessage, ReportStatus, SpentSubmission
 from learnhub.retention.services import RetentionPolicy, purge

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportSource, ReportStatus
 from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.taxonomy.models import (

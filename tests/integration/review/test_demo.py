@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.identifiers import find_identifiers
 from learnhub.reports.models import Report, ReportStatus
 from learnhub.reports.services import shareable_answers

@@ -8,8 +8,8 @@ import re
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportStatus
 from learnhub.review.services import QUEUE_PAGE_SIZE
 from tests.factories import login, make_report, make_user

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import (
     MessageDirection,
     Report,

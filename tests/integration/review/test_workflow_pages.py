@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.audit.models import AuditEvent
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.reports.models import Report, ReportStatus
-from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.models import Theme, ThemeKind, ThemeMember
 from tests.factories import csrf_token, login, make_report, make_user
 

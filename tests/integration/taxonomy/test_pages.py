@@ -18,8 +18,8 @@ from werkzeug.test import TestResponse
 
 from learnhub.audit.models import AuditEvent
 from learnhub.auth.models import User
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.extensions import db
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.catalogue import parse_catalogue
 from learnhub.taxonomy.models import TaxonomyVersion, VersionStatus

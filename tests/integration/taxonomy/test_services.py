@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.taxonomy.catalogue import Catalogue, parse_catalogue
 from learnhub.taxonomy.models import (
     MappingRelation,

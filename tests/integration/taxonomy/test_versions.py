@@ -15,7 +15,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy.orm import aliased
 
 from learnhub.audit.models import AuditEvent
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import Report
 from learnhub.taxonomy import versions
 from learnhub.taxonomy.catalogue import Catalogue, parse_catalogue

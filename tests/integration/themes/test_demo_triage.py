@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.actions.services import overdue_actions
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
 from learnhub.demo.themes import seed_theme_decisions
-from learnhub.extensions import db
-from learnhub.review.models import Action, ActionStatus
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 from tests.factories import make_user
 from tests.themes_data import make_theme, member_reports

@@ -21,12 +21,12 @@ from learnhub.auth.services import create_api_token
 from learnhub.bulletins import services as bulletins
 from learnhub.bulletins.emails import issue_parts, personalise
 from learnhub.bulletins.models import Bulletin, Subscriber
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, Role, permission_of, role_may
 from learnhub.dashboard.charts import CHARTS
 from learnhub.dashboard.export import TABLES
 from learnhub.dashboard.rollups import refresh
 from learnhub.dashboard.services import tier_titles
-from learnhub.extensions import db
 from learnhub.reports.models import Report
 from learnhub.review.redaction import confirm_redaction, draft
 from learnhub.themes.disclosure import shared_themes

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
+from learnhub.core.extensions import db
 from learnhub.demo.narratives import generate_reports
 from learnhub.demo.seed import reporter_ticks, submission_for
-from learnhub.extensions import db
 from learnhub.reports.models import ReportSource
 from learnhub.reports.services import file_report
 from learnhub.themes import services

@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from learnhub.actions.models import Action, ActionStatus
 from learnhub.auth.models import User
-from learnhub.extensions import db
+from learnhub.core.extensions import db
 from learnhub.reports.models import EventType, PotentialSeverity, Report, ReportSource, ReportStatus
 from learnhub.reports.services import ReportSubmission, file_report, shareable_answers
 from learnhub.review import coding, redaction, services
-from learnhub.review.models import Action, ActionStatus
 from learnhub.review.services import QueueFilters, QueueSort, TransitionRefused
 from learnhub.taxonomy import services as taxonomy
 from tests.factories import make_user

@@ -14,13 +14,7 @@ import pytest
 
 from learnhub.demo.narratives import generate_reports
 from learnhub.demo.seed import HINT_CODES
-from learnhub.taxonomy.catalogue import (
-    Catalogue,
-    default_catalogue_path,
-    load_catalogue_file,
-    parse_catalogue,
-)
-from learnhub.taxonomy.suggest import (
+from learnhub.suggestions.model import (
     LabelledReport,
     ModelInvalid,
     Scores,
@@ -31,6 +25,12 @@ from learnhub.taxonomy.suggest import (
     evaluate,
     split_held_out,
     train_model,
+)
+from learnhub.taxonomy.catalogue import (
+    Catalogue,
+    default_catalogue_path,
+    load_catalogue_file,
+    parse_catalogue,
 )
 
 CODED_REPORTS = Path(__file__).resolve().parents[2] / "data" / "coded_reports.jsonl"

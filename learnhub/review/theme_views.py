@@ -16,12 +16,11 @@ from wtforms.fields.choices import SelectChoice
 from learnhub.actions import services as actions
 from learnhub.audit import services as audit
 from learnhub.core.context import service_today
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
 from learnhub.dashboard.services import suppress
-from learnhub.extensions import db
-from learnhub.themes import disclosure, triage
-from learnhub.themes.forms import (
+from learnhub.review.theme_forms import (
     LEARNING_STATUS_HINTS,
     LEARNING_STATUS_LABELS,
     AcceptForm,
@@ -30,6 +29,7 @@ from learnhub.themes.forms import (
     MergeForm,
     plain_choice_errors,
 )
+from learnhub.themes import disclosure, triage
 from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")

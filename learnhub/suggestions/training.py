@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.reports.models import NARRATIVE_FIELDS, Report
-from learnhub.taxonomy import suggest
+from learnhub.suggestions import model as suggest
 from learnhub.taxonomy.models import SuggestionModel, TaxonomyVersion
 from learnhub.taxonomy.versions import catalogue_of, report_codes_in
 

@@ -7,9 +7,9 @@ import logging
 import click
 from flask.cli import with_appcontext
 
-from learnhub.extensions import db
+from learnhub.core.extensions import db
+from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy import training
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from learnhub.actions.services import completed_actions_for_report
+from learnhub.actions.outcomes import completed_actions_for_report
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.context import client_within_limit, service_today
+from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
-from learnhub.extensions import db
 from learnhub.reports import services
 from learnhub.reports.forms import ReceiptForm, ReplyForm
 from learnhub.reports.models import Report

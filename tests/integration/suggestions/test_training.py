@@ -8,14 +8,14 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
+from learnhub.core.extensions import db
 from learnhub.demo.narratives import generate_reports
 from learnhub.demo.seed import HINT_CODES
-from learnhub.extensions import db
 from learnhub.reports.models import ReportSource
 from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.review import coding
+from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy import training
 from learnhub.taxonomy.models import SuggestionModel
 from tests.factories import make_user
 
