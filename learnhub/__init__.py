@@ -63,17 +63,21 @@ def init_extensions(app: Flask) -> None:
     from learnhub.auth import guard
     from learnhub.auth.services import configure_password_hashing
     from learnhub.auth.throttle import DeviceCookies, LoginPolicy, LoginThrottle
+    from learnhub.core import cache
     from learnhub.core.anonymity import AnonymousRateLimiter
     from learnhub.core.database import configure_sqlite
     from learnhub.core.extensions import csrf, db, migrate
     from learnhub.core.shared_store import open_store
     from learnhub.core.time import local_today
+    from learnhub.reports.models import ServiceArea
+    from learnhub.taxonomy.models import TaxonomyCode, TaxonomyVersion
 
     db.init_app(app)
     audit_keys.init_app(app)
     audit_anchors.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, begin_immediate=app.config["SQLITE_BEGIN_IMMEDIATE"])
+    cache.init_app(app, watched=(ServiceArea, TaxonomyVersion, TaxonomyCode))
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     # The permission guard runs first: a stranger is sent to sign in, not shown a CSRF error.
     guard.init_app(app)

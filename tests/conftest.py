@@ -77,6 +77,8 @@ def app(_migrated_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     app.test_client_class = RequestScopedClient
     app.extensions["learnhub_login_throttle"].reset()
     app.extensions["learnhub_anonymous_limiter"].reset()
+    # What a previous test's rolled-back rows put in the reference cache is gone with them.
+    app.extensions["learnhub_reference_cache"].clear()
     # Audit anchors name entries this test's rollback removes: each test has its own file.
     app.config["AUDIT_ANCHOR_FILE"] = str(tmp_path / "audit-anchor")
     audit_keys = app.config["AUDIT_KEY"], app.config["AUDIT_PREVIOUS_KEYS"]

@@ -26,10 +26,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from learnhub.core.anonymous_routes import anonymous_route
+from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.extensions import db
-from learnhub.core.fragments import reused
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
 from learnhub.reports import services
@@ -86,17 +86,15 @@ def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
 
 def render_blank_form() -> tuple[str, int]:
     """A first visit. Rendering the questions' GOV.UK macros (some fifty factor checkboxes)
-    is most of the cost of the report pages, and blank they show only the taxonomy version
-    and the service areas: rendered once per process for those, the one speed-up the
+    and reading the reference data they offer is most of the cost of the report pages, and a
+    blank form shows nothing else: its questions are kept in the reference cache (a few seconds,
+    emptied when this process changes an area or the taxonomy), the one speed-up the
     submission benchmark needs to hold its per-request goal (benchmarks/RESULTS.md)."""
-    version, areas = todays_choices()
-    key = (
-        "blank report fields",
-        request.script_root,  # its links start with it
-        (version.id, version.checksum) if version else None,
-        tuple((area.slug, area.name) for area in areas),
+    fields = reference_cache().get(
+        # Its links start with the script root.
+        f"blank report fields {request.script_root}",
+        lambda: report_fields(ReportForm(), *todays_choices()),
     )
-    fields = reused(key, lambda: report_fields(ReportForm(), version, areas))
     return render_template("reports/form.html", form=None, report_fields=fields), 200
 
 

@@ -1,20 +1,21 @@
-"""The report form served again and again (its blank questions are rendered once per process
-for what they show, reports.views.render_blank_form): it always offers today's service areas
-and taxonomy wording, and one reporter's ticks, answers or errors never show on the next blank
-form."""
+"""The report form keeps the HTML of its blank questions in the reference cache
+(reports.views.render_blank_form, learnhub.core.cache): what it reuses must never show stale
+wording for longer than the cache allows, lose what a reporter ticked, or hide an error."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from learnhub.core.cache import REFERENCE_SECONDS, reference_cache
 from learnhub.core.extensions import db
 from learnhub.reports.models import ServiceArea
 from learnhub.taxonomy.catalogue import parse_catalogue
 from learnhub.taxonomy.services import activate_version, load_version, packaged_catalogue
-from tests.factories import csrf_token
+from tests.factories import ManualClock, csrf_token
 from tests.integration.reports.helpers import answers
 
 NEW_PROMPT = "A reworded prompt only the new taxonomy version has"
@@ -61,15 +62,22 @@ def test_a_service_area_changed_here_is_shown_changed_at_once(client: FlaskClien
     assert 'value="fostering"' not in client.get("/report").get_data(as_text=True)
 
 
-def test_a_change_made_by_another_process_is_shown_at_once(client: FlaskClient) -> None:
+def test_a_change_made_by_another_process_is_seen_once_the_cache_expires(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    monkeypatch.setattr(reference_cache(), "clock", clock)
     client.get("/report")
     # Plain SQL, as another worker or a database console would change it: this process's
-    # ORM never sees it happen, and the next blank form still shows it.
+    # ORM never sees it, so only the cache's age brings it in.
     db.session.execute(
         sa.text("UPDATE service_areas SET name = 'Harbour fostering' WHERE slug = 'fostering'")
     )
     db.session.commit()
 
+    clock.now += REFERENCE_SECONDS - 1
+    assert "Harbour fostering" not in client.get("/report").get_data(as_text=True)
+    clock.now += 2
     assert "Harbour fostering" in client.get("/report").get_data(as_text=True)
 
 
