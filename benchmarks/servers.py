@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get(
     "LEARNHUB_BENCH_POSTGRES", "postgresql://root@127.0.0.1:5432/postgres"
 )
+# Production refuses per-process (memory://) rate-limit counts with more than one web worker.
+REDIS_URL = os.environ.get("LEARNHUB_BENCH_REDIS", "redis://127.0.0.1:6379/15")
 
 
 @contextlib.contextmanager
@@ -58,8 +60,9 @@ def benchmark_database(options: argparse.Namespace, folder: Path) -> Iterator[st
 
 def learnhub_environment(database_url: str) -> dict[str, str]:
     """A production-like LearnHub for a benchmark: a fresh secret, the anonymous submission
-    limit raised far out of reach (every simulated reporter shares one address), and a session
-    cookie a plain-HTTP load generator will send back."""
+    limit raised far out of reach (every simulated reporter shares one address), the counts
+    shared by every worker in Redis (``LEARNHUB_BENCH_REDIS``), and a session cookie a
+    plain-HTTP load generator will send back."""
     return {
         **os.environ,
         "LEARNHUB_ENV": "production",
@@ -72,6 +75,7 @@ def learnhub_environment(database_url: str) -> dict[str, str]:
         "LEARNHUB_DATABASE_URL": database_url,
         "LEARNHUB_SESSION_COOKIE_SECURE": "false",
         "LEARNHUB_REPORT_SUBMISSION_LIMIT": "100000000/hour",
+        "LEARNHUB_RATE_LIMIT_STORAGE": REDIS_URL,
         "LEARNHUB_LOG_LEVEL": "WARNING",
     }
 

@@ -24,6 +24,7 @@ from benchmarks.servers import add_database_options, benchmark_database
 from learnhub import create_app
 from learnhub.core.extensions import db
 from learnhub.reports import services
+from learnhub.reports.models import ReportSource
 from learnhub.reports.settle import ANONYMOUS_ROWS, settle
 from learnhub.setup import initialise
 from learnhub.taxonomy import services as taxonomy
@@ -55,10 +56,14 @@ def file_a_day(count: int) -> None:
             event_month=dt.date(2026, 11, 1),
             factor_codes=codes[n % len(codes) :][:2],
         )
-        checked = services.check_submission(db.session, submission, DAY)
-        receipt = services.file_checked_report(
-            db.session, f"key-{n}", checked, today=DAY, receipt_key="benchmark"
-        )
+        receipt = services.file_report(
+            db.session,
+            submission,
+            today=DAY,
+            source=ReportSource.WEB,
+            receipt_key="benchmark",
+            spent_key=f"key-{n}",
+        ).receipt
         if n % 5 == 0:
             report = services.report_for_receipt(db.session, receipt, "benchmark")
             services.add_reporter_reply(db.session, report, f"More about it ({n}).", DAY)

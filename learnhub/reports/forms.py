@@ -75,7 +75,10 @@ class ReportForm(LearnHubForm):
         QUESTION["potential_severity"].asked, choices=SEVERITY_CHOICES, validators=[Optional()]
     )
     what_stopped_it = answer("what_stopped_it")
-    factors = SelectMultipleField(QUESTION["factors"].asked, choices=[], validators=[Optional()])
+    # The service checks the area and factors chosen against today's (services.check_submission).
+    factors = SelectMultipleField(
+        QUESTION["factors"].asked, choices=[], validators=[Optional()], validate_choice=False
+    )
     what_made_it_likely = answer("what_made_it_likely")
     what_would_help = answer("what_would_help")
     event_type = RadioField(
@@ -86,7 +89,9 @@ class ReportForm(LearnHubForm):
     # The two boxes of the month question (QUESTION["event_month"]).
     event_month = StringField("Month", validators=[Optional(), Length(max=2)])
     event_year = StringField("Year", validators=[Optional(), Length(max=4)])
-    service_area = SelectField(QUESTION["service_area"].asked, choices=[], validators=[Optional()])
+    service_area = SelectField(
+        QUESTION["service_area"].asked, choices=[], validators=[Optional()], validate_choice=False
+    )
     reporter_role = SelectField(
         QUESTION["reporter_role"].asked,
         choices=[SelectChoice("", "Prefer not to say")]
@@ -94,8 +99,6 @@ class ReportForm(LearnHubForm):
         validators=[Optional()],
     )
     submission_token = HiddenField()
-    # The check page's seal over what it checked (reports.carried_check); only Send reads it.
-    check_seal = HiddenField()
 
     # WTForms says only "Not a valid choice"; say which choice, as GOV.UK asks.
     CHOICE_MESSAGES = {
@@ -114,7 +117,7 @@ class ReportForm(LearnHubForm):
         return valid
 
     def offer(self, areas: list[SelectChoice], codes: list[SelectChoice]) -> None:
-        """Choices made once and shared between requests (reports.views.form_options)."""
+        """Today's service areas and factor codes to choose from."""
         self.service_area.choices = areas
         self.factors.choices = codes
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +62,7 @@ class AlreadySubmitted(Exception):
 
 
 class ReferenceTaken(Exception):
-    """A random reference or id drawn for a new report (or its factors) is an older row's: roll
-    back, file again."""
+    """Every random reference or id drawn for a new report (or its factors) was an older row's."""
 
 
 # How each database names a broken unique constraint: PostgreSQL by the constraint's name,
@@ -244,13 +242,9 @@ def check_submission(
     session: Session,
     submission: ReportSubmission,
     today: dt.date,
-    *,
-    scan: Callable[[dict[str, str]], dict[str, list[Finding]]] = scan_answers,
 ) -> CheckedSubmission:
-    """Check every field at once, so the reporter sees all that needs fixing together.
-
-    ``scan``: finds the identifying details in the checked answers; the web form's Send passes
-    one that reuses the check page's own scan of the same answers (reports.carried_check)."""
+    """Check every field at once, so the reporter sees all that needs fixing together, and
+    scan the answers for identifying details."""
     errors: dict[str, str] = {}
     answers = _check_answers(submission, errors)
     event_type = _choice(
@@ -288,8 +282,13 @@ def check_submission(
         reporter_role=role,
         service_area=area,
         factor_codes=codes,
-        findings=scan(answers),
+        findings=scan_answers(answers),
     )
+
+
+# A drawn id or reference that is already an older row's is drawn again this many times; at
+# 53 and 50 random bits even one clash is rare at millions of reports.
+FILING_ATTEMPTS = 3
 
 
 def file_report(
@@ -299,162 +298,85 @@ def file_report(
     today: dt.date,
     source: ReportSource,
     receipt_key: str,
-    checked: CheckedSubmission | None = None,
+    spent_key: str | None = None,
 ) -> FiledReport:
-    """Check and add a report with the reporter's factor ticks; flushes, never commits.
+    """Check the submission, scan its answers, and add the report with the reporter's factor
+    ticks. The one way a report is filed: the form's Send, the API, CSV import and the demo all
+    come here. Flushes, never commits.
 
-    ``checked``: what ``check_submission`` just returned for this same submission in this
-    transaction, so a caller that already checked it does not scan the answers twice."""
-    if checked is None:
-        checked = check_submission(session, submission, today)
-    report_id, reference = unused_id_and_reference(session)
-    values, receipt = _report_values(
-        checked,
-        reference=reference,
-        today=today,
-        source=source,
-        receipt_key=receipt_key,
-        import_key=submission.import_key,
-    )
-    filed = FiledReport(report=Report(id=report_id, **values), receipt=receipt)
-    # The object, not only its id, so the report's area is there to read without a query.
-    filed.report.service_area = checked.service_area
-    session.add(filed.report)
-    session.flush()
-    _add_factors(session, filed.report, checked.factor_codes)
-    return filed
-
-
-_SPEND_KEY = sa.insert(SpentSubmission)
-_INSERT_REPORT = sa.insert(Report).returning(Report.id)
-_INSERT_FACTOR = sa.insert(ReportFactor)
-# Made once: building the statement and its cache key for each report cost more than running it.
-_SPEND_KEY_AND_INSERT_REPORT = _INSERT_REPORT.add_cte(
-    sa.insert(SpentSubmission)
-    .values(
-        key_hash=sa.bindparam("spent_key_hash", type_=sa.String),
-        spent_on=sa.bindparam("spent_on", type_=sa.Date),
-        settled=sa.false(),
-    )
-    .cte("spent")
-)
-
-
-def file_checked_report(
-    session: Session, key: str, checked: CheckedSubmission, *, today: dt.date, receipt_key: str
-) -> str:
-    """File what the reporter sent from a check page whose one-time key is ``key``, and return
-    the receipt to show them once: the key is spent and the report added in the session's
-    transaction, which this never commits.
-
-    AlreadySubmitted: the key was spent before. The database, not the browser, decides: two
-    presses of Send racing each other in two processes still file one report, because only one
-    insert of the key can succeed. ReferenceTaken: the random reference is an older report's;
-    the unique constraint finds that instead of a SELECT before every insert. Either way the
-    caller rolls back, and after ReferenceTaken files again.
-
-    Plain inserts on the session's connection, not the unit of work: this is the hottest write
-    in LearnHub, nothing here is read back as an object, and the ORM's bookkeeping was a third
-    of the cost of Send.
+    ReportInvalid: something needs changing (``errors`` says what); nothing is added.
+    ``spent_key``: the web form's one-time key for its check page, spent in this same
+    transaction. AlreadySubmitted if it was spent before: the database, not the browser, decides,
+    so two presses of Send racing each other in two processes still file one report. The caller
+    rolls back.
     """
-    values, receipt = _report_values(
-        checked,
-        reference=new_reference(),
-        today=today,
-        source=ReportSource.WEB,
-        receipt_key=receipt_key,
-        import_key=None,
-    )
-    # Given here, not left to the columns' defaults: SQLAlchemy cannot apply a Python default to
-    # the insert inside PostgreSQL's WITH statement. A clash of ids is found by the primary key.
-    values.update(id=random_id(), settled=False)
-    connection = session.connection()
-    # Old keys are deleted by the nightly retention purge (learnhub/retention/services.py).
-    key_hash = hashlib.sha256(key.encode()).hexdigest()
-    try:
-        report_id = _spend_key_and_insert(connection, key_hash, today, values)
-        if checked.factor_codes:
-            connection.execute(
-                _INSERT_FACTOR,
-                [
-                    {"report_id": report_id, "code_id": code.id, "source": FactorSource.REPORTER}
-                    for code in checked.factor_codes
-                ],
-            )
-    except IntegrityError as exc:
-        if _breaks(exc, SPENT_KEY_CONSTRAINT):
-            raise AlreadySubmitted from exc
-        if any(_breaks(exc, c) for c in (REFERENCE_CONSTRAINT, *RANDOM_ID_CONSTRAINTS)):
-            # Not chained: the database's message lists the report's answers as parameters,
-            # and a traceback that escapes is logged.
-            raise ReferenceTaken from None
-        raise
-    return receipt
+    checked = check_submission(session, submission, today)
+    for _ in range(FILING_ATTEMPTS):
+        try:
+            # A savepoint, so that a clash undoes this attempt only, not the caller's other work
+            # (an import files all its rows in one transaction).
+            with session.begin_nested():
+                return _add_report(
+                    session,
+                    checked,
+                    today=today,
+                    source=source,
+                    receipt_key=receipt_key,
+                    import_key=submission.import_key,
+                    spent_key=spent_key,
+                )
+        except IntegrityError as exc:
+            if spent_key is not None and _breaks(exc, SPENT_KEY_CONSTRAINT):
+                raise AlreadySubmitted from None
+            if not any(_breaks(exc, c) for c in (REFERENCE_CONSTRAINT, *RANDOM_ID_CONSTRAINTS)):
+                raise
+            # A random id or reference drawn is an older row's: draw again. (Not chained: the
+            # database's message lists the report's answers, and a traceback is logged.)
+    raise ReferenceTaken
 
 
-def _spend_key_and_insert(
-    connection: sa.Connection, key_hash: str, today: dt.date, values: dict[str, Any]
-) -> int:
-    """The new report's id. On PostgreSQL the key and the report go in one statement (a
-    data-modifying WITH), one round trip fewer on the hottest write; SQLite has no such
-    statement and no round trips to save."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(_SPEND_KEY, {"key_hash": key_hash, "spent_on": today})
-        return int(connection.execute(_INSERT_REPORT, values).scalar_one())
-    parameters = {**values, "spent_key_hash": key_hash, "spent_on": today}
-    return int(connection.execute(_SPEND_KEY_AND_INSERT_REPORT, parameters).scalar_one())
-
-
-def _report_values(
+def _add_report(
+    session: Session,
     checked: CheckedSubmission,
     *,
-    reference: str,
     today: dt.date,
     source: ReportSource,
     receipt_key: str,
     import_key: str | None,
-) -> tuple[dict[str, Any], str]:
-    """A new report's columns, and the receipt whose keyed hash is among them."""
+    spent_key: str | None,
+) -> FiledReport:
+    if spent_key is not None:
+        # Only a hash of the key is kept, and only the day; the nightly retention purge
+        # deletes old keys (learnhub/retention/services.py).
+        key_hash = hashlib.sha256(spent_key.encode()).hexdigest()
+        session.add(SpentSubmission(key_hash=key_hash, spent_on=today))
+        session.flush()
     receipt = new_receipt()
-    values: dict[str, Any] = {
-        "reference": reference,
-        "receipt_hash": receipt_hash(receipt, receipt_key),
-        "received_on": today,
-        "event_month": checked.event_month,
-        "event_type": checked.event_type,
-        "potential_severity": checked.potential_severity,
-        "reporter_role": checked.reporter_role,
-        "service_area_id": checked.service_area.id if checked.service_area else None,
-        "status": ReportStatus.NEW,
-        "source": source,
-        "import_key": import_key,
-        "identifier_flags": flags_for_reviewers(checked.findings),
-        "taxonomy_version_id": (
-            checked.factor_codes[0].version_id if checked.factor_codes else None
-        ),
+    report = Report(
+        id=random_id(),
+        reference=new_reference(),
+        receipt_hash=receipt_hash(receipt, receipt_key),
+        received_on=today,
+        event_month=checked.event_month,
+        event_type=checked.event_type,
+        potential_severity=checked.potential_severity,
+        reporter_role=checked.reporter_role,
+        service_area=checked.service_area,
+        status=ReportStatus.NEW,
+        source=source,
+        import_key=import_key,
+        identifier_flags=flags_for_reviewers(checked.findings),
+        taxonomy_version_id=checked.factor_codes[0].version_id if checked.factor_codes else None,
         **checked.answers,
-    }
-    return values, receipt
-
-
-def _add_factors(session: Session, report: Report, codes: list[TaxonomyCode]) -> None:
-    """The reporter's factor ticks, once the report has its id."""
-    if not codes:
-        return
+    )
+    session.add(report)
+    session.flush()  # the report's row first: its ticks point at it
     session.add_all(
         ReportFactor(report_id=report.id, code_id=code.id, source=FactorSource.REPORTER)
-        for code in codes
+        for code in checked.factor_codes
     )
     session.flush()
-
-
-def unused_id_and_reference(session: Session) -> tuple[int, str]:
-    # 53 and 50 random bits make a clash rare even at millions of reports; check rather than hope.
-    while True:
-        report_id, reference = random_id(), new_reference()
-        taken = sa.or_(Report.id == report_id, Report.reference == reference)
-        if session.scalar(sa.select(Report.id).where(taken)) is None:
-            return report_id, reference
+    return FiledReport(report=report, receipt=receipt)
 
 
 def _new_message(session: Session, report: Report, **values: Any) -> ReporterMessage:

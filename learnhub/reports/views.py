@@ -7,17 +7,13 @@ signed in: a member of staff who files a report is as anonymous as anyone.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -28,27 +24,21 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.cache import reference_cache
 from learnhub.core.context import client_within_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.extensions import db
-from learnhub.core.fragments import reused
-from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
-from learnhub.reports import carried_check, services
-from learnhub.reports.forms import (
-    ReportForm,
-    factor_code_choices,
-    service_area_choices,
-    typed_month,
-)
+from learnhub.reports import services
+from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
+from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource, ServiceArea
 from learnhub.reports.receipts import normalise_receipt
 from learnhub.reports.reference import active_service_areas
 from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.models import TaxonomyVersion
 
 # Every route here is a reporter's: none is access-logged (learnhub.core.anonymous_routes).
 bp = anonymous_route(Blueprint("reports", __name__))
@@ -57,137 +47,71 @@ PENDING_TOKENS = "report_tokens"
 SENT_TOKENS = "report_tokens_sent"
 RECEIPT_TO_SHOW = "receipt_to_show"
 MAX_PENDING_TOKENS = 5
-REFERENCE_ATTEMPTS = 3
+
+# The answers the check page carries to Send in hidden fields; "factors" may repeat.
+CARRIED_FIELDS = (
+    *NARRATIVE_FIELDS,
+    "potential_severity",
+    "event_type",
+    "event_month",
+    "event_year",
+    "service_area",
+    "reporter_role",
+)
+CARRIED_MULTIPLE_FIELD = "factors"
 
 
-@dataclass(frozen=True)
-class FactorChoice:
-    """What the report form shows of one taxonomy code."""
-
-    code: str
-    prompt: str
+def todays_choices() -> tuple[TaxonomyVersion | None, list[ServiceArea]]:
+    """The taxonomy version whose factors the form offers, and the service areas."""
+    return taxonomy.active_version(db.session), active_service_areas(db.session)
 
 
-FactorGroups = list[tuple[taxonomy.TierInfo, list[FactorChoice]]]
-
-
-@dataclass(frozen=True)
-class FormOptions:
-    """What the report form offers from the reference data, made once per cache period and
-    shared by every request: nothing may change it."""
-
-    groups: FactorGroups
-    area_choices: list[SelectChoice]
-    code_choices: list[SelectChoice]
-    # What the blank HTML of the factor checkboxes, and of all the questions, shows of them.
-    factors_key: tuple[object, ...]
-    fields_key: tuple[object, ...]
-
-
-def form_options() -> FormOptions:
-    """The same for the whole request (the form's choices and the page both use them)."""
-    if "report_form_options" not in g:
-        g.report_form_options = reference_cache().get("report_form_options", load_form_options)
-    return g.report_form_options
-
-
-def load_form_options() -> FormOptions:
-    version = taxonomy.active_version(db.session)
-    groups = (
-        []
-        if version is None
-        else [
-            (tier, [FactorChoice(code.code, code.prompt) for code in codes])
-            for tier, codes in taxonomy.codes_by_tier(version)
-        ]
+def report_fields(
+    form: ReportForm, version: TaxonomyVersion | None, areas: list[ServiceArea]
+) -> Markup:
+    """The form's questions, offering this version's factors and these areas."""
+    groups = [] if version is None else taxonomy.codes_by_tier(version)
+    form.offer(
+        service_area_choices([(area.slug, area.name) for area in areas]),
+        factor_code_choices([code.code for _, codes in groups for code in codes]),
     )
-    areas = [(area.slug, area.name) for area in active_service_areas(db.session)]
-    factors_key = tuple(
-        (tier.key, tier.reporter_heading, tuple((code.code, code.prompt) for code in codes))
-        for tier, codes in groups
-    )
-    return FormOptions(
-        groups=groups,
-        area_choices=service_area_choices(areas),
-        code_choices=factor_code_choices([code.code for _, codes in groups for code in codes]),
-        factors_key=factors_key,
-        fields_key=(factors_key, tuple(areas)),
-    )
-
-
-def blank_fragment(template: str, key: tuple[object, ...], **context: object) -> Markup:
-    """A rendered part of the report form that holds nothing the reporter typed.
-
-    Rendering the form's GOV.UK macros (some fifty factor checkboxes among them) was most of
-    the cost of the report pages. Left blank, the HTML depends only on what ``key`` names (the
-    taxonomy's wording, the service areas), so it is rendered once per process and key."""
-    # Its links start with the script root.
-    return reused((template, request.script_root, *key), lambda: rendered(template, **context))
-
-
-def rendered(template: str, **context: object) -> Markup:
     # A template's output is already autoescaped HTML: marking it safe escapes nothing twice.
-    return Markup(render_template(template, **context))  # noqa: S704
+    return Markup(render_template("reports/_report_fields.html", form=form, groups=groups))  # noqa: S704
 
 
-def factor_checkboxes(form: ReportForm, options: FormOptions) -> Markup:
-    if not options.groups:
-        return Markup("")
-    template = "reports/_factor_checkboxes.html"
-    if form.factors.data or form.factors.errors:
-        return rendered(template, form=form, groups=options.groups)
-    return blank_fragment(template, options.factors_key, form=form, groups=options.groups)
+def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
+    fields = report_fields(form, *todays_choices())
+    return render_template("reports/form.html", form=form, report_fields=fields), status
 
 
-def report_fields(form: ReportForm) -> Markup:
-    """The form's questions, showing what ``form`` holds."""
-    checkboxes = factor_checkboxes(form, form_options())
-    return rendered("reports/_report_fields.html", form=form, factor_checkboxes=checkboxes)
-
-
-def blank_report_fields() -> Markup:
-    """The questions of a blank form: rendered once per process, so a first visit does not
-    even build the form object (its fields were most of the cost of the page)."""
-    key = ("blank report fields", request.script_root, *form_options().fields_key)
-    return reused(key, lambda: report_fields(build_form()))
-
-
-def build_form() -> ReportForm:
-    form = ReportForm()
-    options = form_options()
-    form.offer(options.area_choices, options.code_choices)
-    return form
+def render_blank_form() -> tuple[str, int]:
+    """A first visit. Rendering the questions' GOV.UK macros (some fifty factor checkboxes)
+    and reading the reference data they offer is most of the cost of the report pages, and a
+    blank form shows nothing else: its questions are kept in the reference cache (a few seconds,
+    emptied when this process changes an area or the taxonomy), the one speed-up the
+    submission benchmark needs to hold its per-request goal (benchmarks/RESULTS.md)."""
+    fields = reference_cache().get(
+        # Its links start with the script root.
+        f"blank report fields {request.script_root}",
+        lambda: report_fields(ReportForm(), *todays_choices()),
+    )
+    return render_template("reports/form.html", form=None, report_fields=fields), 200
 
 
 def submission_from(form: ReportForm) -> services.ReportSubmission:
     """The form's answers; a month that cannot be read puts its error on the form."""
-    return submission_of(
-        lambda name: form[name].data, list(form.factors.data or []), form.event_month_date()
-    )
-
-
-def submission_from_values(values: MultiDict[str, str]) -> services.ReportSubmission:
-    """The answers as posted, read without building the form (a sealed check page's). A month
-    that cannot be read is left out, and the service refuses the submission without it."""
-    month, _error = typed_month(values.get("event_month", ""), values.get("event_year", ""))
-    return submission_of(values.get, values.getlist(carried_check.MULTIPLE_FIELD), month)
-
-
-def submission_of(
-    value: Callable[[str], str | None], factor_codes: list[str], event_month: dt.date | None
-) -> services.ReportSubmission:
     return services.ReportSubmission(
-        narrative=value("narrative") or "",
-        what_nearly_happened=value("what_nearly_happened") or "",
-        what_stopped_it=value("what_stopped_it") or "",
-        what_made_it_likely=value("what_made_it_likely") or "",
-        what_would_help=value("what_would_help") or "",
-        potential_severity=value("potential_severity") or None,
-        event_type=value("event_type") or None,
-        event_month=event_month,
-        service_area=value("service_area") or None,
-        reporter_role=value("reporter_role") or None,
-        factor_codes=factor_codes,
+        narrative=form.narrative.data or "",
+        what_nearly_happened=form.what_nearly_happened.data or "",
+        what_stopped_it=form.what_stopped_it.data or "",
+        what_made_it_likely=form.what_made_it_likely.data or "",
+        what_would_help=form.what_would_help.data or "",
+        potential_severity=form.potential_severity.data or None,
+        event_type=form.event_type.data or None,
+        event_month=form.event_month_date(),
+        service_area=form.service_area.data or None,
+        reporter_role=form.reporter_role.data or None,
+        factor_codes=list(form.factors.data or []),
     )
 
 
@@ -198,54 +122,28 @@ def show_errors(form: ReportForm, errors: dict[str, str]) -> None:
             field.errors = [message]
 
 
+def form_is_valid(form: ReportForm) -> bool:
+    """The form's own checks: choices, lengths, characters taken out, a month it can read."""
+    valid = form.validate()
+    return form.event_month_date() is not None and valid
+
+
 def check_form(form: ReportForm) -> services.CheckedSubmission | None:
     """Every check at once: the form's own, then the service's. None if anything failed."""
-    form_ok = form.validate()
-    submission = submission_from(form)  # also puts any month error on the form
+    form_ok = form_is_valid(form)
     try:
-        checked = services.check_submission(db.session, submission, service_today())
+        checked = services.check_submission(db.session, submission_from(form), service_today())
     except services.ReportInvalid as exc:
         show_errors(form, exc.errors)
         return None
-    return checked if form_ok and not form.event_month.errors else None
+    return checked if form_ok else None
 
 
 def carried_fields(values: MultiDict[str, str]) -> list[tuple[str, str]]:
-    """The answers a check page carries, in the order its seal covers them."""
-    return [(name, values.get(name) or "") for name in carried_check.SINGLE_FIELDS] + [
-        (carried_check.MULTIPLE_FIELD, code)
-        for code in values.getlist(carried_check.MULTIPLE_FIELD)
+    """The answers as posted, which are what the form read, for the check page to carry."""
+    return [(name, values.get(name) or "") for name in CARRIED_FIELDS] + [
+        (CARRIED_MULTIPLE_FIELD, code) for code in values.getlist(CARRIED_MULTIPLE_FIELD)
     ]
-
-
-def check_carried() -> services.CheckedSubmission | None:
-    """What the check page checked, if this request sends exactly its sealed answers: read
-    without building the form and not scanned again, but still checked by the service
-    against today's reference data. None otherwise, or if that check now fails (or if text
-    that cannot be stored was taken out of it: the form then says where)."""
-    values = request.form
-    if taken_out():
-        return None
-    carried = carried_check.unseal(
-        carried_fields(values), values.get("check_seal", ""), current_app.config["SECRET_KEY"]
-    )
-    if carried is None:
-        return None
-    submission = submission_from_values(values)
-    try:
-        return services.check_submission(db.session, submission, service_today(), scan=carried.scan)
-    except services.ReportInvalid:
-        return None
-
-
-def render_form(form: ReportForm, status: int = 200) -> tuple[str, int]:
-    fields = report_fields(form)
-    return render_template("reports/form.html", form=form, report_fields=fields), status
-
-
-def render_blank_form() -> tuple[str, int]:
-    fields = blank_report_fields()
-    return render_template("reports/form.html", form=None, report_fields=fields), 200
 
 
 def issue_submission_token() -> str:
@@ -267,16 +165,15 @@ def spend_submission_token(token: str) -> bool:
 
 def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
-    # The answers as posted, which are what the form read: Send can tell they arrived unchanged.
-    fields = carried_fields(request.form)
-    form.check_seal.data = carried_check.seal(
-        fields, checked.findings, current_app.config["SECRET_KEY"]
-    )
     segments = services.highlighted_answers(
         checked.answers, services.flags_for_reviewers(checked.findings)
     )
     page = render_template(
-        "reports/check.html", form=form, checked=checked, segments=segments, carried=fields
+        "reports/check.html",
+        form=form,
+        checked=checked,
+        segments=segments,
+        carried=carried_fields(request.form),
     )
     return page, 200
 
@@ -286,7 +183,7 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
 def new() -> tuple[str, int]:
     if request.method == "GET":
         return render_blank_form()
-    form = build_form()
+    form = ReportForm()
     if request.form.get("change"):
         return render_form(form)
     checked = check_form(form)
@@ -304,22 +201,25 @@ def submit() -> Response | tuple[str, int]:
         return redirect(url_for("reports.confirmation"))
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
         abort(429)  # before the page's key is used, so going back and sending again still works
+    form = ReportForm()
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
         # answers again so they can be sent, rather than lose them.
-        form = build_form()
         checked = check_form(form)
         if checked is None:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
         return render_check_page(form, checked)
-    checked = check_carried()
-    if checked is None:
-        form = build_form()
-        checked = check_form(form)
-        if checked is None:
-            return render_form(form)
-    receipt = file_and_commit(token, checked)
+    if not form_is_valid(form):
+        check_form(form)  # the service's messages too, so every problem is shown at once
+        return render_form(form)
+    # Whatever the check page showed, the service checks and scans what Send received: what
+    # is filed is what the server scanned, never what a page says it found.
+    try:
+        receipt = file_and_commit(form, token)
+    except services.ReportInvalid as exc:
+        show_errors(form, exc.errors)
+        return render_form(form)
     if receipt is not None:
         # The session cookie is signed, not secret: the receipt rides in it only sealed.
         session[RECEIPT_TO_SHOW] = seal(receipt_cookie_key(), receipt.encode())
@@ -337,31 +237,24 @@ def receipt_to_show() -> str | None:
     return normalise_receipt(opened.decode()) if opened else None
 
 
-def file_and_commit(token: str, checked: services.CheckedSubmission) -> str | None:
-    """Spend the check page's key, file its report and commit: the receipt to show, or None if
-    the key had been spent already (a double press, or two presses racing)."""
-    attempts_left = REFERENCE_ATTEMPTS
-    while True:
-        attempts_left -= 1
-        try:
-            receipt = services.file_checked_report(
-                db.session,
-                token,
-                checked,
-                today=service_today(),
-                receipt_key=current_app.config["RECEIPT_KEY"],
-            )
-        except services.AlreadySubmitted:
-            db.session.rollback()
-            return None
-        except services.ReferenceTaken:
-            # The random reference drawn is an older report's: all of it again, with a new one.
-            db.session.rollback()
-            if not attempts_left:
-                raise
-            continue
-        db.session.commit()
-        return receipt
+def file_and_commit(form: ReportForm, token: str) -> str | None:
+    """File the report, spending the check page's key, and commit: the receipt to show, or
+    None if the key had been spent already (a double press, or two presses racing).
+    ReportInvalid if the answers no longer pass (a service area closed since the check page)."""
+    try:
+        filed = services.file_report(
+            db.session,
+            submission_from(form),
+            today=service_today(),
+            source=ReportSource.WEB,
+            receipt_key=current_app.config["RECEIPT_KEY"],
+            spent_key=token,
+        )
+    except services.AlreadySubmitted:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return filed.receipt
 
 
 @bp.app_errorhandler(CSRFError)
@@ -372,7 +265,7 @@ def page_timed_out(
     again with everything they typed and a new token, instead of a dead end."""
     if request.endpoint not in ("reports.new", "reports.submit"):
         return render_http_error(error)
-    form = build_form()
+    form = ReportForm()
     form.form_errors.append(
         "This page timed out, so your report has not been sent yet. Check your answers, "
         "then continue and send them again."

@@ -1,5 +1,5 @@
-"""The report form reuses the HTML of its blank parts (reports.views.blank_fragment) and the
-service areas and taxonomy it offers (learnhub.core.cache): what it reuses must never show stale
+"""The report form keeps the HTML of its blank questions in the reference cache
+(reports.views.render_blank_form, learnhub.core.cache): what it reuses must never show stale
 wording for longer than the cache allows, lose what a reporter ticked, or hide an error."""
 
 from __future__ import annotations
