@@ -39,6 +39,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 # The reporter's pages and what they call: anything they import, at any depth, is on their path.
 REPORTER_PATH = ("reports", "followup")
+# The reporter's endpoints in a package that also serves staff: on the path too.
+REPORTER_MODULES = ("learnhub.api.reporting",)
 # What knows a member of staff: accounts, and the trail of what each account did.
 STAFF_IDENTITY = ("auth", "audit")
 # The settings module, bundled into a wheel as learnhub._config (config.py in a checkout).

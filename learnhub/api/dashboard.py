@@ -7,9 +7,9 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from learnhub.api.blueprint import RequestInvalid, bp
 from learnhub.api.dashboard_schemas import DashboardQuerySchema, DashboardSummarySchema
 from learnhub.api.openapi import documented
-from learnhub.api.views import RequestInvalid, bp
 from learnhub.core.context import service_today
 from learnhub.core.errors import problem
 from learnhub.core.extensions import db

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import abort, jsonify
 from werkzeug.wrappers import Response
 
+from learnhub.api.blueprint import bp
 from learnhub.api.openapi import documented
 from learnhub.api.taxonomy_schemas import TaxonomySchema, VersionListSchema
-from learnhub.api.views import bp
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.taxonomy import versions

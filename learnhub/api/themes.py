@@ -11,6 +11,7 @@ from flask import abort, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from learnhub.api.blueprint import RequestInvalid, bp
 from learnhub.api.openapi import documented
 from learnhub.api.themes_schemas import (
     LISTED_STATUSES,
@@ -20,7 +21,6 @@ from learnhub.api.themes_schemas import (
     ThemeReportPageSchema,
     ThemeSchema,
 )
-from learnhub.api.views import RequestInvalid, bp
 from learnhub.audit import services as audit
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
