@@ -29,11 +29,22 @@ Statistics (the panel can read them in each candidate's ``statistics``):
   carry no place here.
 * Rising. The last ``rising_recent_months`` months of the window are compared with the months
   before (the baseline). Given the theme's reports in both periods, under "no change" the recent
-  count is binomial with probability equal to the recent share of *all* reports (the exact
-  conditional test for two Poisson rates with exposure). A theme is rising when the one-sided
-  p-value is at most ``rising_alpha`` and it has at least ``min_support`` recent reports. Using all
-  reports as exposure means a month with more reporting overall (or the part-month at the end of
-  the window) does not make every theme look like it rises.
+  count is binomial with probability equal to the recent share of the exposure (the exact
+  conditional test for two Poisson rates with exposure), raised by the overall trend of themes of
+  its kind. A theme is rising when the one-sided p-value is at most ``rising_alpha`` and it has at
+  least ``min_support`` recent reports. Like is compared with like:
+
+  - the exposure of a code theme is the reports *coded* in each month (at least one code), of a
+    narrative theme all reports: more reporting overall, the part-month at the end of the window,
+    or a backlog of reports the panel has not coded yet does not make themes look like they rise;
+  - the overall trend is the median, over every code (for single codes) or every pair tested (for
+    combinations) with ``min_support`` reports, of its recent rate over its baseline rate per unit
+    of exposure. When coding grows denser (more codes per coded report, as a taxonomy settles in
+    and a panel codes more fully), every code and every pair gains share together; a test against
+    the exposure alone reads that drift as a rise of more than half of all themes at once. The
+    median is a robust estimate of that common drift as long as fewer than half of the themes
+    really rise. It only ever raises the bar (a general fall is not read as a rise of the rest)
+    and needs ``trend_min_themes`` themes to estimate, else no allowance is made.
 * Text clusters. TF-IDF (sublinear tf, l2) fitted on a deterministic sample of at most
   ``text_sample_size`` reports, chosen by a hash of the report id so that the sample barely changes
   from run to run; spherical k-means with a fixed seed on the sample; clusters whose members are
@@ -110,6 +121,7 @@ class DetectionParameters:
     min_lift: float = 1.5
     rising_recent_months: int = 3
     rising_alpha: float = 0.01
+    trend_min_themes: int = 5
     text_clusters: bool = True
     text_sample_size: int = 20_000
     docs_per_cluster: int = 40
@@ -189,6 +201,7 @@ class _Window:
     code_names: list[str]
     codes: sparse.csc_matrix  # reports x codes, 0/1
     totals: np.ndarray  # reports per month
+    coded_totals: np.ndarray  # reports with at least one code, per month
 
     @property
     def size(self) -> int:
@@ -234,7 +247,17 @@ def _window(
     ).tocsc()
     matrix.sort_indices()
     totals = np.bincount(month, minlength=len(months))
-    return _Window(months, ids, month, [report.text for report in rows], code_names, matrix, totals)
+    coded_totals = np.bincount(month[lengths > 0], minlength=len(months))
+    return _Window(
+        months,
+        ids,
+        month,
+        [report.text for report in rows],
+        code_names,
+        matrix,
+        totals,
+        coded_totals,
+    )
 
 
 def _monthly(window: _Window, rows: np.ndarray) -> np.ndarray:
@@ -272,25 +295,70 @@ class _Trend:
     reason: str
 
 
-def _trend(counts: np.ndarray, totals: np.ndarray, parameters: DetectionParameters) -> _Trend:
+def _split(values: np.ndarray, parameters: DetectionParameters) -> tuple[float, float]:
+    """(recent, baseline) sums of a monthly series."""
+    split = len(values) - parameters.rising_recent_months
+    return float(values[split:].sum()), float(values[:split].sum())
+
+
+def _overall_trend(
+    recent: np.ndarray, baseline: np.ndarray, exposure: np.ndarray, parameters: DetectionParameters
+) -> float:
+    """The common drift of a family of themes: the median of their recent rate over their
+    baseline rate per unit of exposure (module docstring), never below 1."""
+    recent_exposure, baseline_exposure = _split(exposure, parameters)
+    counted = (recent + baseline) >= parameters.min_support
+    if counted.sum() < parameters.trend_min_themes or not recent_exposure or not baseline_exposure:
+        return 1.0
+    # Half a report added to each side keeps a theme absent from one period finite.
+    ratios = (recent[counted] + 0.5) / (baseline[counted] + 0.5)
+    drift = float(np.median(ratios)) * baseline_exposure / recent_exposure
+    return max(1.0, drift)
+
+
+def _trend(
+    counts: np.ndarray,
+    exposure: np.ndarray,
+    parameters: DetectionParameters,
+    overall: float = 1.0,
+    exposure_name: str = "reports",
+) -> _Trend:
     """The conditional binomial test of the recent months against the baseline (docstring)."""
-    split = len(counts) - parameters.rising_recent_months
-    recent, baseline = int(counts[split:].sum()), int(counts[:split].sum())
-    recent_total, baseline_total = int(totals[split:].sum()), int(totals[:split].sum())
+    recent, baseline = (int(value) for value in _split(counts, parameters))
+    recent_total, baseline_total = _split(exposure, parameters)
     label = f"last {parameters.rising_recent_months} months"
     if baseline_total == 0 or recent_total == 0:
-        return _Trend(1.0, recent, 0.0, False, f"no reports in the baseline or the {label}")
-    share = recent_total / (recent_total + baseline_total)
+        return _Trend(1.0, recent, 0.0, False, f"no {exposure_name} in the baseline or the {label}")
+    weighted = recent_total * overall
+    share = weighted / (weighted + baseline_total)
     expected = (recent + baseline) * share
     p_value = float(binom.sf(recent - 1, recent + baseline, share)) if recent else 1.0
     rising = p_value <= parameters.rising_alpha and recent >= parameters.min_support
     verdict = "rising" if rising else "not rising"
+    allowance = (
+        f", allowing for the overall trend of x{overall:.2f} shared by themes of its kind"
+        if overall > 1.0
+        else ""
+    )
     reason = (
         f"{verdict}: {recent} reports in the {label} against {expected:.1f} expected from the"
-        f" baseline share of all reports (one-sided conditional binomial p = {p_value:.2g},"
-        f" threshold {parameters.rising_alpha})"
+        f" baseline share of {exposure_name}{allowance} (one-sided conditional binomial"
+        f" p = {p_value:.2g}, threshold {parameters.rising_alpha})"
     )
     return _Trend(p_value, recent, expected, rising, reason)
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """What a theme's monthly counts are compared with, and the drift of its kind."""
+
+    totals: np.ndarray
+    name: str
+    overall: float = 1.0
+
+
+def _all_reports(window: _Window) -> _Exposure:
+    return _Exposure(window.totals, "all reports")
 
 
 def _candidate(
@@ -303,9 +371,10 @@ def _candidate(
     rows: np.ndarray,
     statistics: dict[str, Any],
     parameters: DetectionParameters,
+    exposure: _Exposure,
 ) -> Candidate:
     counts = _monthly(window, rows)
-    trend = _trend(counts, window.totals, parameters)
+    trend = _trend(counts, exposure.totals, parameters, exposure.overall, exposure.name)
     statistics = {
         **statistics,
         "support": len(rows),
@@ -314,6 +383,8 @@ def _candidate(
         "rising_p_value": trend.p_value,
         "rising_recent": trend.recent,
         "rising_expected": round(trend.expected, 3),
+        "rising_exposure": exposure.name,
+        "rising_overall_trend": round(exposure.overall, 3),
     }
     return Candidate(
         signature=signature,
@@ -460,13 +531,53 @@ def _most_specific(
     return kept
 
 
+def _recent_rows(window: _Window, parameters: DetectionParameters) -> np.ndarray:
+    return window.month >= len(window.months) - parameters.rising_recent_months
+
+
+def _code_exposure(
+    window: _Window, recent: np.ndarray, baseline: np.ndarray, parameters: DetectionParameters
+) -> _Exposure:
+    """Coded reports as exposure, and the drift shared by the themes counted in ``recent`` and
+    ``baseline`` (one entry per code, or per pair of codes)."""
+    overall = _overall_trend(recent, baseline, window.coded_totals, parameters)
+    return _Exposure(window.coded_totals, "coded reports", overall)
+
+
+def _code_drift(window: _Window, parameters: DetectionParameters) -> _Exposure:
+    is_recent = _recent_rows(window, parameters).astype(np.int64)
+    per_code_recent = window.codes.T @ is_recent
+    per_code = np.diff(window.codes.indptr)
+    return _code_exposure(window, per_code_recent, per_code - per_code_recent, parameters)
+
+
+def _pair_drift(window: _Window, parameters: DetectionParameters) -> _Exposure:
+    codes = window.codes.tocsr()
+    is_recent = _recent_rows(window, parameters)
+    recent = codes[is_recent]
+    baseline = codes[~is_recent]
+    recent_pairs = sparse.triu(recent.T @ recent, k=1).tocsr()
+    baseline_pairs = sparse.triu(baseline.T @ baseline, k=1).tocsr()
+    both = (recent_pairs + baseline_pairs).tocoo()
+    recent_counts = np.asarray(recent_pairs[both.row, both.col]).ravel()
+    return _code_exposure(window, recent_counts, both.data - recent_counts, parameters)
+
+
 def _single_codes(
     window: _Window, combinations: list[_Combination], parameters: DetectionParameters
 ) -> list[Candidate]:
     margins = np.diff(window.codes.indptr)
     eligible = [int(code) for code in np.nonzero(margins >= parameters.min_support)[0]]
+    exposure = _code_drift(window, parameters)
     trends = [
-        _trend(_monthly(window, window.rows_with(c)), window.totals, parameters) for c in eligible
+        _trend(
+            _monthly(window, window.rows_with(c)),
+            exposure.totals,
+            parameters,
+            exposure.overall,
+            exposure.name,
+        )
+        for c in eligible
     ]
     p_values = np.array([trend.p_value for trend in trends])
     adjusted, cutoff = _benjamini_hochberg(p_values, parameters.rising_alpha)
@@ -481,8 +592,9 @@ def _single_codes(
         if explained:
             removed = np.unique(np.concatenate(explained))
             rest = np.setdiff1d(rows, removed, assume_unique=True)
-            totals = window.totals - _monthly(window, removed)
-            if _trend(_monthly(window, rest), totals, parameters).p_value > cutoff:
+            totals = exposure.totals - _monthly(window, removed)
+            rest_trend = _trend(_monthly(window, rest), totals, parameters, exposure.overall)
+            if rest_trend.p_value > cutoff:
                 continue
         name = window.code_names[code]
         statistics = {
@@ -502,6 +614,7 @@ def _single_codes(
                 rows=rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=exposure,
             )
         )
     return found
@@ -511,6 +624,7 @@ def _combination_candidates(
     window: _Window, parameters: DetectionParameters
 ) -> tuple[list[Candidate], list[_Combination]]:
     combinations, tested, _cutoff = _significant_combinations(window, parameters)
+    exposure = _pair_drift(window, parameters) if combinations else _all_reports(window)
     found = []
     for item in combinations:
         names = [window.code_names[code] for code in item.codes]
@@ -533,6 +647,7 @@ def _combination_candidates(
                 rows=item.rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=exposure,
             )
         )
     return found, combinations
@@ -725,7 +840,8 @@ def _label_codes(window: _Window, rows: np.ndarray) -> list[str]:
 
 
 def _story_rising(window: _Window, rows: np.ndarray, parameters: DetectionParameters) -> bool:
-    return _trend(_monthly(window, rows), window.totals, parameters).rising
+    exposure = _all_reports(window)
+    return _trend(_monthly(window, rows), exposure.totals, parameters).rising
 
 
 def _text_candidates(
@@ -793,6 +909,7 @@ def _text_candidates(
                 rows=rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=_all_reports(window),
             )
         )
     return found
