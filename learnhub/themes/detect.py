@@ -29,22 +29,18 @@ Statistics (the panel can read them in each candidate's ``statistics``):
   carry no place here.
 * Rising. The last ``rising_recent_months`` months of the window are compared with the months
   before (the baseline). Given the theme's reports in both periods, under "no change" the recent
-  count is binomial with probability equal to the recent share of the exposure (the exact
-  conditional test for two Poisson rates with exposure), raised by the overall trend of themes of
-  its kind. A theme is rising when the one-sided p-value is at most ``rising_alpha`` and it has at
-  least ``min_support`` recent reports. Like is compared with like:
-
-  - the exposure of a code theme is the reports *coded* in each month (at least one code), of a
-    narrative theme all reports: more reporting overall, the part-month at the end of the window,
-    or a backlog of reports the panel has not coded yet does not make themes look like they rise;
-  - the overall trend is the median, over every code (for single codes) or every pair tested (for
-    combinations) with ``min_support`` reports, of its recent rate over its baseline rate per unit
-    of exposure. When coding grows denser (more codes per coded report, as a taxonomy settles in
-    and a panel codes more fully), every code and every pair gains share together; a test against
-    the exposure alone reads that drift as a rise of more than half of all themes at once. The
-    median is a robust estimate of that common drift as long as fewer than half of the themes
-    really rise. It only ever raises the bar (a general fall is not read as a rise of the rest)
-    and needs ``trend_min_themes`` themes to estimate, else no allowance is made.
+  count is binomial with probability equal to the recent share of the theme's exposure (the exact
+  conditional test for two Poisson rates with exposure). A theme is rising when the one-sided
+  p-value is at most ``rising_alpha`` and it has at least ``min_support`` recent reports. Like is
+  compared with like. The exposure of a narrative theme is all reports, so more reporting overall
+  or the part-month at the end of the window does not make it rise. The exposure of a theme of
+  k codes is the number of k-code sets recorded in each month (for one code: the codes recorded;
+  for a pair: the pairs among each report's codes, and so on). Reporting volume and how densely
+  reports are coded drift over the years (a taxonomy settles in, a panel codes more fully, the
+  newest reports are not coded yet); a report coded with four factors holds six pairs where one
+  coded with two holds one, so a test against all reports reads denser coding as a rise of more
+  than half of all themes at once. Against the sets recorded, a combination rises only when it
+  takes a larger share of what was coded in those months than before.
 * Text clusters. TF-IDF (sublinear tf, l2) fitted on a deterministic sample of at most
   ``text_sample_size`` reports, chosen by a hash of the report id so that the sample barely changes
   from run to run; spherical k-means with a fixed seed on the sample; clusters whose members are
@@ -80,6 +76,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
+from scipy.special import comb
 from scipy.stats import binom, hypergeom, norm
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
@@ -121,7 +118,6 @@ class DetectionParameters:
     min_lift: float = 1.5
     rising_recent_months: int = 3
     rising_alpha: float = 0.01
-    trend_min_themes: int = 5
     text_clusters: bool = True
     text_sample_size: int = 20_000
     docs_per_cluster: int = 40
@@ -201,7 +197,7 @@ class _Window:
     code_names: list[str]
     codes: sparse.csc_matrix  # reports x codes, 0/1
     totals: np.ndarray  # reports per month
-    coded_totals: np.ndarray  # reports with at least one code, per month
+    code_sets: np.ndarray  # months x (1, 2, 3): sets of that many codes recorded per month
 
     @property
     def size(self) -> int:
@@ -247,7 +243,10 @@ def _window(
     ).tocsc()
     matrix.sort_indices()
     totals = np.bincount(month, minlength=len(months))
-    coded_totals = np.bincount(month[lengths > 0], minlength=len(months))
+    code_sets = np.stack(
+        [np.bincount(month, weights=comb(lengths, k), minlength=len(months)) for k in (1, 2, 3)],
+        axis=1,
+    )
     return _Window(
         months,
         ids,
@@ -256,7 +255,7 @@ def _window(
         code_names,
         matrix,
         totals,
-        coded_totals,
+        code_sets,
     )
 
 
@@ -301,26 +300,10 @@ def _split(values: np.ndarray, parameters: DetectionParameters) -> tuple[float, 
     return float(values[split:].sum()), float(values[:split].sum())
 
 
-def _overall_trend(
-    recent: np.ndarray, baseline: np.ndarray, exposure: np.ndarray, parameters: DetectionParameters
-) -> float:
-    """The common drift of a family of themes: the median of their recent rate over their
-    baseline rate per unit of exposure (module docstring), never below 1."""
-    recent_exposure, baseline_exposure = _split(exposure, parameters)
-    counted = (recent + baseline) >= parameters.min_support
-    if counted.sum() < parameters.trend_min_themes or not recent_exposure or not baseline_exposure:
-        return 1.0
-    # Half a report added to each side keeps a theme absent from one period finite.
-    ratios = (recent[counted] + 0.5) / (baseline[counted] + 0.5)
-    drift = float(np.median(ratios)) * baseline_exposure / recent_exposure
-    return max(1.0, drift)
-
-
 def _trend(
     counts: np.ndarray,
     exposure: np.ndarray,
     parameters: DetectionParameters,
-    overall: float = 1.0,
     exposure_name: str = "reports",
 ) -> _Trend:
     """The conditional binomial test of the recent months against the baseline (docstring)."""
@@ -329,20 +312,14 @@ def _trend(
     label = f"last {parameters.rising_recent_months} months"
     if baseline_total == 0 or recent_total == 0:
         return _Trend(1.0, recent, 0.0, False, f"no {exposure_name} in the baseline or the {label}")
-    weighted = recent_total * overall
-    share = weighted / (weighted + baseline_total)
+    share = recent_total / (recent_total + baseline_total)
     expected = (recent + baseline) * share
     p_value = float(binom.sf(recent - 1, recent + baseline, share)) if recent else 1.0
     rising = p_value <= parameters.rising_alpha and recent >= parameters.min_support
     verdict = "rising" if rising else "not rising"
-    allowance = (
-        f", allowing for the overall trend of x{overall:.2f} shared by themes of its kind"
-        if overall > 1.0
-        else ""
-    )
     reason = (
         f"{verdict}: {recent} reports in the {label} against {expected:.1f} expected from the"
-        f" baseline share of {exposure_name}{allowance} (one-sided conditional binomial"
+        f" baseline share of {exposure_name} (one-sided conditional binomial"
         f" p = {p_value:.2g}, threshold {parameters.rising_alpha})"
     )
     return _Trend(p_value, recent, expected, rising, reason)
@@ -350,11 +327,10 @@ def _trend(
 
 @dataclass(frozen=True)
 class _Exposure:
-    """What a theme's monthly counts are compared with, and the drift of its kind."""
+    """What a theme's monthly counts are compared with."""
 
     totals: np.ndarray
     name: str
-    overall: float = 1.0
 
 
 def _all_reports(window: _Window) -> _Exposure:
@@ -374,7 +350,7 @@ def _candidate(
     exposure: _Exposure,
 ) -> Candidate:
     counts = _monthly(window, rows)
-    trend = _trend(counts, exposure.totals, parameters, exposure.overall, exposure.name)
+    trend = _trend(counts, exposure.totals, parameters, exposure.name)
     statistics = {
         **statistics,
         "support": len(rows),
@@ -384,7 +360,6 @@ def _candidate(
         "rising_recent": trend.recent,
         "rising_expected": round(trend.expected, 3),
         "rising_exposure": exposure.name,
-        "rising_overall_trend": round(exposure.overall, 3),
     }
     return Candidate(
         signature=signature,
@@ -531,36 +506,12 @@ def _most_specific(
     return kept
 
 
-def _recent_rows(window: _Window, parameters: DetectionParameters) -> np.ndarray:
-    return window.month >= len(window.months) - parameters.rising_recent_months
+_SET_NAMES = {1: "codes recorded", 2: "pairs of codes recorded", 3: "sets of three codes recorded"}
 
 
-def _code_exposure(
-    window: _Window, recent: np.ndarray, baseline: np.ndarray, parameters: DetectionParameters
-) -> _Exposure:
-    """Coded reports as exposure, and the drift shared by the themes counted in ``recent`` and
-    ``baseline`` (one entry per code, or per pair of codes)."""
-    overall = _overall_trend(recent, baseline, window.coded_totals, parameters)
-    return _Exposure(window.coded_totals, "coded reports", overall)
-
-
-def _code_drift(window: _Window, parameters: DetectionParameters) -> _Exposure:
-    is_recent = _recent_rows(window, parameters).astype(np.int64)
-    per_code_recent = window.codes.T @ is_recent
-    per_code = np.diff(window.codes.indptr)
-    return _code_exposure(window, per_code_recent, per_code - per_code_recent, parameters)
-
-
-def _pair_drift(window: _Window, parameters: DetectionParameters) -> _Exposure:
-    codes = window.codes.tocsr()
-    is_recent = _recent_rows(window, parameters)
-    recent = codes[is_recent]
-    baseline = codes[~is_recent]
-    recent_pairs = sparse.triu(recent.T @ recent, k=1).tocsr()
-    baseline_pairs = sparse.triu(baseline.T @ baseline, k=1).tocsr()
-    both = (recent_pairs + baseline_pairs).tocoo()
-    recent_counts = np.asarray(recent_pairs[both.row, both.col]).ravel()
-    return _code_exposure(window, recent_counts, both.data - recent_counts, parameters)
+def _code_sets(window: _Window, size: int) -> _Exposure:
+    """The exposure of a theme of ``size`` codes (module docstring)."""
+    return _Exposure(window.code_sets[:, size - 1], _SET_NAMES[size])
 
 
 def _single_codes(
@@ -568,15 +519,9 @@ def _single_codes(
 ) -> list[Candidate]:
     margins = np.diff(window.codes.indptr)
     eligible = [int(code) for code in np.nonzero(margins >= parameters.min_support)[0]]
-    exposure = _code_drift(window, parameters)
+    exposure = _code_sets(window, 1)
     trends = [
-        _trend(
-            _monthly(window, window.rows_with(c)),
-            exposure.totals,
-            parameters,
-            exposure.overall,
-            exposure.name,
-        )
+        _trend(_monthly(window, window.rows_with(c)), exposure.totals, parameters, exposure.name)
         for c in eligible
     ]
     p_values = np.array([trend.p_value for trend in trends])
@@ -592,8 +537,12 @@ def _single_codes(
         if explained:
             removed = np.unique(np.concatenate(explained))
             rest = np.setdiff1d(rows, removed, assume_unique=True)
-            totals = exposure.totals - _monthly(window, removed)
-            rest_trend = _trend(_monthly(window, rest), totals, parameters, exposure.overall)
+            totals = exposure.totals - np.bincount(
+                window.month[removed],
+                weights=np.diff(window.codes.tocsr().indptr)[removed],
+                minlength=len(window.months),
+            )
+            rest_trend = _trend(_monthly(window, rest), totals, parameters)
             if rest_trend.p_value > cutoff:
                 continue
         name = window.code_names[code]
@@ -624,7 +573,6 @@ def _combination_candidates(
     window: _Window, parameters: DetectionParameters
 ) -> tuple[list[Candidate], list[_Combination]]:
     combinations, tested, _cutoff = _significant_combinations(window, parameters)
-    exposure = _pair_drift(window, parameters) if combinations else _all_reports(window)
     found = []
     for item in combinations:
         names = [window.code_names[code] for code in item.codes]
@@ -647,7 +595,7 @@ def _combination_candidates(
                 rows=item.rows,
                 statistics=statistics,
                 parameters=parameters,
-                exposure=exposure,
+                exposure=_code_sets(window, len(item.codes)),
             )
         )
     return found, combinations
