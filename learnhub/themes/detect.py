@@ -426,25 +426,40 @@ def _triples(
         sub = csr[rows][:, a + 1 :]
         counts = (sub.T @ sub).toarray()
         first, second = np.nonzero(np.triu(counts, k=1) >= minimum)
-        for b_offset, c_offset in zip(first, second, strict=True):
-            b, c = a + 1 + int(b_offset), a + 1 + int(c_offset)
-            observed = int(counts[b_offset, c_offset])
-            splits = [((a, b), c), ((a, c), b), ((b, c), a)]
-            tails = [
-                (
-                    float(binom.sf(observed - 1, pair_counts[pair], rate[third])),
-                    pair_counts[pair] * rate[third],
-                )
-                for pair, third in splits
-            ]
-            p_value, expected = max(tails)
-            codes = (int(frequent[a]), int(frequent[b]), int(frequent[c]))
+        if len(first) == 0:
+            continue
+        b, c = a + 1 + first, a + 1 + second
+        observed = counts[first, second]
+        # The three splits of each triple (pair, third code), tested at once for every triple
+        # holding code a; the triple's p-value is its largest (module docstring).
+        splits = [
+            (_pair_counts(pair_counts, np.full_like(b, a), b), rate[c]),
+            (_pair_counts(pair_counts, np.full_like(c, a), c), rate[b]),
+            (_pair_counts(pair_counts, b, c), np.full(len(b), rate[a])),
+        ]
+        tails = np.stack([binom.sf(observed - 1, n, p) for n, p in splits])
+        means = np.stack([n * p for n, p in splits])
+        # max() over (tail, expected) tuples: the largest tail, ties broken by the expected count.
+        order = np.lexsort((means, tails), axis=0)[-1]
+        columns = np.arange(len(b))
+        for index in columns:
+            codes = (int(frequent[a]), int(frequent[b[index]]), int(frequent[c[index]]))
             found.append(
                 _Combination(
-                    codes, observed, float(expected), p_value, "binomial, best pair + third code"
+                    codes,
+                    int(observed[index]),
+                    float(means[order[index], index]),
+                    float(tails[order[index], index]),
+                    "binomial, best pair + third code",
                 )
             )
     return found
+
+
+def _pair_counts(
+    pair_counts: dict[tuple[int, int], int], left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    return np.array([pair_counts[(int(x), int(y))] for x, y in zip(left, right, strict=True)])
 
 
 def _rows_of(window: _Window, codes: Sequence[int]) -> np.ndarray:
