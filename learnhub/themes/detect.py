@@ -29,11 +29,18 @@ Statistics (the panel can read them in each candidate's ``statistics``):
   carry no place here.
 * Rising. The last ``rising_recent_months`` months of the window are compared with the months
   before (the baseline). Given the theme's reports in both periods, under "no change" the recent
-  count is binomial with probability equal to the recent share of *all* reports (the exact
+  count is binomial with probability equal to the recent share of the theme's exposure (the exact
   conditional test for two Poisson rates with exposure). A theme is rising when the one-sided
-  p-value is at most ``rising_alpha`` and it has at least ``min_support`` recent reports. Using all
-  reports as exposure means a month with more reporting overall (or the part-month at the end of
-  the window) does not make every theme look like it rises.
+  p-value is at most ``rising_alpha`` and it has at least ``min_support`` recent reports. Like is
+  compared with like. The exposure of a narrative theme is all reports, so more reporting overall
+  or the part-month at the end of the window does not make it rise. The exposure of a theme of
+  k codes is the number of k-code sets recorded in each month (for one code: the codes recorded;
+  for a pair: the pairs among each report's codes, and so on). Reporting volume and how densely
+  reports are coded drift over the years (a taxonomy settles in, a panel codes more fully, the
+  newest reports are not coded yet); a report coded with four factors holds six pairs where one
+  coded with two holds one, so a test against all reports reads denser coding as a rise of more
+  than half of all themes at once. Against the sets recorded, a combination rises only when it
+  takes a larger share of what was coded in those months than before.
 * Text clusters. TF-IDF (sublinear tf, l2) fitted on a deterministic sample of at most
   ``text_sample_size`` reports, chosen by a hash of the report id so that the sample barely changes
   from run to run; spherical k-means with a fixed seed on the sample; clusters whose members are
@@ -69,6 +76,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
+from scipy.special import comb
 from scipy.stats import binom, hypergeom, norm
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
@@ -189,6 +197,7 @@ class _Window:
     code_names: list[str]
     codes: sparse.csc_matrix  # reports x codes, 0/1
     totals: np.ndarray  # reports per month
+    code_sets: np.ndarray  # months x (1, 2, 3): sets of that many codes recorded per month
 
     @property
     def size(self) -> int:
@@ -234,7 +243,20 @@ def _window(
     ).tocsc()
     matrix.sort_indices()
     totals = np.bincount(month, minlength=len(months))
-    return _Window(months, ids, month, [report.text for report in rows], code_names, matrix, totals)
+    code_sets = np.stack(
+        [np.bincount(month, weights=comb(lengths, k), minlength=len(months)) for k in (1, 2, 3)],
+        axis=1,
+    )
+    return _Window(
+        months,
+        ids,
+        month,
+        [report.text for report in rows],
+        code_names,
+        matrix,
+        totals,
+        code_sets,
+    )
 
 
 def _monthly(window: _Window, rows: np.ndarray) -> np.ndarray:
@@ -272,14 +294,24 @@ class _Trend:
     reason: str
 
 
-def _trend(counts: np.ndarray, totals: np.ndarray, parameters: DetectionParameters) -> _Trend:
+def _split(values: np.ndarray, parameters: DetectionParameters) -> tuple[float, float]:
+    """(recent, baseline) sums of a monthly series."""
+    split = len(values) - parameters.rising_recent_months
+    return float(values[split:].sum()), float(values[:split].sum())
+
+
+def _trend(
+    counts: np.ndarray,
+    exposure: np.ndarray,
+    parameters: DetectionParameters,
+    exposure_name: str = "reports",
+) -> _Trend:
     """The conditional binomial test of the recent months against the baseline (docstring)."""
-    split = len(counts) - parameters.rising_recent_months
-    recent, baseline = int(counts[split:].sum()), int(counts[:split].sum())
-    recent_total, baseline_total = int(totals[split:].sum()), int(totals[:split].sum())
+    recent, baseline = (int(value) for value in _split(counts, parameters))
+    recent_total, baseline_total = _split(exposure, parameters)
     label = f"last {parameters.rising_recent_months} months"
     if baseline_total == 0 or recent_total == 0:
-        return _Trend(1.0, recent, 0.0, False, f"no reports in the baseline or the {label}")
+        return _Trend(1.0, recent, 0.0, False, f"no {exposure_name} in the baseline or the {label}")
     share = recent_total / (recent_total + baseline_total)
     expected = (recent + baseline) * share
     p_value = float(binom.sf(recent - 1, recent + baseline, share)) if recent else 1.0
@@ -287,10 +319,22 @@ def _trend(counts: np.ndarray, totals: np.ndarray, parameters: DetectionParamete
     verdict = "rising" if rising else "not rising"
     reason = (
         f"{verdict}: {recent} reports in the {label} against {expected:.1f} expected from the"
-        f" baseline share of all reports (one-sided conditional binomial p = {p_value:.2g},"
-        f" threshold {parameters.rising_alpha})"
+        f" baseline share of {exposure_name} (one-sided conditional binomial"
+        f" p = {p_value:.2g}, threshold {parameters.rising_alpha})"
     )
     return _Trend(p_value, recent, expected, rising, reason)
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """What a theme's monthly counts are compared with."""
+
+    totals: np.ndarray
+    name: str
+
+
+def _all_reports(window: _Window) -> _Exposure:
+    return _Exposure(window.totals, "all reports")
 
 
 def _candidate(
@@ -303,9 +347,10 @@ def _candidate(
     rows: np.ndarray,
     statistics: dict[str, Any],
     parameters: DetectionParameters,
+    exposure: _Exposure,
 ) -> Candidate:
     counts = _monthly(window, rows)
-    trend = _trend(counts, window.totals, parameters)
+    trend = _trend(counts, exposure.totals, parameters, exposure.name)
     statistics = {
         **statistics,
         "support": len(rows),
@@ -314,6 +359,7 @@ def _candidate(
         "rising_p_value": trend.p_value,
         "rising_recent": trend.recent,
         "rising_expected": round(trend.expected, 3),
+        "rising_exposure": exposure.name,
     }
     return Candidate(
         signature=signature,
@@ -380,25 +426,40 @@ def _triples(
         sub = csr[rows][:, a + 1 :]
         counts = (sub.T @ sub).toarray()
         first, second = np.nonzero(np.triu(counts, k=1) >= minimum)
-        for b_offset, c_offset in zip(first, second, strict=True):
-            b, c = a + 1 + int(b_offset), a + 1 + int(c_offset)
-            observed = int(counts[b_offset, c_offset])
-            splits = [((a, b), c), ((a, c), b), ((b, c), a)]
-            tails = [
-                (
-                    float(binom.sf(observed - 1, pair_counts[pair], rate[third])),
-                    pair_counts[pair] * rate[third],
-                )
-                for pair, third in splits
-            ]
-            p_value, expected = max(tails)
-            codes = (int(frequent[a]), int(frequent[b]), int(frequent[c]))
+        if len(first) == 0:
+            continue
+        b, c = a + 1 + first, a + 1 + second
+        observed = counts[first, second]
+        # The three splits of each triple (pair, third code), tested at once for every triple
+        # holding code a; the triple's p-value is its largest (module docstring).
+        splits = [
+            (_pair_counts(pair_counts, np.full_like(b, a), b), rate[c]),
+            (_pair_counts(pair_counts, np.full_like(c, a), c), rate[b]),
+            (_pair_counts(pair_counts, b, c), np.full(len(b), rate[a])),
+        ]
+        tails = np.stack([binom.sf(observed - 1, n, p) for n, p in splits])
+        means = np.stack([n * p for n, p in splits])
+        # max() over (tail, expected) tuples: the largest tail, ties broken by the expected count.
+        order = np.lexsort((means, tails), axis=0)[-1]
+        columns = np.arange(len(b))
+        for index in columns:
+            codes = (int(frequent[a]), int(frequent[b[index]]), int(frequent[c[index]]))
             found.append(
                 _Combination(
-                    codes, observed, float(expected), p_value, "binomial, best pair + third code"
+                    codes,
+                    int(observed[index]),
+                    float(means[order[index], index]),
+                    float(tails[order[index], index]),
+                    "binomial, best pair + third code",
                 )
             )
     return found
+
+
+def _pair_counts(
+    pair_counts: dict[tuple[int, int], int], left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    return np.array([pair_counts[(int(x), int(y))] for x, y in zip(left, right, strict=True)])
 
 
 def _rows_of(window: _Window, codes: Sequence[int]) -> np.ndarray:
@@ -460,13 +521,23 @@ def _most_specific(
     return kept
 
 
+_SET_NAMES = {1: "codes recorded", 2: "pairs of codes recorded", 3: "sets of three codes recorded"}
+
+
+def _code_sets(window: _Window, size: int) -> _Exposure:
+    """The exposure of a theme of ``size`` codes (module docstring)."""
+    return _Exposure(window.code_sets[:, size - 1], _SET_NAMES[size])
+
+
 def _single_codes(
     window: _Window, combinations: list[_Combination], parameters: DetectionParameters
 ) -> list[Candidate]:
     margins = np.diff(window.codes.indptr)
     eligible = [int(code) for code in np.nonzero(margins >= parameters.min_support)[0]]
+    exposure = _code_sets(window, 1)
     trends = [
-        _trend(_monthly(window, window.rows_with(c)), window.totals, parameters) for c in eligible
+        _trend(_monthly(window, window.rows_with(c)), exposure.totals, parameters, exposure.name)
+        for c in eligible
     ]
     p_values = np.array([trend.p_value for trend in trends])
     adjusted, cutoff = _benjamini_hochberg(p_values, parameters.rising_alpha)
@@ -481,8 +552,13 @@ def _single_codes(
         if explained:
             removed = np.unique(np.concatenate(explained))
             rest = np.setdiff1d(rows, removed, assume_unique=True)
-            totals = window.totals - _monthly(window, removed)
-            if _trend(_monthly(window, rest), totals, parameters).p_value > cutoff:
+            totals = exposure.totals - np.bincount(
+                window.month[removed],
+                weights=np.diff(window.codes.tocsr().indptr)[removed],
+                minlength=len(window.months),
+            )
+            rest_trend = _trend(_monthly(window, rest), totals, parameters)
+            if rest_trend.p_value > cutoff:
                 continue
         name = window.code_names[code]
         statistics = {
@@ -502,6 +578,7 @@ def _single_codes(
                 rows=rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=exposure,
             )
         )
     return found
@@ -533,6 +610,7 @@ def _combination_candidates(
                 rows=item.rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=_code_sets(window, len(item.codes)),
             )
         )
     return found, combinations
@@ -725,7 +803,8 @@ def _label_codes(window: _Window, rows: np.ndarray) -> list[str]:
 
 
 def _story_rising(window: _Window, rows: np.ndarray, parameters: DetectionParameters) -> bool:
-    return _trend(_monthly(window, rows), window.totals, parameters).rising
+    exposure = _all_reports(window)
+    return _trend(_monthly(window, rows), exposure.totals, parameters).rising
 
 
 def _text_candidates(
@@ -793,6 +872,7 @@ def _text_candidates(
                 rows=rows,
                 statistics=statistics,
                 parameters=parameters,
+                exposure=_all_reports(window),
             )
         )
     return found

@@ -262,3 +262,40 @@ def test_a_rising_story_is_kept_when_its_codes_lag_behind() -> None:
     assert not codes[0].rising
     assert stories
     assert stories[0].rising
+
+
+def _coded_history(rng: random.Random, doubling: bool) -> list[ReportInput]:
+    """A year where reporting grows and coding grows denser and more complete: each report's
+    true factors are recorded with a chance rising from 0.35 to 0.9 over the year, as a panel
+    settles in. Factors "A-1" and "B-1" happen together in 8% of reports, or in 16% in the last
+    three months; the other twelve factors happen independently."""
+    codes = [f"C-{number}" for number in range(12)]
+    reports = []
+    report_id = 0
+    for month in range(1, 13):
+        recorded = 0.3 + 0.05 * month
+        together = 0.16 if doubling and month >= 10 else 0.08
+        for _ in range(150 + 10 * month):
+            report_id += 1
+            factors = {code for code in codes if rng.random() < 0.15}
+            if rng.random() < together:
+                factors |= {"A-1", "B-1"}
+            chosen = {factor for factor in sorted(factors) if rng.random() < recorded}
+            reports.append(_report(report_id, month, chosen))
+    return reports
+
+
+def _rising_codes(reports: list[ReportInput]) -> list[tuple[str, ...]]:
+    parameters = dataclasses.replace(PARAMETERS, text_clusters=False)
+    found = detect(reports, today=datetime.date(2026, 12, 31), parameters=parameters)
+    return [c.codes for c in found if c.rising]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_drift_in_coding_density_alone_raises_no_flag(seed: int) -> None:
+    assert _rising_codes(_coded_history(random.Random(seed), doubling=False)) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_planted_doubling_is_flagged_against_denser_coding(seed: int) -> None:
+    assert ("A-1", "B-1") in _rising_codes(_coded_history(random.Random(seed), doubling=True))
