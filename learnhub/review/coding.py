@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from learnhub.auth.models import User
 from learnhub.reports.models import Report, ReportStatus
+from learnhub.suggestions import stored
 from learnhub.suggestions.model import Suggester
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import (
@@ -25,7 +26,7 @@ from learnhub.taxonomy.models import (
     TaxonomyVersion,
 )
 
-SUGGESTIONS_KEPT = 5
+SUGGESTIONS_KEPT = stored.SUGGESTIONS_KEPT
 SUGGESTION_SHOWN_FROM = 0.2  # below this a suggestion is noise on the page
 
 
@@ -47,30 +48,15 @@ def factors_of(session: Session, report: Report) -> list[ReportFactor]:
 
 
 def store_suggestions(
-    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+    session: Session,
+    report: Report,
+    version: TaxonomyVersion,
+    suggester: Suggester,
+    text: str,
+    model_id: int | None = None,
 ) -> list[ReportFactor]:
-    """Suggest codes once per report and version; later views read what was stored."""
-    existing = [
-        f
-        for f in factors_of(session, report)
-        if f.source is FactorSource.SUGGESTED and f.code.version_id == version.id
-    ]
-    if existing:
-        return existing
-    by_code = {c.code: c for c in version.codes}
-    rows = [
-        ReportFactor(
-            report_id=report.id,
-            code_id=by_code[s.code].id,
-            source=FactorSource.SUGGESTED,
-            confidence=round(min(max(s.score, 0.0), 1.0), 4),
-        )
-        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
-        if s.code in by_code
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    """Suggest codes once per report, version and model; later views read what was stored."""
+    return stored.store_suggestions(session, report, version, suggester, text, model_id)
 
 
 def coding_choices(

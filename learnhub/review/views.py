@@ -151,8 +151,9 @@ def report(reference: str) -> str:
     services.mark_replies_seen(found)
     version = taxonomy.active_version(db.session)
     if version is not None:
-        suggester = training.suggester_for(db.session, version)
-        coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
+        suggester, model_id = training.current_suggester(db.session, version)
+        text = training.report_text(found)
+        coding.store_suggestions(db.session, found, version, suggester, text, model_id)
     audit.record(db.session, current_user, "read", "report", found.reference)
     db.session.commit()
     return render_report(found)
