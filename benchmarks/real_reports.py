@@ -169,6 +169,7 @@ def catalogue_for(label_set: str) -> tuple[Catalogue, dict[str, str]]:
                 "title": label,
                 "definition": definition,
                 "prompt": label,
+                "examples": [],
             }
             for label, definition in LABEL_SETS[label_set].items()
         ],
