@@ -189,6 +189,9 @@ READINGS: dict[str, Callable[[RealReport], str]] = {
 }
 
 
+HEADLINE = "Narrative"
+
+
 @dataclass(frozen=True)
 class Split:
     train: list[RealReport]
@@ -281,9 +284,11 @@ def label_set_section(reports: Sequence[RealReport], label_set: str) -> tuple[st
     day_one = evaluate(day_one_suggester(catalogue), narrative_test)
     lines.append(line("LearnHub day one (taxonomy words only)", day_one, 0, "Narrative"))
 
-    # Which columns to read is chosen like every other setting: on the training years alone,
-    # by the cross-validated figures train_model records.
+    # The headline reads the narrative alone, like the baseline. The richer reading is shown
+    # beside it with its cross-validated figure on the training years (what train_model chose
+    # its settings on), so a reader can see whether the extra columns earn their place.
     trained: dict[str, tuple[Scores, float, float]] = {}
+    timings: list[str] = []
     for reading in READINGS:
         started = time.perf_counter()
         model = train_model(labelled(split.train, label_set, codes, reading), catalogue)
@@ -321,7 +326,8 @@ def label_set_section(reports: Sequence[RealReport], label_set: str) -> tuple[st
         f"{'baseline (README table)':<44}{readme.micro_f1:>9.3f}{readme.macro_f1:>9.3f}"
         f"{readme.top3_recall:>10.3f}{readme.train:>7}{readme.test:>6}  Narrative"
     )
-    lines.append(f"chosen on the training years: LearnHub reads {chosen}")
+    lines.append(f"headline (same column as the baseline): LearnHub reads {HEADLINE}")
+    lines.extend(timings)
     return "\n".join(lines), _rows(label_set, best, readme)
 
 
@@ -347,8 +353,14 @@ NOTES = """\
 Notes
 - Temporal split as a live system meets its data: trained on event years 2000-2014, tested on
   2015-2021; reports with no label in the set (after leaving out "Other") or no narrative are
-  left out. LearnHub's settings, thresholds and the columns it reads are chosen by 5-fold
-  cross-validation on the training years; the model is then fitted on every training report.
+  left out. LearnHub's settings (regularisation C, per-code thresholds, how far the ranking
+  follows the thresholds: "shift") are chosen by 5-fold cross-validation on the training years;
+  the model is then fitted on every training report. "cv" is the mean of micro F1, macro F1 and
+  top-3 recall in that cross-validation: what settings are chosen on.
+- The headline figures (checked against the targets) read the Narrative alone, as the baseline
+  does. The row reading Immediate Action Taken and Other Factors as well is shown for
+  comparison; its cross-validated figure is about equal to the narrative's, so on this data the
+  extra columns are not shown to help.
 - Figures as in learnhub.suggestions.model.evaluate: predicted = every code scoring at least 0.5
   (the code's own cross-validated threshold), or the best code when none does; top-3 recall
   pooled over all true labels. The recomputed baseline predicts nothing for a report with no
