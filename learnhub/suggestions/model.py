@@ -890,14 +890,18 @@ def _folds(count: int, seed: int) -> list[np.ndarray]:
 
 
 def _thresholds(raw: np.ndarray, labels: np.ndarray, codes: list[str]) -> dict[str, float]:
-    thresholds = {}
-    for column, code in enumerate(codes):
-        if not raw.any() or labels[:, column].sum() < MIN_THRESHOLD_EXAMPLES:
-            # A threshold fitted to a handful of reports would follow their noise.
-            thresholds[code] = 0.5
-            continue
-        thresholds[code] = _best_threshold(raw[:, column], labels[:, column])
-    return thresholds
+    """Each well-attested code's own F1-best threshold; the codes with too few examples share
+    one, fitted on all their scores pooled (a threshold fitted to a handful of reports would
+    follow their noise, and balanced class weights lift the scores of rare codes, so a fixed
+    0.5 would over-predict them)."""
+    if not raw.any():
+        return dict.fromkeys(codes, 0.5)
+    few = labels.sum(axis=0) < MIN_THRESHOLD_EXAMPLES
+    shared = _best_threshold(raw[:, few].ravel(), labels[:, few].ravel()) if few.any() else 0.5
+    return {
+        code: shared if few[column] else _best_threshold(raw[:, column], labels[:, column])
+        for column, code in enumerate(codes)
+    }
 
 
 def _best_threshold(scores: np.ndarray, given: np.ndarray) -> float:
