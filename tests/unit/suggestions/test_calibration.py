@@ -198,3 +198,17 @@ def test_matrix_scores_agree_with_evaluate(trained: TrainedModel) -> None:
     labels = np.array([[code in report.codes for code in trained.codes] for report in held_out])
     from_matrix = suggest.matrix_scores(calibrated, labels, ranking=ranking)
     assert from_matrix == evaluate(trained, held_out)
+
+
+def test_codes_with_few_examples_share_one_threshold_fitted_on_their_pooled_scores() -> None:
+    # Two codes given twice each (too few for a threshold of their own): their scores, pooled,
+    # are best cut between 0.8 and 0.7; a fixed 0.5 would predict both on every report here.
+    raw = np.array(
+        [[0.9, 0.6, 0.3], [0.85, 0.7, 0.4], [0.6, 0.9, 0.2], [0.55, 0.8, 0.1], [0.6, 0.6, 0.8]]
+        + [[0.6, 0.6, 0.1]] * 5
+    )
+    labels = np.zeros(raw.shape, dtype=bool)
+    labels[[0, 1], 0] = labels[[2, 3], 1] = True
+    labels[[4, 0, 1, 2, 3], 2] = [True, False, False, False, False]
+    thresholds = suggest._thresholds(raw, labels, ["A-1", "B-1", "C-1"])
+    assert thresholds["A-1"] == thresholds["B-1"] == pytest.approx(0.75)
