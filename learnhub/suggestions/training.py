@@ -120,7 +120,8 @@ def retrain(session: Session, version: TaxonomyVersion) -> TrainingResult:
     new_scores = suggest.evaluate(candidate, held_out)
     current = suggester_for(session, version)
     current_scores, measured = _in_use_scores(session, version, current, held_out)
-    activate = suggest.better(new_scores, current_scores)
+    # Compared as recorded (rounded), so a model is measured the same way now as when stored.
+    activate = suggest.better(_as_recorded(new_scores), _as_recorded(current_scores))
     final = suggest.train_model(labelled, catalogue) if activate else None
     row = SuggestionModel(
         taxonomy_version_id=version.id,
@@ -177,6 +178,10 @@ def _in_use_scores(
             **{name: recorded[name] for name in suggest.Scores.__dataclass_fields__}
         ), ("held-out scores recorded when it was trained")
     return suggest.evaluate(current, held_out), "on these held-out reports"
+
+
+def _as_recorded(scores: suggest.Scores) -> suggest.Scores:
+    return suggest.Scores(**scores_dict(scores))  # type: ignore[arg-type]
 
 
 def refresh_stored_suggestions(session: Session, version: TaxonomyVersion) -> int:

@@ -173,14 +173,14 @@ def test_a_retrain_refits_on_every_coded_report_and_refreshes_reports_being_code
 
 @pytest.mark.usefixtures("app")
 def test_opening_a_report_after_a_retrain_replaces_suggestions_another_model_made() -> None:
-    coded_reports(60)
+    coded_reports(120)
     version = taxonomy.active_version(db.session)
     report = filed("The interpreter did not come, so the visit went ahead without one.")
     day_one, _ = training.current_suggester(db.session, version)
     first = coding.store_suggestions(db.session, report, version, day_one, "interpreter", None)
     again = coding.store_suggestions(db.session, report, version, day_one, "x", None)
     assert {f.id for f in again} == {f.id for f in first}  # stored once per model
-    training.retrain(db.session, version)
+    assert training.retrain(db.session, version).activated
     db.session.commit()
     trained, model_id = training.current_suggester(db.session, version)
     assert model_id is not None
