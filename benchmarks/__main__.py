@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("identifiers", [], []),
     ("suggestions", [], []),
+    ("real_reports", [], []),
     ("themes", ["--scale", "--sizes", "10000"], ["--recovery", "--scale"]),
     ("review_queue", [], []),
     ("dashboard", [], []),

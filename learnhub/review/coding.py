@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from learnhub.auth.models import User
 from learnhub.reports.models import Report, ReportStatus
+from learnhub.suggestions import stored
 from learnhub.suggestions.model import Suggester
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import (
@@ -26,7 +27,7 @@ from learnhub.taxonomy.models import (
     TaxonomyVersion,
 )
 
-SUGGESTIONS_KEPT = 5
+SUGGESTIONS_KEPT = stored.SUGGESTIONS_KEPT
 SUGGESTION_SHOWN_FROM = 0.2  # below this a suggestion is noise on the page
 
 
@@ -82,25 +83,16 @@ def suggestions_for(
 
 
 def store_suggestions(
-    session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
+    session: Session,
+    report: Report,
+    version: TaxonomyVersion,
+    suggester: Suggester,
+    text: str,
+    model_id: int | None = None,
 ) -> list[ReportFactor]:
-    """Keep the suggestions once per report and version (the first time a reviewer saves its
+    """Keep the suggestions once per report, version and model (when a reviewer saves its
     coding), so that how good they were can be measured against the reviewer's codes."""
-    existing = _stored_suggestions(session, report, version)
-    if existing:
-        return existing
-    rows = [
-        ReportFactor(
-            report_id=report.id,
-            code_id=code_id,
-            source=FactorSource.SUGGESTED,
-            confidence=score,
-        )
-        for code_id, score in _fresh_suggestions(version, suggester, text).items()
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
+    return stored.store_suggestions(session, report, version, suggester, text, model_id)
 
 
 def coding_choices(

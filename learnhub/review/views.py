@@ -188,8 +188,9 @@ def save_coding(reference: str) -> str | Response:
         return render_report(found, coding_errors=sorted(set(taken_out().values())))
     chosen = request.form.getlist("codes")
     # The suggestions the reviewer was shown, kept beside the decision so they can be measured.
-    suggester = training.suggester_for(db.session, version)
-    coding.store_suggestions(db.session, found, version, suggester, training.report_text(found))
+    suggester, model_id = training.current_suggester(db.session, version)
+    text = training.report_text(found)
+    coding.store_suggestions(db.session, found, version, suggester, text, model_id)
     try:
         changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())
     except taxonomy.UnknownCodes as exc:

@@ -12,6 +12,7 @@ from learnhub.core.extensions import db
 from learnhub.core.jobs import Job
 from learnhub.suggestions import training
 from learnhub.taxonomy import services as taxonomy
+from learnhub.taxonomy.models import TaxonomyVersion
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,22 @@ def retrain_suggestions() -> str:
         return "No taxonomy version is active: nothing to train."
     result = training.retrain(db.session, version)
     db.session.commit()
-    log.info("Suggestion retraining: %s", result.message)
-    return result.message
+    refreshed = refresh_suggestions(version)
+    message = f"{result.message} Stored suggestions refreshed on {refreshed} reports."
+    log.info("Suggestion retraining: %s", message)
+    return message
+
+
+def refresh_suggestions(version: TaxonomyVersion) -> int:
+    """Bring the stored suggestions of reports still open for coding up to the model in use,
+    one committed batch at a time, so a long refresh holds no lock for long and an interrupted
+    one resumes where it stopped."""
+    total = 0
+    while refreshed := training.refresh_stored_suggestions(db.session, version):
+        db.session.commit()
+        total += refreshed
+    db.session.commit()
+    return total
 
 
 RETRAIN_SUGGESTIONS = Job(

@@ -18,9 +18,11 @@ import numpy as np
 from learnhub.taxonomy.catalogue import Catalogue, CodeSpec
 
 DAY_ONE_ALGORITHM = "day-one-tfidf-similarity/1"
-TRAINED_ALGORITHM = "tfidf-logistic-ovr-stacked-day-one/1"
+TRAINED_ALGORITHM = "tfidf-words-chars-logistic-ovr-balanced-calibrated/2"
 MODEL_FORMAT = "learnhub-suggestion-model"
-MODEL_VERSION = 1
+# Version 2 added character n-grams, per-code thresholds and the chosen settings. A version 1
+# model in the database is refused on loading, so day one serves until the next retrain.
+MODEL_VERSION = 2
 WENT_WELL_TIER = "went_well"
 
 # A code gets its own classifier once reviewers have given it this many times (and withheld it as
@@ -30,9 +32,22 @@ MIN_EXAMPLES = 3
 # n confirmed reports. The classifier already sees the day-one similarity as a feature, so the
 # back-off only needs to steady the first handful of examples.
 BLEND_PRIOR = 1.0
-# Chosen on the demo data (top-3 recall and micro F1 at 100-800 reports over three splits); the
-# hand-labelled reports served only to check that learning from few reports was not made worse.
-REGULARISATION_C = 3.0
+# The regularisation strengths tried by cross-validation on the reports being learnt from; the
+# one with the best ``selection_figure`` is kept. REGULARISATION_C is used when there are too
+# few reports to hold any out.
+REGULARISATION_GRID = (1.0, 4.0, 16.0)
+REGULARISATION_C = 4.0
+FOLDS = 5
+MIN_FOLD_SIZE = 8
+# A code's threshold is fitted on cross-validated scores only once reviewers have given it this
+# often; below that it stays at 0.5. Thresholds are kept inside THRESHOLD_RANGE.
+MIN_THRESHOLD_EXAMPLES = 5
+THRESHOLD_RANGE = (0.02, 0.98)
+CLASS_WEIGHT = "balanced"
+# How far the ranked list moves from raw scores towards threshold-calibrated ones (0 raw, 1 fully
+# calibrated), chosen by cross-validation with the regularisation.
+RANK_SHIFTS = (0.0, 0.5, 1.0)
+SOLVER = "liblinear"
 # The day-one similarity enters each classifier as one extra column; scaled so that it stands
 # comparison with the unit-length TF-IDF features under the same regularisation.
 STACK_SCALE = 5.0
@@ -43,6 +58,9 @@ BACK_OFF_SCALE = 10.0
 MAX_ITERATIONS = 2000
 MIN_DOCUMENT_FREQUENCY = 2
 MAX_FEATURES = 6000
+# Character 3- to 5-grams within words, the most frequent MAX_CHAR_FEATURES of them.
+CHAR_GRAM_SIZES = (3, 4, 5)
+MAX_CHAR_FEATURES = 6000
 # Stored figures are rounded to keep the JSON small. The model in memory holds the same rounded
 # figures, so a round trip through JSON gives identical scores.
 STORED_DECIMALS = 4
@@ -489,9 +507,13 @@ def day_one_suggester(catalogue: Catalogue) -> DayOneSuggester:
     return DayOneSuggester(catalogue)
 
 
-def _ranked(codes: Sequence[str], scores: np.ndarray, limit: int) -> list[Suggestion]:
-    # Equal scores fall back to catalogue order, so the ranking is reproducible.
-    order = sorted(range(len(codes)), key=lambda index: (-scores[index], index))
+def _ranked(
+    codes: Sequence[str], scores: np.ndarray, limit: int, ranking: np.ndarray | None = None
+) -> list[Suggestion]:
+    """The codes in order of ``ranking`` (by default their scores), each with its score."""
+    ranking = scores if ranking is None else ranking
+    # Equal figures fall back to catalogue order, so the ranking is reproducible.
+    order = sorted(range(len(codes)), key=lambda index: (-ranking[index], index))
     clipped = np.clip(scores, 0.0, 1.0)
     return [Suggestion(codes[index], float(clipped[index])) for index in order[: max(limit, 0)]]
 
@@ -508,13 +530,43 @@ def _rarity(positives: np.ndarray, reports: int) -> np.ndarray:
 # --- Learnt from reviewer-confirmed codes ---------------------------------------------------
 
 
+def _char_grams(text: str) -> Counter[str]:
+    """Character 3- to 5-grams inside each word, padded with a space at either end: they match
+    inflections, compounds and misspellings ("comms", "communication") that whole words miss."""
+    counts: Counter[str] = Counter()
+    for word in _CHAR_WORD.findall(text.lower()):
+        padded = f" {word} "
+        for size in CHAR_GRAM_SIZES:
+            if len(padded) <= size:
+                counts[padded] += 1
+                break
+            counts.update(padded[start : start + size] for start in range(len(padded) - size + 1))
+    return counts
+
+
+_CHAR_WORD = re.compile(r"[a-z0-9']+")
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A report's text as the trained model reads it: stemmed words and word pairs (``_terms``),
+    and character n-grams."""
+
+    terms: Counter[str]
+    chars: Counter[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Document:
+        return cls(_terms(text), _char_grams(text))
+
+
 @dataclass(frozen=True)
 class _Classifiers:
-    """One logistic regression per well-attested code, over TF-IDF features plus the code's
-    day-one similarity."""
+    """One logistic regression per well-attested code, over the word features, then the
+    character features, plus the code's day-one similarity."""
 
     codes: tuple[str, ...]
-    coefficients: np.ndarray  # codes x vocabulary
+    coefficients: np.ndarray  # codes x (word vocabulary + character vocabulary)
     day_one_weights: np.ndarray
     intercepts: np.ndarray
 
@@ -530,57 +582,102 @@ class _BackOff:
 
 
 class TrainedModel(Suggester):
-    """Suggestions learnt from reviewer-confirmed codes; see ``train_model``."""
+    """Suggestions learnt from reviewer-confirmed codes; see ``train_model``.
+
+    A code's score is its calibrated chance: the blended classifier and back-off score moved so
+    that the code's own threshold, chosen by cross-validation, sits at 0.5. A score of at least
+    0.5 therefore means "predicted" for every code, however rare.
+    """
 
     algorithm = TRAINED_ALGORITHM
 
     def __init__(
         self,
         catalogue: Catalogue,
-        vectoriser: _Vectoriser,
+        vectorisers: tuple[_Vectoriser, _Vectoriser],
         classifiers: _Classifiers,
         back_off: _BackOff,
         blend_weights: Mapping[str, float],
         code_counts: Mapping[str, int],
         trained_on: int,
         seed: int,
+        thresholds: Mapping[str, float] | None = None,
+        settings: Mapping[str, float] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.day_one = DayOneSuggester(catalogue)
         self.codes = self.day_one.codes
-        self.vectoriser = vectoriser
+        self.vectoriser, self.char_vectoriser = vectorisers
         self.classifiers = classifiers
         self.back_off = back_off
         self.blend_weights = dict(blend_weights)
         self.code_counts = {code: count for code, count in code_counts.items() if count}
         self.trained_on = trained_on
         self.seed = seed
+        self.thresholds = {code: (thresholds or {}).get(code, 0.5) for code in self.codes}
+        self.settings = dict(settings or {})
         counts = np.array([self.code_counts.get(code, 0) for code in self.codes], dtype=float)
         self._rows = np.array([self.codes.index(code) for code in classifiers.codes], dtype=int)
         self._blend = np.array([self.blend_weights.get(code, 0.0) for code in self.codes])
         self._back_off_offset = back_off.rarity_slope * _rarity(counts, trained_on)
         self._back_off_offset += back_off.intercept
+        self._threshold_logits = _logit(np.array([self.thresholds[c] for c in self.codes]))
+        self._rank_shift = float(self.settings.get("rank_shift", 1.0))
 
     def scores(self, text: str) -> np.ndarray:
-        """Every code's score, in catalogue order."""
-        return self._scores(_terms(text))
+        """Every code's calibrated score, in catalogue order."""
+        return self._calibrated(self._raw_scores(_Document.of(text)))
 
-    def _scores(self, counts: Counter[str]) -> np.ndarray:
-        similarity = self.day_one.similarities(counts)
+    def raw_scores(self, text: str) -> np.ndarray:
+        """Every code's score before its threshold is applied, in catalogue order."""
+        return self._raw_scores(_Document.of(text))
+
+    def _raw_scores(self, document: _Document) -> np.ndarray:
+        similarity = self.day_one.similarities(document.terms)
         backed_off = _sigmoid(self.back_off.similarity_slope * similarity + self._back_off_offset)
-        columns, weights = self.vectoriser.sparse(counts)
         learnt = np.zeros(len(self.codes))
         if self._rows.size:
+            columns, weights = self._features(document)
             linear = self.classifiers.coefficients[:, columns] @ weights
             linear += self.classifiers.day_one_weights * similarity[self._rows]
             learnt[self._rows] = _sigmoid(linear + self.classifiers.intercepts)
         return self._blend * learnt + (1 - self._blend) * backed_off
 
+    def _features(self, document: _Document) -> tuple[np.ndarray, np.ndarray]:
+        word_columns, word_weights = self.vectoriser.sparse(document.terms)
+        char_columns, char_weights = self.char_vectoriser.sparse(document.chars)
+        return (
+            np.concatenate([word_columns, char_columns + self.vectoriser.size]),
+            np.concatenate([word_weights, char_weights]),
+        )
+
+    def raw_matrix(self, features: Any, similarities: np.ndarray) -> np.ndarray:
+        """Raw scores of many reports at once from their feature rows (words then characters)
+        and day-one similarities: how cross-validation scores a fold in one step."""
+        offset = self._back_off_offset
+        backed_off = _sigmoid(self.back_off.similarity_slope * similarities + offset)
+        learnt = np.zeros(similarities.shape)
+        if self._rows.size:
+            linear = np.asarray(features @ self.classifiers.coefficients.T)
+            linear += similarities[:, self._rows] * self.classifiers.day_one_weights
+            learnt[:, self._rows] = _sigmoid(linear + self.classifiers.intercepts)
+        return self._blend * learnt + (1 - self._blend) * backed_off
+
+    def _calibrated(self, raw: np.ndarray) -> np.ndarray:
+        # Moving each code's threshold to 0.5 on the log-odds scale keeps the order of one code's
+        # scores, and lets codes be compared with one another on how far they clear their bar.
+        return _sigmoid(_logit(raw) - self._threshold_logits)
+
     def suggest(self, text: str, limit: int = 5) -> list[Suggestion]:
-        counts = _terms(text)
-        if not counts:
+        document = _Document.of(text)
+        if not document.terms:
             return []
-        return _ranked(self.codes, self._scores(counts), limit)
+        raw = self._raw_scores(document)
+        # The list is ordered by the raw log-odds moved part of the way (``rank_shift``, chosen
+        # by cross-validation) towards each code's threshold: thresholds tuned for F1 can push a
+        # rare code too far up or down a short list for top-3 recall.
+        ranking = _logit(raw) - self._rank_shift * self._threshold_logits
+        return _ranked(self.codes, self._calibrated(raw), limit, ranking)
 
     def to_json(self) -> str:
         """The whole model as JSON: plain numbers and strings, safe to load from a database."""
@@ -591,9 +688,12 @@ class TrainedModel(Suggester):
             "catalogue_checksum": self.catalogue.checksum,
             "trained_on": self.trained_on,
             "seed": self.seed,
+            "settings": self.settings,
             "code_counts": self.code_counts,
             "vocabulary": self.vectoriser.terms(),
             "idf": self.vectoriser.idf.tolist(),
+            "char_vocabulary": self.char_vectoriser.terms(),
+            "char_idf": self.char_vectoriser.idf.tolist(),
             "classifiers": {
                 "codes": list(self.classifiers.codes),
                 "coefficients": self.classifiers.coefficients.tolist(),
@@ -606,6 +706,7 @@ class TrainedModel(Suggester):
                 "rarity_slope": self.back_off.rarity_slope,
                 "intercept": self.back_off.intercept,
             },
+            "thresholds": self.thresholds,
         }
         return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
@@ -616,38 +717,38 @@ class TrainedModel(Suggester):
         return _model_from_data(_load_json(text), catalogue)
 
 
+def _logit(values: np.ndarray) -> np.ndarray:
+    clipped = np.clip(values, 1e-9, 1 - 1e-9)
+    return np.log(clipped / (1 - clipped))
+
+
 def train_model(
     reports: Sequence[LabelledReport], catalogue: Catalogue, *, seed: int = 0
 ) -> TrainedModel:
     """Learn from reviewer-confirmed codes. The same reports, catalogue and seed always give the
     same model.
 
-    Each code given at least ``MIN_EXAMPLES`` times gets a logistic regression over TF-IDF word
-    and word-pair features plus its day-one similarity; every code also has a back-off score,
+    Each code given at least ``MIN_EXAMPLES`` times gets a logistic regression, weighted so that
+    a code's few reports count as much as the many without it, over TF-IDF word, word-pair and
+    character n-gram features plus its day-one similarity; every code also has a back-off score,
     the day-one similarity recalibrated on these reports; the two are blended by how much
-    evidence the code has.
+    evidence the code has. The regularisation and every code's threshold are chosen by
+    cross-validation on these reports (``choose_settings``), then the model is fitted again on
+    all of them.
     """
-    codes = [code.code for code in catalogue.codes]
-    _check_training(reports, set(codes))
-    documents = [_terms(report.text) for report in reports]
-    vectoriser = _Vectoriser.fit(
-        documents, min_df=MIN_DOCUMENT_FREQUENCY, max_features=MAX_FEATURES
-    )
-    day_one = DayOneSuggester(catalogue)
-    similarities = np.array([day_one.similarities(document) for document in documents])
-    labels = np.array([[code in report.codes for code in codes] for report in reports])
-    counts = {code: int(count) for code, count in zip(codes, labels.sum(axis=0), strict=True)}
-    classifiers = _fit_classifiers(
-        _design_matrix(vectoriser, documents), similarities, labels, codes, seed
-    )
-    blend = {
-        code: round(counts[code] / (counts[code] + BLEND_PRIOR), STORED_DECIMALS)
-        for code in classifiers.codes
+    _check_training(reports, {code.code for code in catalogue.codes})
+    prepared = _Prepared.of(reports, catalogue)
+    choice = _choose_settings(prepared, seed)
+    fitted = _fit(prepared, np.arange(len(reports)), choice.regularisation, seed)
+    settings = {
+        "regularisation_c": choice.regularisation,
+        "rank_shift": choice.rank_shift,
+        # The cross-validated figures the settings were chosen on, for the record.
+        "cv_micro_f1": round(choice.scores.micro_f1, STORED_DECIMALS),
+        "cv_macro_f1": round(choice.scores.macro_f1, STORED_DECIMALS),
+        "cv_top3_recall": round(choice.scores.top3_recall, STORED_DECIMALS),
     }
-    back_off = _fit_back_off(similarities, labels, seed)
-    return TrainedModel(
-        catalogue, vectoriser, classifiers, back_off, blend, counts, len(reports), seed
-    )
+    return fitted.model(choice.thresholds, settings)
 
 
 def _check_training(reports: Sequence[LabelledReport], known: set[str]) -> None:
@@ -659,8 +760,172 @@ def _check_training(reports: Sequence[LabelledReport], known: set[str]) -> None:
         raise ValueError(f"codes not in the catalogue: {', '.join(unknown)}")
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything about the training reports that needs no labels: fitted once and shared by
+    every cross-validation fold and the final fit, so the folds differ only in what they learn
+    from the codes."""
+
+    catalogue: Catalogue
+    codes: list[str]
+    vectorisers: tuple[_Vectoriser, _Vectoriser]
+    features: Any  # reports x (words + characters), sparse
+    similarities: np.ndarray
+    labels: np.ndarray
+
+    @classmethod
+    def of(cls, reports: Sequence[LabelledReport], catalogue: Catalogue) -> _Prepared:
+        codes = [code.code for code in catalogue.codes]
+        documents = [_Document.of(report.text) for report in reports]
+        words = _Vectoriser.fit(
+            [d.terms for d in documents], min_df=MIN_DOCUMENT_FREQUENCY, max_features=MAX_FEATURES
+        )
+        chars = _Vectoriser.fit(
+            [d.chars for d in documents],
+            min_df=MIN_DOCUMENT_FREQUENCY,
+            max_features=MAX_CHAR_FEATURES,
+        )
+        from scipy.sparse import hstack
+
+        features = hstack(
+            [
+                _design_matrix(words, [d.terms for d in documents]),
+                _design_matrix(chars, [d.chars for d in documents]),
+            ]
+        ).tocsr()
+        day_one = DayOneSuggester(catalogue)
+        similarities = np.array([day_one.similarities(d.terms) for d in documents])
+        labels = np.array([[code in report.codes for code in codes] for report in reports])
+        return cls(catalogue, codes, (words, chars), features, similarities, labels)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    prepared: _Prepared
+    classifiers: _Classifiers
+    back_off: _BackOff
+    blend: dict[str, float]
+    counts: dict[str, int]
+    trained_on: int
+    seed: int
+
+    def model(self, thresholds: Mapping[str, float], settings: Mapping[str, float]) -> TrainedModel:
+        return TrainedModel(
+            self.prepared.catalogue,
+            self.prepared.vectorisers,
+            self.classifiers,
+            self.back_off,
+            self.blend,
+            self.counts,
+            self.trained_on,
+            self.seed,
+            thresholds,
+            settings,
+        )
+
+
+def _fit(prepared: _Prepared, rows: np.ndarray, regularisation: float, seed: int) -> _Fitted:
+    labels = prepared.labels[rows]
+    counts = {
+        code: int(count) for code, count in zip(prepared.codes, labels.sum(axis=0), strict=True)
+    }
+    classifiers = _fit_classifiers(
+        prepared.features[rows],
+        prepared.similarities[rows],
+        labels,
+        prepared.codes,
+        regularisation,
+        seed,
+    )
+    blend = {
+        code: round(counts[code] / (counts[code] + BLEND_PRIOR), STORED_DECIMALS)
+        for code in classifiers.codes
+    }
+    back_off = _fit_back_off(prepared.similarities[rows], labels, seed)
+    return _Fitted(prepared, classifiers, back_off, blend, counts, len(rows), seed)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    regularisation: float
+    rank_shift: float
+    thresholds: dict[str, float]
+    scores: Scores
+
+
+def _choose_settings(prepared: _Prepared, seed: int) -> _Choice:
+    """Cross-validate each regularisation strength: every report is scored by a model that did
+    not learn from it; on those scores each code gets the threshold that maximises its F1, and
+    the strength is chosen on F1 and top-3 recall together (``selection_figure``)."""
+    folds = _folds(len(prepared.labels), seed)
+    if not folds:
+        neutral = dict.fromkeys(prepared.codes, 0.5)
+        everything = matrix_scores(prepared.labels.astype(float), prepared.labels)
+        return _Choice(REGULARISATION_C, 1.0, neutral, everything)
+    best: _Choice | None = None
+    for regularisation in REGULARISATION_GRID:
+        raw = np.zeros(prepared.labels.shape)
+        for held in folds:
+            kept = np.setdiff1d(np.arange(len(prepared.labels)), held)
+            model = _fit(prepared, kept, regularisation, seed).model({}, {})
+            raw[held] = model.raw_matrix(prepared.features[held], prepared.similarities[held])
+        thresholds = _thresholds(raw, prepared.labels, prepared.codes)
+        bars = _logit(np.array([thresholds[code] for code in prepared.codes]))
+        calibrated = _sigmoid(_logit(raw) - bars)
+        for shift in RANK_SHIFTS:
+            ranking = _logit(raw) - shift * bars
+            scores = matrix_scores(calibrated, prepared.labels, ranking=ranking)
+            if best is None or selection_figure(scores) > selection_figure(best.scores):
+                best = _Choice(regularisation, shift, thresholds, scores)
+    assert best is not None  # the grid is never empty
+    return best
+
+
+def _folds(count: int, seed: int) -> list[np.ndarray]:
+    if count < 2 * MIN_FOLD_SIZE:
+        # Too few reports to hold any out: the default settings are all there is to go on.
+        return []
+    order = np.random.default_rng(seed).permutation(count)
+    return [np.sort(part) for part in np.array_split(order, min(FOLDS, count // MIN_FOLD_SIZE))]
+
+
+def _thresholds(raw: np.ndarray, labels: np.ndarray, codes: list[str]) -> dict[str, float]:
+    """Each well-attested code's own F1-best threshold; the codes with too few examples share
+    one, fitted on all their scores pooled (a threshold fitted to a handful of reports would
+    follow their noise, and balanced class weights lift the scores of rare codes, so a fixed
+    0.5 would over-predict them)."""
+    if not raw.any():
+        return dict.fromkeys(codes, 0.5)
+    few = labels.sum(axis=0) < MIN_THRESHOLD_EXAMPLES
+    shared = _best_threshold(raw[:, few].ravel(), labels[:, few].ravel()) if few.any() else 0.5
+    return {
+        code: shared if few[column] else _best_threshold(raw[:, column], labels[:, column])
+        for column, code in enumerate(codes)
+    }
+
+
+def _best_threshold(scores: np.ndarray, given: np.ndarray) -> float:
+    """The score at or above which predicting the code gives the best F1 on these reports,
+    halfway to the next lower score so it is not fitted to one report's exact figure."""
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], given[order].astype(float)
+    true_positives = np.cumsum(hits)
+    f1 = 2 * true_positives / (np.arange(1, len(ranked) + 1) + given.sum())
+    # Only where the next report scores lower can the line be drawn.
+    f1[:-1][ranked[:-1] == ranked[1:]] = -1
+    best = int(np.argmax(f1))
+    lower = ranked[best + 1] if best + 1 < len(ranked) else ranked[best] / 2
+    threshold = (ranked[best] + lower) / 2
+    return round(float(np.clip(threshold, THRESHOLD_RANGE[0], THRESHOLD_RANGE[1])), STORED_DECIMALS)
+
+
 def _fit_classifiers(
-    features: Any, similarities: np.ndarray, labels: np.ndarray, codes: list[str], seed: int
+    features: Any,
+    similarities: np.ndarray,
+    labels: np.ndarray,
+    codes: list[str],
+    regularisation: float,
+    seed: int,
 ) -> _Classifiers:
     # Imported here, not at the top, so that loading and using a model needs numpy only.
     from scipy.sparse import csr_matrix, hstack
@@ -672,7 +937,15 @@ def _fit_classifiers(
         if min(positives, len(labels) - positives) < MIN_EXAMPLES:
             continue
         stacked = hstack([features, csr_matrix(STACK_SCALE * similarities[:, [column]])]).tocsr()
-        model = LogisticRegression(C=REGULARISATION_C, max_iter=MAX_ITERATIONS, random_state=seed)
+        # Balanced: a code on one report in twenty weighs as much as the nineteen without it,
+        # so rare codes are learnt rather than drowned by the reports that lack them.
+        model = LogisticRegression(
+            C=regularisation,
+            class_weight=CLASS_WEIGHT,
+            solver=SOLVER,
+            max_iter=MAX_ITERATIONS,
+            random_state=seed,
+        )
         model.fit(stacked, labels[:, column])
         weights = np.round(model.coef_[0], STORED_DECIMALS)
         chosen.append(code)
@@ -740,9 +1013,9 @@ def _load_json(text: str) -> dict[str, Any]:
 def _model_from_data(data: Mapping[str, Any], catalogue: Catalogue) -> TrainedModel:
     _check_header(data, catalogue)
     known = {code.code for code in catalogue.codes}
-    vocabulary = _strings(data.get("vocabulary"), "vocabulary", known=None)
-    idf = _array(data.get("idf"), "idf", (len(vocabulary),))
-    classifiers = _read_classifiers(data.get("classifiers"), len(vocabulary), known)
+    words = _read_vectoriser(data, "vocabulary", "idf")
+    chars = _read_vectoriser(data, "char_vocabulary", "char_idf")
+    classifiers = _read_classifiers(data.get("classifiers"), words.size + chars.size, known)
     blend = _code_numbers(data.get("blend_weights"), "blend_weights", known)
     if set(blend) != set(classifiers.codes) or not all(0 <= w <= 1 for w in blend.values()):
         raise ModelInvalid("blend_weights: need one weight in [0, 1] for each classified code")
@@ -754,14 +1027,30 @@ def _model_from_data(data: Mapping[str, Any], catalogue: Catalogue) -> TrainedMo
         raise ModelInvalid("back_off: expected an object")
     return TrainedModel(
         catalogue,
-        _Vectoriser.from_terms(vocabulary, idf.tolist()),
+        (words, chars),
         classifiers,
         _BackOff(*(_number(back_off.get(name), f"back_off.{name}") for name in _BACK_OFF)),
         blend,
         {code: int(count) for code, count in counts.items()},
         trained_on=_whole(data.get("trained_on"), "trained_on", minimum=1),
         seed=_whole(data.get("seed"), "seed", minimum=None),
+        thresholds=_read_thresholds(data.get("thresholds"), known),
+        settings=_code_numbers(data.get("settings"), "settings", known=None),
     )
+
+
+def _read_vectoriser(data: Mapping[str, Any], terms: str, idf: str) -> _Vectoriser:
+    vocabulary = _strings(data.get(terms), terms, known=None)
+    return _Vectoriser.from_terms(
+        vocabulary, _array(data.get(idf), idf, (len(vocabulary),)).tolist()
+    )
+
+
+def _read_thresholds(value: Any, known: set[str]) -> dict[str, float]:
+    thresholds = _code_numbers(value, "thresholds", known)
+    if set(thresholds) != known or not all(0 < t < 1 for t in thresholds.values()):
+        raise ModelInvalid("thresholds: need one threshold strictly between 0 and 1 for each code")
+    return thresholds
 
 
 _BACK_OFF = ("similarity_slope", "rarity_slope", "intercept")
@@ -820,7 +1109,7 @@ def _array(value: Any, where: str, shape: tuple[int, ...]) -> np.ndarray:
     return array.reshape(shape)
 
 
-def _code_numbers(value: Any, where: str, known: set[str]) -> dict[str, float]:
+def _code_numbers(value: Any, where: str, known: set[str] | None) -> dict[str, float]:
     if not isinstance(value, dict):
         raise ModelInvalid(f"{where}: expected an object mapping codes to numbers")
     _strings(list(value), where, known=known)
@@ -913,13 +1202,66 @@ def _f1(true_positives: int, false_positives: int, false_negatives: int) -> floa
     return 2 * true_positives / denominator if denominator else 0.0
 
 
+def matrix_scores(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    k: int = 3,
+    ranking: np.ndarray | None = None,
+) -> Scores:
+    """``evaluate``'s figures from a reports x codes matrix of scores and one of true codes;
+    the top k are taken by ``ranking`` if given (as ``TrainedModel.suggest`` orders them)."""
+    labels = labels.astype(bool)
+    predicted = scores >= threshold
+    best = np.argmax(scores, axis=1)
+    # As in evaluate: with nothing above the threshold, the single best code is predicted.
+    empty = ~predicted.any(axis=1)
+    predicted[empty, best[empty]] = True
+    true_positives = (predicted & labels).sum(axis=0)
+    false_positives = (predicted & ~labels).sum(axis=0)
+    false_negatives = (~predicted & labels).sum(axis=0)
+    given = labels.any(axis=0)
+    per_code = [
+        _f1(int(tp), int(fp), int(fn))
+        for tp, fp, fn, g in zip(
+            true_positives, false_positives, false_negatives, given, strict=True
+        )
+        if g
+    ]
+    # Ties ranked in column (catalogue) order, as _ranked does.
+    top = np.argsort(-(scores if ranking is None else ranking), axis=1, kind="stable")[:, :k]
+    found = int(np.take_along_axis(labels, top, axis=1).sum())
+    total = int(labels.sum())
+    return Scores(
+        micro_f1=_f1(
+            int(true_positives.sum()), int(false_positives.sum()), int(false_negatives.sum())
+        ),
+        macro_f1=sum(per_code) / len(per_code) if per_code else 0.0,
+        top3_recall=found / total if total else 0.0,
+        reports=len(labels),
+        codes=int(given.sum()),
+    )
+
+
+def selection_figure(scores: Scores) -> float:
+    """One figure to choose models on, F1 and top-3 recall together: the mean of micro F1,
+    macro F1 and top-3 recall. Micro F1 weighs the common codes, macro F1 the rare ones, and
+    top-3 recall the short list a reviewer picks from."""
+    return (scores.micro_f1 + scores.macro_f1 + scores.top3_recall) / 3
+
+
 def better(new: Scores, old: Scores | None) -> bool:
     """Whether a newly trained model should replace the one in use.
 
-    Both must have been measured on the same held-out reports. Top-3 recall decides, because
-    reviewers pick from a short list; micro F1 breaks a tie. A full tie goes to the new model,
-    which has learnt from more reviewer decisions. With no model in use, any model will do.
+    Both must have been measured on the same held-out reports. The ``selection_figure`` decides
+    (F1 and top-3 recall together: a model that ranks well but predicts badly, or the reverse,
+    does not win); top-3 recall breaks a tie. A full tie goes to the new model, which has learnt
+    from more reviewer decisions. With no model in use, any model will do.
     """
     if old is None:
         return True
-    return (new.top3_recall, new.micro_f1) >= (old.top3_recall, old.micro_f1)
+    return (round(selection_figure(new), 9), new.top3_recall) >= (
+        round(selection_figure(old), 9),
+        old.top3_recall,
+    )

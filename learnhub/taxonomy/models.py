@@ -138,6 +138,11 @@ class ReportFactor(Base):
         enum_type(FactorStatus, "factor_status"), default=FactorStatus.PROPOSED
     )
     confidence: Mapped[float | None]
+    # For a suggestion: the trained model that made it; NULL when the taxonomy's own words did
+    # (day one). A retrain refreshes the suggestions a newer model would make differently.
+    suggestion_model_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("suggestion_models.id", ondelete="SET NULL")
+    )
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

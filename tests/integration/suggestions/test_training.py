@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -11,12 +12,12 @@ from flask.testing import FlaskCliRunner
 from learnhub.core.extensions import db
 from learnhub.demo.narratives import generate_reports
 from learnhub.demo.seed import HINT_CODES
-from learnhub.reports.models import ReportSource
+from learnhub.reports.models import Report, ReportSource, ReportStatus
 from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.review import coding
-from learnhub.suggestions import training
+from learnhub.suggestions import jobs, training
 from learnhub.taxonomy import services as taxonomy
-from learnhub.taxonomy.models import SuggestionModel
+from learnhub.taxonomy.models import FactorSource, ReportFactor, SuggestionModel
 from tests.factories import make_user
 
 
@@ -101,3 +102,90 @@ def test_a_damaged_stored_model_falls_back_to_day_one(caplog: pytest.LogCaptureF
     assert suggester.algorithm != "broken"
     assert suggester.suggest("No placement could be found for the young person tonight.")
     assert "could not be loaded" in caplog.text
+
+
+def filed(narrative: str) -> Report:
+    return file_report(
+        db.session,
+        ReportSubmission(
+            narrative=narrative,
+            what_made_it_likely="Everyone was stretched that week.",
+            event_type="near_miss",
+            event_month=dt.date(2026, 10, 1),
+        ),
+        today=dt.date(2026, 11, 20),
+        source=ReportSource.DEMO,
+        receipt_key="k",
+    ).report
+
+
+def suggestions_on(report: Report) -> list[ReportFactor]:
+    return [
+        factor
+        for factor in coding.factors_of(db.session, report)
+        if factor.source is FactorSource.SUGGESTED
+    ]
+
+
+@pytest.mark.usefixtures("app")
+def test_a_retrain_refits_on_every_coded_report_and_refreshes_reports_being_coded() -> None:
+    coded_reports(120)
+    version = taxonomy.active_version(db.session)
+    text = "The strategy discussion went ahead without the police; nobody rang them back."
+    in_coding, closed = filed(text), filed(text)
+    in_coding.status = ReportStatus.CODING  # moved to coding, no code confirmed yet
+    closed.status = ReportStatus.CLOSED
+    already_coded = db.session.scalars(sa.select(Report).where(Report.id != in_coding.id)).first()
+    day_one, day_one_id = training.current_suggester(db.session, version)
+    assert day_one_id is None
+    for report in (in_coding, closed, already_coded):
+        coding.store_suggestions(
+            db.session, report, version, day_one, training.report_text(report), day_one_id
+        )
+    db.session.commit()
+    shown_before = {f.code_id: f.confidence for f in suggestions_on(already_coded)}
+
+    message = jobs.retrain_suggestions()
+
+    model = db.session.scalars(sa.select(SuggestionModel)).one()
+    assert model.is_active, message
+    # Refitted on every coded report, the held-out fifth included, once it had won.
+    coded = len(training.labelled_reports(db.session, version))
+    assert model.trained_on_reports == coded
+    assert json.loads(model.artefact)["trained_on"] == coded
+    assert "refitted on all" in message
+    trained, model_id = training.current_suggester(db.session, version)
+    assert model_id == model.id
+
+    refreshed = suggestions_on(in_coding)
+    assert refreshed
+    assert {f.suggestion_model_id for f in refreshed} == {model.id}
+    expected = trained.suggest(training.report_text(in_coding), limit=coding.SUGGESTIONS_KEPT)
+    by_id = {code.id: code.code for code in version.codes}
+    assert sorted((by_id[f.code_id], f.confidence) for f in refreshed) == sorted(
+        (s.code, round(s.score, 4)) for s in expected
+    )
+    assert "refreshed on 1 reports" in message
+    # A closed report, and one a reviewer has coded, keep what was shown.
+    assert {f.suggestion_model_id for f in suggestions_on(closed)} == {None}
+    assert {f.code_id: f.confidence for f in suggestions_on(already_coded)} == shown_before
+
+
+@pytest.mark.usefixtures("app")
+def test_opening_a_report_after_a_retrain_replaces_suggestions_another_model_made() -> None:
+    coded_reports(120)
+    version = taxonomy.active_version(db.session)
+    report = filed("The interpreter did not come, so the visit went ahead without one.")
+    day_one, _ = training.current_suggester(db.session, version)
+    first = coding.store_suggestions(db.session, report, version, day_one, "interpreter", None)
+    again = coding.store_suggestions(db.session, report, version, day_one, "x", None)
+    assert {f.id for f in again} == {f.id for f in first}  # stored once per model
+    assert training.retrain(db.session, version).activated
+    db.session.commit()
+    trained, model_id = training.current_suggester(db.session, version)
+    assert model_id is not None
+    now = coding.store_suggestions(
+        db.session, report, version, trained, training.report_text(report), model_id
+    )
+    assert {f.suggestion_model_id for f in now} == {model_id}
+    assert {f.suggestion_model_id for f in suggestions_on(report)} == {model_id}

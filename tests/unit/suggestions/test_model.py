@@ -159,8 +159,22 @@ def test_scores_are_in_unit_interval_and_ranked(
         suggestions = suggester.suggest(report.text, limit=len(known))
         scores = [suggestion.score for suggestion in suggestions]
         assert all(0.0 <= score <= 1.0 for score in scores)
-        assert scores == sorted(scores, reverse=True)
         assert {suggestion.code for suggestion in suggestions} == known
+        if isinstance(suggester, TrainedModel):
+            # Ranked by raw log-odds moved rank_shift of the way to each code's threshold (the
+            # score itself moves all the way, so that 0.5 is the code's threshold).
+            ranking = dict(zip(suggester.codes, ranking_of(suggester, report.text), strict=True))
+            figures = [ranking[suggestion.code] for suggestion in suggestions]
+            assert figures == sorted(figures, reverse=True)
+        else:
+            assert scores == sorted(scores, reverse=True)
+
+
+def ranking_of(model: TrainedModel, text: str) -> np.ndarray:
+    bars = np.array([model.thresholds[code] for code in model.codes])
+    shift = model.settings["rank_shift"]
+    raw = np.clip(model.raw_scores(text), 1e-9, 1 - 1e-9)
+    return np.log(raw / (1 - raw)) - shift * np.log(bars / (1 - bars))
 
 
 def test_limit_is_respected(suggester: Any) -> None:
@@ -398,22 +412,29 @@ def test_evaluate_needs_held_out_reports() -> None:
         evaluate(HAND_MADE, [])
 
 
-def _scores(top3: float, micro: float) -> Scores:
-    return Scores(micro_f1=micro, macro_f1=0.0, top3_recall=top3, reports=10, codes=5)
+def _scores(top3: float, micro: float, macro: float = 0.0) -> Scores:
+    return Scores(micro_f1=micro, macro_f1=macro, top3_recall=top3, reports=10, codes=5)
 
 
 @pytest.mark.parametrize(
     ("new", "old", "replace"),
     [
         (_scores(0.5, 0.5), None, True),
-        (_scores(0.8, 0.2), _scores(0.7, 0.9), True),
-        (_scores(0.7, 0.9), _scores(0.8, 0.2), False),
+        # F1 and top-3 recall together: better ranking alone does not win against better F1.
+        (_scores(0.8, 0.2), _scores(0.7, 0.9), False),
+        (_scores(0.7, 0.9), _scores(0.8, 0.2), True),
         (_scores(0.8, 0.6), _scores(0.8, 0.5), True),
         (_scores(0.8, 0.5), _scores(0.8, 0.6), False),
+        # Macro F1 counts: a model that finds the rare codes wins at equal micro F1 and top 3.
+        (_scores(0.8, 0.5, 0.4), _scores(0.8, 0.5, 0.2), True),
+        (_scores(0.8, 0.5, 0.2), _scores(0.8, 0.5, 0.4), False),
+        # At an equal figure, top-3 recall decides; a full tie goes to the new model.
+        (_scores(0.8, 0.5), _scores(0.7, 0.6), True),
+        (_scores(0.7, 0.6), _scores(0.8, 0.5), False),
         (_scores(0.8, 0.5), _scores(0.8, 0.5), True),
     ],
 )
-def test_better_compares_top3_recall_then_micro_f1(
+def test_better_chooses_on_f1_and_top3_recall_together(
     new: Scores, old: Scores | None, replace: bool
 ) -> None:
     assert better(new, old) is replace
