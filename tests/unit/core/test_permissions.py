@@ -19,7 +19,14 @@ def test_anonymous_holds_only_public(permission: Permission) -> None:
     [
         (
             Role.REVIEWER,
-            {"reports.review", "themes.triage", "themes.view", "actions.manage", "dashboard.view"},
+            {
+                "reports.review",
+                "themes.triage",
+                "themes.view",
+                "themes.reports",
+                "actions.manage",
+                "dashboard.view",
+            },
         ),
         (Role.EDITOR, {"bulletins.edit", "bulletins.approve"}),
         (Role.LEADER, {"dashboard.view", "themes.view"}),
