@@ -98,7 +98,7 @@ class PageQuerySchema(Schema):
 
 
 class ThemeReportSchema(Schema):
-    reference = fields.String(required=True, metadata={"example": "LH-7KQ2-M9XD"})
+    reference = fields.String(required=True, metadata={"example": "LR-7K3QX-9M2PA"})
     event_month = fields.String(required=True, metadata={"example": "2026-03"})
     received_on = fields.Date(required=True)
     status = fields.String(required=True)

@@ -27,7 +27,6 @@ from learnhub.taxonomy.models import (
     TaxonomyVersion,
 )
 
-SUGGESTIONS_KEPT = stored.SUGGESTIONS_KEPT
 SUGGESTION_SHOWN_FROM = 0.2  # below this a suggestion is noise on the page
 
 
@@ -48,51 +47,16 @@ def factors_of(session: Session, report: Report) -> list[ReportFactor]:
     return list(session.scalars(sa.select(ReportFactor).where(ReportFactor.report_id == report.id)))
 
 
-def _stored_suggestions(
-    session: Session, report: Report, version: TaxonomyVersion
-) -> list[ReportFactor]:
-    return [
-        f
-        for f in factors_of(session, report)
-        if f.source is FactorSource.SUGGESTED and f.code.version_id == version.id
-    ]
-
-
-def _fresh_suggestions(
-    version: TaxonomyVersion, suggester: Suggester, text: str
-) -> dict[int, float]:
-    """The model's suggestions now, by code id, each score kept within 0 to 1."""
-    by_code = {c.code: c for c in version.codes}
-    return {
-        by_code[s.code].id: round(min(max(s.score, 0.0), 1.0), 4)
-        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
-        if s.code in by_code
-    }
-
-
 def suggestions_for(
     session: Session, report: Report, version: TaxonomyVersion, suggester: Suggester, text: str
 ) -> dict[int, float]:
     """The suggestions to show, by code id: those stored when the report was coded in this
     version, otherwise the model's now. Reading them stores nothing (a page view writes
     nothing); they are stored when a reviewer saves the coding, beside the decision."""
-    stored = _stored_suggestions(session, report, version)
-    if stored:
-        return {f.code_id: f.confidence or 0.0 for f in stored}
-    return _fresh_suggestions(version, suggester, text)
-
-
-def store_suggestions(
-    session: Session,
-    report: Report,
-    version: TaxonomyVersion,
-    suggester: Suggester,
-    text: str,
-    model_id: int | None = None,
-) -> list[ReportFactor]:
-    """Keep the suggestions once per report, version and model (when a reviewer saves its
-    coding), so that how good they were can be measured against the reviewer's codes."""
-    return stored.store_suggestions(session, report, version, suggester, text, model_id)
+    kept = stored.suggested_rows(session, report, version)
+    if kept:
+        return {f.code_id: f.confidence or 0.0 for f in kept}
+    return stored.fresh_scores(version, suggester, text)
 
 
 def coding_choices(

@@ -27,7 +27,7 @@ from learnhub.review.forms import (
     RedactionForm,
     RepliesReadForm,
 )
-from learnhub.suggestions import training
+from learnhub.suggestions import stored, training
 from learnhub.taxonomy import services as taxonomy
 from learnhub.themes.triage import themes_for_report
 
@@ -190,7 +190,7 @@ def save_coding(reference: str) -> str | Response:
     # The suggestions the reviewer was shown, kept beside the decision so they can be measured.
     suggester, model_id = training.current_suggester(db.session, version)
     text = training.report_text(found)
-    coding.store_suggestions(db.session, found, version, suggester, text, model_id)
+    stored.store_suggestions(db.session, found, version, suggester, text, model_id)
     try:
         changes = coding.save_coding(db.session, found, current_user, version, chosen, utcnow())
     except taxonomy.UnknownCodes as exc:

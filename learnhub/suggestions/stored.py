@@ -30,7 +30,7 @@ OPEN_FOR_CODING = (ReportStatus.NEW, ReportStatus.AWAITING_REPORTER, ReportStatu
 REFRESH_BATCH = 200
 
 
-def _suggested_rows(
+def suggested_rows(
     session: Session, report: Report, version: TaxonomyVersion
 ) -> list[ReportFactor]:
     return list(
@@ -57,7 +57,7 @@ def store_suggestions(
     """The report's stored suggestions in this version, worked out now if there are none or if
     another model made them and no reviewer has coded the report yet. ``model_id`` names the
     trained model behind ``suggester`` (None for day one)."""
-    existing = _suggested_rows(session, report, version)
+    existing = suggested_rows(session, report, version)
     if existing and (
         all(row.suggestion_model_id == model_id for row in existing)
         or _reviewer_coded(session, report.id, version)
@@ -66,21 +66,29 @@ def store_suggestions(
     for row in existing:
         session.delete(row)
     session.flush()
-    by_code = {code.code: code for code in version.codes}
     rows = [
         ReportFactor(
             report_id=report.id,
-            code_id=by_code[s.code].id,
+            code_id=code_id,
             source=FactorSource.SUGGESTED,
-            confidence=round(min(max(s.score, 0.0), 1.0), 4),
+            confidence=score,
             suggestion_model_id=model_id,
         )
-        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
-        if s.code in by_code
+        for code_id, score in fresh_scores(version, suggester, text).items()
     ]
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def fresh_scores(version: TaxonomyVersion, suggester: Suggester, text: str) -> dict[int, float]:
+    """The model's suggestions now, by code id, each score kept within 0 to 1."""
+    by_code = {code.code: code for code in version.codes}
+    return {
+        by_code[s.code].id: round(min(max(s.score, 0.0), 1.0), 4)
+        for s in suggester.suggest(text, limit=SUGGESTIONS_KEPT)
+        if s.code in by_code
+    }
 
 
 def refresh_batch(

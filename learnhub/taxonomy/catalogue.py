@@ -150,13 +150,18 @@ def load_catalogue_file(path: str | Path) -> Catalogue:
     return parse_catalogue(text)
 
 
-def parse_catalogue(text: str) -> Catalogue:
-    """Read catalogue JSON, raising ``CatalogueInvalid`` with every problem found at once."""
+def json_of(text: str) -> Any:
+    """A taxonomy file's JSON; CatalogueInvalid saying where, if it is not JSON."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         message = f"not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}"
         raise CatalogueInvalid([message]) from error
+
+
+def parse_catalogue(text: str) -> Catalogue:
+    """Read catalogue JSON, raising ``CatalogueInvalid`` with every problem found at once."""
+    data = json_of(text)
     if not isinstance(data, dict):
         raise CatalogueInvalid(["top level: must be a JSON object"])
 

@@ -29,6 +29,7 @@ from learnhub.taxonomy.catalogue import (
     CatalogueInvalid,
     Tier,
     checked_catalogue,
+    json_of,
     parse_catalogue,
     parse_code_items,
 )
@@ -95,11 +96,7 @@ def parse_simple_csv(text: str, label: str) -> Catalogue:
 
 def parse_simple_json(text: str, label: str) -> Catalogue:
     """Simple-format JSON: a list of objects with the same keys as the CSV columns."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = f"not valid JSON (line {error.lineno}, column {error.colno}): {error.msg}"
-        raise CatalogueInvalid([message]) from error
+    data = json_of(text)
     if not isinstance(data, list):
         raise CatalogueInvalid(["top level: must be a JSON list of codes"])
     lines = _item_lines(text)

@@ -15,7 +15,7 @@ from learnhub.demo.seed import HINT_CODES
 from learnhub.reports.models import Report, ReportSource, ReportStatus
 from learnhub.reports.services import ReportSubmission, file_report
 from learnhub.review import coding
-from learnhub.suggestions import jobs, training
+from learnhub.suggestions import jobs, stored, training
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, SuggestionModel
 from tests.factories import make_user
@@ -139,7 +139,7 @@ def test_a_retrain_refits_on_every_coded_report_and_refreshes_reports_being_code
     day_one, day_one_id = training.current_suggester(db.session, version)
     assert day_one_id is None
     for report in (in_coding, closed, already_coded):
-        coding.store_suggestions(
+        stored.store_suggestions(
             db.session, report, version, day_one, training.report_text(report), day_one_id
         )
     db.session.commit()
@@ -160,7 +160,7 @@ def test_a_retrain_refits_on_every_coded_report_and_refreshes_reports_being_code
     refreshed = suggestions_on(in_coding)
     assert refreshed
     assert {f.suggestion_model_id for f in refreshed} == {model.id}
-    expected = trained.suggest(training.report_text(in_coding), limit=coding.SUGGESTIONS_KEPT)
+    expected = trained.suggest(training.report_text(in_coding), limit=stored.SUGGESTIONS_KEPT)
     by_id = {code.id: code.code for code in version.codes}
     assert sorted((by_id[f.code_id], f.confidence) for f in refreshed) == sorted(
         (s.code, round(s.score, 4)) for s in expected
@@ -177,14 +177,14 @@ def test_opening_a_report_after_a_retrain_replaces_suggestions_another_model_mad
     version = taxonomy.active_version(db.session)
     report = filed("The interpreter did not come, so the visit went ahead without one.")
     day_one, _ = training.current_suggester(db.session, version)
-    first = coding.store_suggestions(db.session, report, version, day_one, "interpreter", None)
-    again = coding.store_suggestions(db.session, report, version, day_one, "x", None)
+    first = stored.store_suggestions(db.session, report, version, day_one, "interpreter", None)
+    again = stored.store_suggestions(db.session, report, version, day_one, "x", None)
     assert {f.id for f in again} == {f.id for f in first}  # stored once per model
     assert training.retrain(db.session, version).activated
     db.session.commit()
     trained, model_id = training.current_suggester(db.session, version)
     assert model_id is not None
-    now = coding.store_suggestions(
+    now = stored.store_suggestions(
         db.session, report, version, trained, training.report_text(report), model_id
     )
     assert {f.suggestion_model_id for f in now} == {model_id}
