@@ -49,6 +49,11 @@ def as_host_list(raw: str) -> list[str] | None:
     return hosts or None
 
 
+def as_name_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated names, lower-cased; an empty value is an empty list."""
+    return tuple(name.strip().lower() for name in raw.split(",") if name.strip())
+
+
 # Earlier names still read (the new name wins when both are set).
 ALIASES: dict[str, str] = {
     "RATELIMIT_STORAGE_URL": "RATE_LIMIT_STORAGE",
@@ -87,6 +92,8 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "RECEIPT_LOOKUP_LIMIT": as_str,
     "FOLLOWUP_SESSION_MINUTES": as_int,
     "PASSWORD_HASH_TIME_COST": as_int,
+    "MFA_REQUIRED_ROLES": as_name_list,
+    "PASSWORD_RESET_MINUTES": as_int,
     "PASSWORD_HASH_MEMORY_KIB": as_int,
     "RETENTION_THREAD_DAYS": as_int,
     "RETENTION_NARRATIVE_DAYS": as_int,
@@ -150,6 +157,11 @@ class Config:
     # Argon2id cost: argon2-cffi's defaults (3 passes over 64 MiB) unless a test run lowers it.
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
+    # Roles that must sign in with an authenticator code (TOTP) as well as a password: those
+    # that read raw narratives (reviewer) or administer (admin). See docs/security.md.
+    MFA_REQUIRED_ROLES: tuple[str, ...] = ("reviewer", "admin")
+    # How long an emailed password-reset link works (it works once).
+    PASSWORD_RESET_MINUTES = 60
     # Retention in days (0 keeps that data); see learnhub/retention/services.py and the README.
     RETENTION_THREAD_DAYS = 90  # after a closed report's last message: the receipt hash goes
     RETENTION_NARRATIVE_DAYS = 730  # after closing: raw answers and thread go, redacted stays
@@ -197,6 +209,8 @@ class TestingConfig(Config):
     # Cheap hashing keeps a suite that signs in hundreds of times fast; never used outside tests.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
+    # Most tests sign staff in with a password alone; the MFA tests set the roles they need.
+    MFA_REQUIRED_ROLES: tuple[str, ...] = ()
 
 
 class ProductionConfig(Config):

@@ -35,3 +35,55 @@ class NewUserForm(LearnHubForm):
         "Temporary password",
         validators=[DataRequired("Enter a temporary password"), Length(max=1024)],
     )
+
+
+class ChangePasswordForm(LearnHubForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password"), Length(max=1024)],
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired("Enter a new password"), Length(max=1024)]
+    )
+    confirmation = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"), Length(max=1024)],
+    )
+
+
+class NewPasswordForm(LearnHubForm):
+    new_password = PasswordField(
+        "New password", validators=[DataRequired("Enter a new password"), Length(max=1024)]
+    )
+    confirmation = PasswordField(
+        "Confirm new password",
+        validators=[DataRequired("Enter the new password again"), Length(max=1024)],
+    )
+
+
+class ResetRequestForm(LearnHubForm):
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address"), Length(max=320)],
+    )
+
+
+class CodeForm(LearnHubForm):
+    code = StringField(
+        "Code", validators=[DataRequired("Enter the code"), Length(max=40, message="Enter the code")]
+    )
+
+
+class RoleForm(LearnHubForm):
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[DataRequired("Choose a role")],
+    )
+
+
+class TemporaryPasswordForm(LearnHubForm):
+    password = PasswordField(
+        "Temporary password",
+        validators=[DataRequired("Enter a temporary password"), Length(max=1024)],
+    )

@@ -10,11 +10,12 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, ses
 from flask_login import current_user
 
 from learnhub.auth import services
+from learnhub.auth.mfa import mfa_required
 from learnhub.auth.models import User
 from learnhub.core.context import service_today
 from learnhub.core.errors import problem
 from learnhub.core.extensions import db, login_manager
-from learnhub.core.permissions import Permission, permission_of, role_may
+from learnhub.core.permissions import Permission, Role, permission_of, role_may
 
 API_BLUEPRINT = "api"
 BEARER = "Bearer "
@@ -60,6 +61,20 @@ def guard_api(permission: Permission) -> Response | None:
     return None
 
 
+# Pages a signed-in member of staff may reach while a step of their account is outstanding.
+STEP_ENDPOINTS = frozenset({"auth.change_password", "auth.mfa", "auth.logout"})
+
+
+def outstanding_step(user: User) -> str | None:
+    """The page a signed-in account must go through before any other: a password an
+    administrator set is changed first, then an authenticator is set up where the role needs one."""
+    if user.must_change_password:
+        return "auth.change_password"
+    if not user.has_mfa and mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
+        return "auth.mfa"
+    return None
+
+
 def guard_page(permission: Permission) -> Response | None:
     if permission is Permission.PUBLIC:
         return None
@@ -68,6 +83,9 @@ def guard_page(permission: Permission) -> Response | None:
         if request.method == "GET":
             session["after_login"] = request.full_path.rstrip("?")
         return redirect(url_for("auth.login"))
+    step = outstanding_step(current_user)
+    if step is not None and request.endpoint not in STEP_ENDPOINTS:
+        return redirect(url_for(step))
     if not role_may(current_user.role, permission):
         abort(403)
     return None
@@ -107,7 +125,18 @@ def signed_out_without_loading() -> None:
         g._login_user = login_manager.anonymous_user()
 
 
+def check_mfa_roles(app: Flask) -> None:
+    known = {role.value for role in Role}
+    unknown = sorted(set(app.config["MFA_REQUIRED_ROLES"]) - known)
+    if unknown:
+        raise ValueError(
+            f"LEARNHUB_MFA_REQUIRED_ROLES names no such role: {', '.join(unknown)} "
+            f"(roles: {', '.join(sorted(known))})"
+        )
+
+
 def init_app(app: Flask) -> None:
+    check_mfa_roles(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

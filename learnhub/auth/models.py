@@ -26,8 +26,18 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when an administrator chose the password: nothing else opens until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # TOTP (RFC 6238): the shared secret once enrolment is confirmed, and the last time step
+    # accepted, so that a code seen over a shoulder cannot be used a second time.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    mfa_enrolled_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -40,6 +50,10 @@ class User(UserMixin, Base):
 
     def may(self, permission: Permission) -> bool:
         return role_may(self.role, permission)
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
@@ -65,3 +79,17 @@ class ApiToken(Base):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app; shown once, kept as a hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of an 80-bit random code: like API tokens, the entropy makes a slow hash needless.
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from learnhub.auth.models import ApiToken, User
@@ -77,7 +78,13 @@ def check_password_strength(password: str) -> None:
 
 
 def create_user(
-    session: Session, email: str, role: Role, password: str, display_name: str = ""
+    session: Session,
+    email: str,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    *,
+    must_change_password: bool = False,
 ) -> User:
     email = normalise_email(email)
     check_password_strength(password)
@@ -89,6 +96,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role,
         session_token=secrets.token_urlsafe(32),
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -201,3 +209,117 @@ def user_for_token(session: Session, plaintext: str, today: dt.date) -> User | N
     if token.last_used_on != today:
         token.last_used_on = today
     return token.user
+
+
+# The account's lifecycle: passwords changed, reset and set by an administrator; disabling,
+# enabling and roles. Each rotates the session token where a signed-in browser must stop.
+
+WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
+PASSWORDS_DIFFER = "Enter the same password twice"
+
+
+def check_new_password(password: str, confirmation: str, field: str = "new_password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more", field)
+    if password != confirmation:
+        raise AccountError(PASSWORDS_DIFFER, "confirmation")
+
+
+def set_password(user: User, password: str) -> None:
+    """The user's own new password: any other browser signed in to the account is signed out."""
+    if password_matches(user.password_hash, password):
+        raise AccountError("Choose a password different from the one you have now", "new_password")
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    rotate_session_token(user)
+
+
+def change_password(user: User, current: str, password: str, confirmation: str) -> None:
+    if not password_matches(user.password_hash, current):
+        raise AccountError(WRONG_CURRENT_PASSWORD, "current_password")
+    check_new_password(password, confirmation)
+    set_password(user, password)
+
+
+def set_temporary_password(user: User, password: str) -> None:
+    """A password an administrator chose: it signs the account out everywhere and must be
+    changed at the next sign-in."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    rotate_session_token(user)
+
+
+def admins_left_besides(session: Session, user: User) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_enabled.is_(True), User.id != user.id)
+    ) or 0
+
+
+def set_enabled(session: Session, actor: User | None, user: User, enabled: bool) -> bool:
+    """Disable or enable an account; True when it changed. Disabling ends its sessions at once
+    (and its API tokens stop working, as they check the account). Nobody disables themselves,
+    nor the last enabled administrator."""
+    if user.is_enabled == enabled:
+        return False
+    if not enabled:
+        if actor is not None and actor.id == user.id:
+            raise AccountError("You cannot disable your own account", "account")
+        if user.role is Role.ADMIN and admins_left_besides(session, user) == 0:
+            raise AccountError("You cannot disable the last administrator", "account")
+        rotate_session_token(user)
+    user.is_enabled = enabled
+    return True
+
+
+def set_role(session: Session, actor: User | None, user: User, role: Role) -> bool:
+    """Change an account's role; True when it changed. Administrators cannot demote
+    themselves, and the last enabled administrator stays one."""
+    if user.role is role:
+        return False
+    if user.role is Role.ADMIN:
+        if actor is not None and actor.id == user.id:
+            raise AccountError("You cannot change your own role", "role")
+        if admins_left_besides(session, user) == 0:
+            raise AccountError("You cannot change the role of the last administrator", "role")
+    user.role = role
+    return True
+
+
+# Password reset by an emailed link. The link carries the account's id and a fingerprint of its
+# password hash and session token, signed and timed: it stops working once the password changes
+# (it works once), once the account is signed out everywhere, and after its time.
+
+RESET_SALT = "learnhub.password-reset"
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}|{user.session_token}".encode()).hexdigest()[:32]
+
+
+def reset_token(secret_key: str, user: User) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT).dumps([user.id, _fingerprint(user)])
+
+
+def user_for_reset_token(
+    session: Session, secret_key: str, token: str, max_age_seconds: int
+) -> User | None:
+    """The enabled account a reset link is for, while the link is valid; else None."""
+    if len(token) > 300:
+        return None
+    try:
+        user_id, fingerprint = URLSafeTimedSerializer(secret_key, salt=RESET_SALT).loads(
+            token, max_age=max_age_seconds
+        )
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_enabled:
+        return None
+    if not isinstance(fingerprint, str) or not secrets.compare_digest(
+        fingerprint, _fingerprint(user)
+    ):
+        return None
+    return user
