@@ -20,7 +20,8 @@ from learnhub.audit import services as audit
 from learnhub.audit.forms import AuditSearchForm, set_choices
 from learnhub.audit.models import AuditEvent
 from learnhub.auth import services as accounts
-from learnhub.auth.forms import NewUserForm
+from learnhub.auth import mfa
+from learnhub.auth.forms import NewUserForm, RoleForm, TemporaryPasswordForm
 from learnhub.auth.models import User
 from learnhub.auth.throttle import LoginThrottle
 from learnhub.core.extensions import db
@@ -47,6 +48,7 @@ def users() -> str | Response:
                 Role(form.role.data),
                 form.password.data or "",
                 form.display_name.data or "",
+                must_change_password=True,  # an administrator chose it: they change it first
             )
         except accounts.AccountError as exc:
             getattr(form, exc.field or "email").errors = [exc.message]
@@ -65,6 +67,129 @@ def users() -> str | Response:
 
 def login_throttle() -> LoginThrottle:
     return current_app.extensions["learnhub_login_throttle"]
+
+
+def render_account(
+    user: User,
+    role_form: RoleForm | None = None,
+    password_form: TemporaryPasswordForm | None = None,
+    problem: str | None = None,
+) -> str:
+    role_form = role_form or RoleForm(data={"role": user.role.value})
+    password_form = password_form or TemporaryPasswordForm()
+    delayed = [d for d in accounts.delayed_accounts(db.session, login_throttle()) if d.user == user]
+    return render_template(
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        password_form=password_form,
+        problem=problem,
+        delayed=delayed[0] if delayed else None,
+        mfa_required=mfa.mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]),
+        recovery_left=mfa.recovery_codes_left(db.session, user),
+    )
+
+
+@bp.route("/users/<int:user_id>")
+@requires(Permission.MANAGE_USERS)
+def user(user_id: int) -> str:
+    account = db.session.get(User, user_id) or abort(404)
+    audit.record(db.session, current_user, "read", "user", account.id)
+    db.session.commit()
+    return render_account(account)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def set_role(user_id: int) -> str | Response | tuple[str, int]:
+    account = db.session.get(User, user_id) or abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return render_account(account, role_form=form), 400
+    before = account.role.value
+    try:
+        changed = accounts.set_role(db.session, current_user, account, Role(form.role.data))
+    except accounts.AccountError as exc:
+        form.role.errors = [exc.message]
+        return render_account(account, role_form=form), 400
+    if changed:
+        audit.record(
+            db.session,
+            current_user,
+            "change",
+            "user_role",
+            account.id,
+            {"from": before, "to": account.role.value},
+        )
+        db.session.commit()
+        flash(f"{account.email} is now: {account.role.label}", "success")
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+def change_enabled(user_id: int, enabled: bool) -> str | Response | tuple[str, int]:
+    account = db.session.get(User, user_id) or abort(404)
+    try:
+        changed = accounts.set_enabled(db.session, current_user, account, enabled)
+    except accounts.AccountError as exc:
+        return render_account(account, problem=exc.message), 400
+    if changed:
+        audit.record(db.session, current_user, "enable" if enabled else "disable", "user", account.id)
+        db.session.commit()
+        flash(
+            f"{account.email} can sign in again"
+            if enabled
+            else f"{account.email} is disabled and signed out everywhere",
+            "success",
+        )
+    return redirect(url_for("admin.user", user_id=account.id))
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def disable_user(user_id: int) -> str | Response | tuple[str, int]:
+    return change_enabled(user_id, False)
+
+
+@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def enable_user(user_id: int) -> str | Response | tuple[str, int]:
+    return change_enabled(user_id, True)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def reset_password(user_id: int) -> str | Response | tuple[str, int]:
+    account = db.session.get(User, user_id) or abort(404)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_temporary_password(account, form.password.data or "")
+        except accounts.AccountError as exc:
+            form.password.errors = [exc.message]
+        else:
+            audit.record(db.session, current_user, "reset", "password", account.id)
+            db.session.commit()
+            flash(
+                f"Password set for {account.email}: they choose their own when they next sign in",
+                "success",
+            )
+            return redirect(url_for("admin.user", user_id=account.id))
+    return render_account(account, password_form=form), 400
+
+
+@bp.route("/users/<int:user_id>/mfa/reset", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def reset_mfa(user_id: int) -> Response:
+    account = db.session.get(User, user_id) or abort(404)
+    mfa.reset(db.session, account)
+    accounts.rotate_session_token(account)
+    audit.record(db.session, current_user, "reset", "mfa", account.id)
+    db.session.commit()
+    flash(
+        f"Authenticator reset for {account.email}: they set one up when they next sign in",
+        "success",
+    )
+    return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.route("/sign-in-delays")
@@ -90,6 +215,8 @@ def clear_sign_in_delay(user_id: int) -> Response:
     audit.record(db.session, current_user, "clear", "sign_in_delay", user.id, {"records": cleared})
     db.session.commit()
     flash(f"Failed sign-ins cleared for {user.email}: they can sign in now", "success")
+    if request.form.get("back") == "user":
+        return redirect(url_for("admin.user", user_id=user.id))
     return redirect(url_for("admin.sign_in_delays"))
 
 

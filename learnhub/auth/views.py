@@ -116,10 +116,12 @@ def pending_user() -> tuple[User | None, str]:
 @requires(Permission.PUBLIC)
 def login_code() -> str | Response:
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.staff_home"))
     user, target = pending_user()
     if user is None or not user.has_mfa:
-        session.pop(MFA_PENDING, None)
-        return redirect(url_for("auth.login"))
+        # No password entered in this browser (or the account changed since): start again.
+        return render_template("auth/login_code_missing.html")
     form = CodeForm()
     if form.validate_on_submit():
         throttle = login_throttle()

@@ -55,7 +55,10 @@ PERMISSION_DESCRIPTIONS = {
     Permission.EDIT_BULLETINS: "Draft and edit the monthly bulletin",
     Permission.APPROVE_BULLETINS: "Approve another editor's bulletin for publication",
     Permission.VIEW_DASHBOARD: "Read the dashboards (figures only, small numbers hidden)",
-    Permission.MANAGE_USERS: "Add staff accounts and set their roles",
+    Permission.MANAGE_USERS: (
+        "Add staff accounts, set their roles, disable them, and reset passwords and"
+        " authenticator apps"
+    ),
     Permission.MANAGE_TAXONOMY: "Load, compare and activate taxonomy versions",
     Permission.MANAGE_SETTINGS: "Manage service areas and settings",
     Permission.VIEW_AUDIT: "Read the audit trail",

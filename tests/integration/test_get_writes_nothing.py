@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from learnhub.actions.services import ActionDraft, create_action
+from learnhub.auth.services import reset_token
 from learnhub.bulletins.links import confirm_token, unsubscribe_token
 from learnhub.bulletins.models import Subscriber, SubscriberSource, SubscriberStatus
 from learnhub.core.extensions import db
@@ -79,6 +80,7 @@ def url_values() -> tuple[dict[str, list[str]], str]:
     version = taxonomy.active_version(db.session)
     assert version is not None
     secret = current_app.config["SECRET_KEY"]
+    staff = make_user(Role.EDITOR)
     db.session.commit()
     refresh_rollups()
     values = {
@@ -87,7 +89,12 @@ def url_values() -> tuple[dict[str, list[str]], str]:
         "action_id": [str(action.id)],
         "bulletin_id": [str(bulletin.id)],
         "number": sorted({str(bulletin.number), str(version.number)}),  # an issue; a version
-        "token": [confirm_token(secret, pending), unsubscribe_token(secret, pending)],
+        "token": [
+            confirm_token(secret, pending),
+            unsubscribe_token(secret, pending),
+            reset_token(secret, staff),  # a password-reset link, opened before it is used
+        ],
+        "user_id": [str(staff.id)],
         "code_id": [version.codes[0].code],
         "name": list(CHARTS),
         "table": list(TABLES),
