@@ -60,14 +60,31 @@ def demo_command(seed_only: bool, report_count: int, host: str, port: int) -> No
         raise click.BadParameter("must be 0 or more", param_hint="--reports")
     click.echo(initialise())
     set_aside_stale_anchor(app)
+    mfa_note = demo_mfa(app)
     result = seed_demo(report_count)
     click.echo(result.summary())
     click.echo(f"\nDemo sign-ins (password for each: {DEMO_PASSWORD}):")
     for email, role in result.accounts:
         click.echo(f"  {role:<9} {email}")
+    click.echo(mfa_note)
     if not seed_only:
         click.echo(f"\nLearnHub is at http://{host}:{port}/ — press Ctrl+C to stop.")
         serve(app, host, port)
+
+
+def demo_mfa(app: Flask) -> str:
+    """The demo's accounts sign in with the password alone, unless LEARNHUB_MFA_REQUIRED_ROLES
+    is set: someone trying LearnHub should not need an authenticator app to look round."""
+    import os
+
+    if "LEARNHUB_MFA_REQUIRED_ROLES" in os.environ:
+        roles = ", ".join(app.config["MFA_REQUIRED_ROLES"]) or "no role"
+        return f"Authenticator app (MFA) required for: {roles}."
+    app.config["MFA_REQUIRED_ROLES"] = ()
+    return (
+        "Authenticator app (MFA) not required in the demo; set "
+        "LEARNHUB_MFA_REQUIRED_ROLES=reviewer,admin to try it."
+    )
 
 
 def set_aside_stale_anchor(app: Flask) -> None:
@@ -120,6 +137,112 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
     click.echo(f"Created {user.role.value} account for {user.email}")
 
 
+def account_for(email: str):  # type: ignore[no-untyped-def]
+    user = accounts.find_user_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException(f"No account with the email address {email}")
+    return user
+
+
+@users_group.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable_user_command(email: str) -> None:
+    """Disable an account: it is signed out at once and its API tokens stop working."""
+    from learnhub.audit import services as audit
+
+    user = account_for(email)
+    try:
+        changed = accounts.set_enabled(db.session, None, user, False)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    if changed:
+        audit.record(db.session, None, "disable", "user", user.id, {"via": "cli"})
+        db.session.commit()
+    click.echo(f"{user.email} is disabled" + ("" if changed else " (it already was)"))
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable_user_command(email: str) -> None:
+    """Enable a disabled account again."""
+    from learnhub.audit import services as audit
+
+    user = account_for(email)
+    changed = accounts.set_enabled(db.session, None, user, True)
+    if changed:
+        audit.record(db.session, None, "enable", "user", user.id, {"via": "cli"})
+        db.session.commit()
+    click.echo(f"{user.email} is enabled" + ("" if changed else " (it already was)"))
+
+
+@users_group.command("set-role")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice([role.value for role in Role]), help="Their role."
+)
+@with_appcontext
+def set_role_command(email: str, role: str) -> None:
+    """Change an account's role."""
+    from learnhub.audit import services as audit
+
+    user = account_for(email)
+    before = user.role.value
+    try:
+        changed = accounts.set_role(db.session, None, user, Role(role))
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    if changed:
+        audit.record(
+            db.session,
+            None,
+            "change",
+            "user_role",
+            user.id,
+            {"from": before, "to": role, "via": "cli"},
+        )
+        db.session.commit()
+    click.echo(f"{user.email} is {user.role.value}")
+
+
+@users_group.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def reset_password_command(email: str, password_stdin: bool) -> None:
+    """Set a temporary password: the account is signed out everywhere and must choose its own
+    password at its next sign-in."""
+    from learnhub.audit import services as audit
+
+    user = account_for(email)
+    password = read_password(password_stdin)
+    try:
+        accounts.set_temporary_password(user, password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    audit.record(db.session, None, "reset", "password", user.id, {"via": "cli"})
+    db.session.commit()
+    click.echo(f"Temporary password set for {user.email}: they choose their own at next sign-in")
+
+
+@users_group.command("reset-mfa")
+@click.argument("email")
+@with_appcontext
+def reset_mfa_command(email: str) -> None:
+    """Forget an account's authenticator app and recovery codes (a lost phone): it is signed
+    out everywhere and sets up an app again at its next sign-in."""
+    from learnhub.audit import services as audit
+    from learnhub.auth import mfa
+
+    user = account_for(email)
+    mfa.reset(db.session, user)
+    accounts.rotate_session_token(user)
+    audit.record(db.session, None, "reset", "mfa", user.id, {"via": "cli"})
+    db.session.commit()
+    click.echo(f"Authenticator reset for {user.email}")
+
+
 @click.group("tokens")
 def tokens_group() -> None:
     """API tokens."""
@@ -133,9 +256,7 @@ def create_token_command(email: str, name: str) -> None:
     """Create an API token for a staff account and print it once."""
     from learnhub.audit import services as audit
 
-    user = accounts.find_user_by_email(db.session, email)
-    if user is None:
-        raise click.ClickException(f"No account with the email address {email}")
+    user = account_for(email)
     token, plaintext = accounts.create_api_token(db.session, user, name)
     audit.record(db.session, None, "create", "api_token", token.id, {"user": user.id, "via": "cli"})
     db.session.commit()

@@ -19,8 +19,8 @@ from werkzeug.wrappers import Response
 from learnhub.audit import services as audit
 from learnhub.audit.forms import AuditSearchForm, set_choices
 from learnhub.audit.models import AuditEvent
-from learnhub.auth import services as accounts
 from learnhub.auth import mfa
+from learnhub.auth import services as accounts
 from learnhub.auth.forms import NewUserForm, RoleForm, TemporaryPasswordForm
 from learnhub.auth.models import User
 from learnhub.auth.throttle import LoginThrottle
@@ -133,7 +133,9 @@ def change_enabled(user_id: int, enabled: bool) -> str | Response | tuple[str, i
     except accounts.AccountError as exc:
         return render_account(account, problem=exc.message), 400
     if changed:
-        audit.record(db.session, current_user, "enable" if enabled else "disable", "user", account.id)
+        audit.record(
+            db.session, current_user, "enable" if enabled else "disable", "user", account.id
+        )
         db.session.commit()
         flash(
             f"{account.email} can sign in again"

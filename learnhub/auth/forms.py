@@ -70,7 +70,8 @@ class ResetRequestForm(LearnHubForm):
 
 class CodeForm(LearnHubForm):
     code = StringField(
-        "Code", validators=[DataRequired("Enter the code"), Length(max=40, message="Enter the code")]
+        "Code",
+        validators=[DataRequired("Enter the code"), Length(max=40, message="Enter the code")],
     )
 
 

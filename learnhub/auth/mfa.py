@@ -91,11 +91,14 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 
 
 def recovery_codes_left(session: Session, user: User) -> int:
-    return session.scalar(
-        sa.select(sa.func.count())
-        .select_from(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def enrol(session: Session, user: User, secret: str, code: str, now: dt.datetime) -> list[str]:

@@ -214,7 +214,7 @@ def user_for_token(session: Session, plaintext: str, today: dt.date) -> User | N
 # The account's lifecycle: passwords changed, reset and set by an administrator; disabling,
 # enabling and roles. Each rotates the session token where a signed-in browser must stop.
 
-WRONG_CURRENT_PASSWORD = "Enter your current password correctly"
+WRONG_CURRENT_PASSWORD = "Enter your current password correctly"  # noqa: S105 - a message
 PASSWORDS_DIFFER = "Enter the same password twice"
 
 
@@ -251,11 +251,14 @@ def set_temporary_password(user: User, password: str) -> None:
 
 
 def admins_left_besides(session: Session, user: User) -> int:
-    return session.scalar(
-        sa.select(sa.func.count())
-        .select_from(User)
-        .where(User.role == Role.ADMIN, User.is_enabled.is_(True), User.id != user.id)
-    ) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_enabled.is_(True), User.id != user.id)
+        )
+        or 0
+    )
 
 
 def set_enabled(session: Session, actor: User | None, user: User, enabled: bool) -> bool:
@@ -295,12 +298,14 @@ def set_role(session: Session, actor: User | None, user: User, role: Role) -> bo
 RESET_SALT = "learnhub.password-reset"
 
 
-def _fingerprint(user: User) -> str:
+def reset_fingerprint(user: User) -> str:
     return hashlib.sha256(f"{user.password_hash}|{user.session_token}".encode()).hexdigest()[:32]
 
 
 def reset_token(secret_key: str, user: User) -> str:
-    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT).dumps([user.id, _fingerprint(user)])
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT).dumps(
+        [user.id, reset_fingerprint(user)]
+    )
 
 
 def user_for_reset_token(
@@ -319,7 +324,7 @@ def user_for_reset_token(
     if user is None or not user.is_enabled:
         return None
     if not isinstance(fingerprint, str) or not secrets.compare_digest(
-        fingerprint, _fingerprint(user)
+        fingerprint, reset_fingerprint(user)
     ):
         return None
     return user

@@ -16,8 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from learnhub.audit import services as audit
-from learnhub.auth import services
-from learnhub.auth import emails, mfa
+from learnhub.auth import emails, mfa, services
 from learnhub.auth.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -29,13 +28,13 @@ from learnhub.auth.models import User
 from learnhub.auth.throttle import DeviceCookies, LoginThrottle, Waiting
 from learnhub.core.email import SmtpSettings
 from learnhub.core.extensions import db
-from learnhub.core.time import utcnow
 from learnhub.core.permissions import (
     PERMISSION_DESCRIPTIONS,
     Permission,
     permissions_of,
     requires,
 )
+from learnhub.core.time import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -105,9 +104,7 @@ def pending_user() -> tuple[User | None, str]:
     if not isinstance(pending, dict) or not isinstance(pending.get("token"), str):
         return None, ""
     user = db.session.scalar(
-        db.select(User).where(
-            User.session_token == pending["token"], User.is_enabled.is_(True)
-        )
+        db.select(User).where(User.session_token == pending["token"], User.is_enabled.is_(True))
     )
     return user, str(pending.get("target") or url_for("main.staff_home"))
 
@@ -214,7 +211,7 @@ def change_password() -> str | Response:
     return render_template("auth/change_password.html", form=form, forced=forced)
 
 
-PENDING_SECRET = "mfa_new_secret"
+PENDING_SECRET = "mfa_new_secret"  # noqa: S105 - a session key name, not a secret
 
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
