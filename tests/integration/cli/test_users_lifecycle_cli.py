@@ -71,7 +71,8 @@ def test_set_role_changes_what_they_may_do(app: Flask, runner: FlaskCliRunner) -
     assert db.session.get(User, user.id).role is Role.LEADER
     assert browser.get("/dashboard/").status_code == 200
     [event] = audited("change", "user_role", user)
-    assert event.details["from"] == "editor" and event.details["to"] == "leader"
+    assert event.details["from"] == "editor"
+    assert event.details["to"] == "leader"
 
 
 def test_reset_password_forces_a_change_at_next_sign_in(app: Flask, runner: FlaskCliRunner) -> None:
@@ -109,7 +110,8 @@ def test_reset_mfa_forgets_the_app_and_the_codes(app: Flask, runner: FlaskCliRun
     result = runner.invoke(args=["users", "reset-mfa", user.email])
     assert result.exit_code == 0, result.output
     fresh = db.session.get(User, user.id)
-    assert fresh.totp_secret is None and not fresh.has_mfa
+    assert fresh.totp_secret is None
+    assert not fresh.has_mfa
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
     assert audited("reset", "mfa", user)
 
@@ -130,7 +132,8 @@ def test_users_create_still_makes_an_account_that_signs_in(
     )
     assert result.exit_code == 0, result.output
     user = services.find_user_by_email(db.session, "first.admin@example.org")
-    assert user is not None and not user.must_change_password  # they chose it themselves
+    assert user is not None
+    assert not user.must_change_password
     browser = app.test_client()
     assert login(browser, user).status_code == 302
     assert browser.get("/admin/users").status_code == 200
