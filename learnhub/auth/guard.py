@@ -62,7 +62,7 @@ def guard_api(permission: Permission) -> Response | None:
 
 
 # Pages a signed-in member of staff may reach while a step of their account is outstanding.
-STEP_ENDPOINTS = frozenset({"auth.change_password", "auth.mfa", "auth.logout"})
+STEP_ENDPOINTS = frozenset({"auth.change_password", "auth.mfa_setup", "auth.logout"})
 
 
 def outstanding_step(user: User) -> str | None:
@@ -71,7 +71,7 @@ def outstanding_step(user: User) -> str | None:
     if user.must_change_password:
         return "auth.change_password"
     if not user.has_mfa and mfa_required(user.role, current_app.config["MFA_REQUIRED_ROLES"]):
-        return "auth.mfa"
+        return "auth.mfa_setup"
     return None
 
 
