@@ -32,6 +32,7 @@ from learnhub.themes.sharing import code_titles
 
 TEXT_FIELDS = ("narrative", "what_made_it_likely")
 TITLE_LENGTH = 200  # Theme.title's column
+WINDOW_BATCH = 10_000  # reports read from the database at a time
 
 
 def window_start(today: dt.date, parameters: detect.DetectionParameters) -> dt.date:
@@ -41,9 +42,11 @@ def window_start(today: dt.date, parameters: detect.DetectionParameters) -> dt.d
 
 def window_reports(
     session: Session, today: dt.date, parameters: detect.DetectionParameters
-) -> list[detect.ReportInput]:
+) -> detect.ReportColumns:
     """The window's reports as they stood on ``today``: received by then, with an event month
-    in the window ending that month (a past ``today`` leaves out every later report)."""
+    in the window ending that month (a past ``today`` leaves out every later report). Read in
+    batches into arrays (``detect.ReportColumns``): two million reports are one Python object
+    each only while their batch is read."""
     in_window = (
         Report.event_month >= window_start(today, parameters),
         Report.event_month <= month_start(today),
@@ -56,23 +59,23 @@ def window_reports(
         sa.select(Report.id, Report.event_month, Report.narrative, Report.what_made_it_likely)
         .where(*in_window)
         .order_by(Report.id)
+        .execution_options(yield_per=WINDOW_BATCH)
     )
-    return [
-        detect.ReportInput(
-            report_id=rid,
-            month=month,
-            codes=codes.get(rid, frozenset()),
-            text=f"{narrative or ''}\n{likely or ''}",
-        )
-        for rid, month, narrative, likely in rows
-    ]
+    builder = detect.ColumnsBuilder()
+    for rid, month, narrative, likely in rows:
+        builder.add(rid, month, codes.get(rid, ()), f"{narrative or ''}\n{likely or ''}")
+    return builder.build()
 
 
-def input_digest(reports: list[detect.ReportInput]) -> str:
+def input_digest(reports: detect.ReportColumns) -> str:
     digest = hashlib.sha256()
-    for r in reports:
-        digest.update(f"{r.report_id}|{r.month}|{','.join(sorted(r.codes))}|".encode())
-        digest.update(hashlib.sha256(r.text.encode()).digest())
+    for row, report_id in enumerate(reports.ids.tolist()):
+        month = reports.months[row]
+        first, last = reports.code_pointers[row], reports.code_pointers[row + 1]
+        codes = sorted(reports.code_names[c] for c in reports.code_indices[first:last])
+        day = dt.date(int(month) // 12, int(month) % 12 + 1, 1)
+        digest.update(f"{report_id}|{day}|{','.join(codes)}|".encode())
+        digest.update(hashlib.sha256(reports.texts[row].encode()).digest())
     return digest.hexdigest()
 
 
@@ -227,11 +230,13 @@ def record_results(
     today: dt.date,
     parameters: detect.DetectionParameters,
     started: float,
+    cache: detect.WordCache | None = None,
 ) -> None:
-    """Detect over the window and reconcile with the stored themes; the run is marked done."""
+    """Detect over the window and reconcile with the stored themes; the run is marked done.
+    ``cache``: the previous run's words (``detect.WordCache``), kept by the scheduler process."""
     reports = window_reports(session, today, parameters)
     run.reports_read, run.input_digest = len(reports), input_digest(reports)
-    found = detect.detect(reports, today=today, parameters=parameters)
+    found = detect.detect(reports, today=today, parameters=parameters, cache=cache)
     record_reconciliation(session, detect.reconcile(existing_themes(session), found), run)
     run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
     run.duration_ms = elapsed_ms(started)
