@@ -234,10 +234,17 @@ def _noise_columns(
         keys = np.log(code_weights) + rng.gumbel(size=(block, len(CODES)))
         top = np.argsort(-keys, axis=1)[:, :3]
         indices.append(top[np.arange(3) < lengths[start : start + block, None]])
-    word_counts = rng.integers(10, 19, size=count)
-    words = vocabulary[rng.choice(len(vocabulary), size=int(word_counts.sum()), p=word_weights)]
-    ends = np.cumsum(word_counts)
-    texts = [" ".join(words[end - n : end]) for end, n in zip(ends, word_counts, strict=True)]
+    texts: list[str] = []
+    vocabulary = vocabulary.astype(object)  # Python strings: a numpy string is 4 bytes a letter
+    for start in range(0, count, 100_000):
+        word_counts = rng.integers(10, 19, size=min(100_000, count - start))
+        chosen = rng.choice(len(vocabulary), size=int(word_counts.sum()), p=word_weights)
+        words = vocabulary[chosen].tolist()
+        ends = np.cumsum(word_counts).tolist()
+        texts += [
+            " ".join(words[end - n : end])
+            for end, n in zip(ends, word_counts.tolist(), strict=True)
+        ]
     return ReportColumns(
         ids=ids,
         months=months.astype(np.int32),

@@ -256,7 +256,7 @@ class WordCache:
 
     Reading the words of every narrative is most of a large run's work and depends on nothing but
     the text, so a run that is given the cache of the previous run reads only the reports that are
-    new or whose text changed (by id, and by the text's length and hash); every test after that is
+    new or whose text changed (by id, and by a 64-bit hash of the text); every test after that is
     computed over the whole window again, so the themes are exactly those of a run without the
     cache. The cache lives in the memory of the process that runs the job (nothing is written
     anywhere) and after each run holds only that run's reports: a report deleted or purged for
@@ -266,7 +266,7 @@ class WordCache:
     def __init__(self) -> None:
         self.vocabulary: dict[str, int] = {_SEPARATOR: 0}
         self.ids = np.zeros(0, dtype=np.int64)  # sorted
-        self.keys = np.zeros(0, dtype=np.int64)  # hash and length of each report's text
+        self.keys = np.zeros(0, dtype=np.int64)  # a hash of each report's text
         self.counts = sparse.csr_matrix((0, 1), dtype=np.int32)
         self.stop = np.ones(1, dtype=bool)  # the separator and the stop words
         self.read = 0  # texts read by the last run
@@ -277,9 +277,7 @@ class WordCache:
     def counts_for(self, ids: np.ndarray, texts: Sequence[str]) -> sparse.csr_matrix:
         """Word counts of these reports (``ids`` sorted), reading only the texts not cached, and
         the cache replaced by exactly these reports."""
-        keys = np.fromiter(
-            (hash(text) ^ len(text) for text in texts), dtype=np.int64, count=len(texts)
-        )
+        keys = np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts))
         where = np.searchsorted(self.ids, ids).clip(max=max(len(self.ids) - 1, 0))
         cached = (
             (self.ids[where] == ids) & (self.keys[where] == keys)
@@ -287,16 +285,19 @@ class WordCache:
             else np.zeros(len(ids), dtype=bool)
         )
         missing = np.nonzero(~cached)[0]
+        # Emptied first: the previous run's reports not in this one are let go as soon as the
+        # others are copied, and a run that fails leaves an empty cache, never a wrong one.
+        previous = self.counts
+        self.ids, self.keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        self.counts = sparse.csr_matrix((0, 1), dtype=np.int32)
         fresh = self._read([texts[i] for i in missing])
         width = len(self.vocabulary)
-        old = self.counts[where[cached]]
-        old.resize((old.shape[0], width))
+        previous.resize((previous.shape[0], width))
         fresh.resize((fresh.shape[0], width))
-        stacked = sparse.vstack([old, fresh], format="csr")
-        order = np.empty(len(ids), dtype=np.int64)
-        order[np.nonzero(cached)[0]] = np.arange(len(old.indptr) - 1)
-        order[missing] = np.arange(len(missing)) + old.shape[0]
-        counts = stacked[order]
+        source = np.where(cached, where, 0)
+        source[missing] = previous.shape[0] + np.arange(len(missing))
+        counts = sparse.vstack([previous, fresh], format="csr")[source]
+        del previous
         self.ids, self.keys, self.counts, self.read = ids.copy(), keys, counts, len(missing)
         return counts
 
@@ -396,7 +397,7 @@ def _window(
         [np.bincount(month, weights=comb(lengths, k), minlength=len(months)) for k in (1, 2, 3)],
         axis=1,
     )
-    counts = cache.counts_for(ids, [reports.texts[row] for row in rows])
+    counts = cache.counts_for(ids, np.asarray(reports.texts, dtype=object)[rows])
     return _Window(
         months,
         ids,
@@ -1015,14 +1016,26 @@ class _Space:
         return cls(column, idf, words[chosen], frequency[chosen])
 
     def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Unit rows of sublinear tf times idf (rows without a chosen word stay zero)."""
+        """Unit rows of sublinear tf times idf (rows without a chosen word stay zero), built a
+        block of rows at a time so that a window of millions needs little more than its result."""
+        blocks = [
+            self._transform(counts[start : start + _CHUNK])
+            for start in range(0, counts.shape[0], _CHUNK)
+        ]
+        return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+
+    def _transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         column = self.column[counts.indices]
         kept = column >= 0
-        row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[kept]
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        per_row = np.bincount(rows[kept], minlength=counts.shape[0])
         weight = (1 + np.log(counts.data[kept].astype(np.float32))) * self.idf[column[kept]]
         matrix = sparse.csr_matrix(
-            (weight, (row, column[kept])), shape=(counts.shape[0], len(self.idf)), dtype=np.float32
+            (weight, column[kept], np.concatenate(([0], np.cumsum(per_row)))),
+            shape=(counts.shape[0], len(self.idf)),
         )
+        # Columns in word order within each row: the sums below then add in the same order
+        # whichever run first saw a word.
         matrix.sort_indices()
         return normalize(matrix, copy=False)
 
