@@ -693,6 +693,7 @@ def _single_codes(
     ]
     p_values = np.array([trend.p_value for trend in trends])
     adjusted, cutoff = _benjamini_hochberg(p_values, parameters.rising_alpha)
+    codes_per_report = np.diff(window.codes.tocsr().indptr)
     found = []
     for code, trend, adjusted_p in zip(eligible, trends, adjusted, strict=True):
         if adjusted_p > parameters.rising_alpha or not trend.rising:
@@ -706,7 +707,7 @@ def _single_codes(
             rest = np.setdiff1d(rows, removed, assume_unique=True)
             totals = exposure.totals - np.bincount(
                 window.month[removed],
-                weights=np.diff(window.codes.tocsr().indptr)[removed],
+                weights=codes_per_report[removed],
                 minlength=len(window.months),
             )
             rest_trend = _trend(_monthly(window, rest), totals, parameters)

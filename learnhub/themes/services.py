@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -68,14 +69,22 @@ def window_reports(
 
 
 def input_digest(reports: detect.ReportColumns) -> str:
+    """A digest of everything the run read (ids, months, codes, texts), the same for the same
+    input whatever order its codes came in; arrays are hashed whole, texts one by one."""
     digest = hashlib.sha256()
-    for row, report_id in enumerate(reports.ids.tolist()):
-        month = reports.months[row]
-        first, last = reports.code_pointers[row], reports.code_pointers[row + 1]
-        codes = sorted(reports.code_names[c] for c in reports.code_indices[first:last])
-        day = dt.date(int(month) // 12, int(month) % 12 + 1, 1)
-        digest.update(f"{report_id}|{day}|{','.join(codes)}|".encode())
-        digest.update(hashlib.sha256(reports.texts[row].encode()).digest())
+    digest.update(reports.ids.astype("<i8").tobytes())
+    digest.update(reports.months.astype("<i4").tobytes())
+    names = sorted(reports.code_names)
+    rank = np.array([names.index(name) for name in reports.code_names], dtype=np.int64)
+    row = np.repeat(np.arange(len(reports)), np.diff(reports.code_pointers))
+    codes = rank[reports.code_indices] if len(rank) else np.zeros(0, dtype=np.int64)
+    digest.update("\n".join(names).encode())
+    digest.update(reports.code_pointers.astype("<i8").tobytes())
+    digest.update(np.sort(row * len(names) + codes).astype("<i8").tobytes())
+    for text in reports.texts:
+        encoded = text.encode()
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
     return digest.hexdigest()
 
 
