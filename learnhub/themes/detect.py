@@ -307,7 +307,7 @@ class WordCache:
         A few thousand texts are joined and read by one regular expression, which is many times
         faster than one call per text; the separator keeps them apart.
         """
-        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        blocks = [sparse.csr_matrix((0, 1), dtype=np.int32)]
         for start in range(0, len(texts), 10_000):
             chunk = texts[start : start + 10_000]
             joined = _SEPARATOR.join(text.replace(_SEPARATOR, " ") for text in chunk).lower()
@@ -315,17 +315,18 @@ class WordCache:
             index = self.vocabulary
             ids = np.array([index.setdefault(token, len(index)) for token in tokens], np.int64)
             self._grow_stop_words()
-            document = np.cumsum(ids == 0) + start
+            document = np.cumsum(ids == 0)
             kept = ~self.stop[ids]
-            rows.append(document[kept])
-            columns.append(ids[kept])
-        row, column = np.concatenate(rows), np.concatenate(columns)
-        counts = sparse.csr_matrix(
-            (np.ones(len(row), dtype=np.int32), (row, column)),
-            shape=(len(texts), len(self.vocabulary)),
-        )
-        counts.sum_duplicates()
-        return counts
+            block = sparse.csr_matrix(
+                (np.ones(int(kept.sum()), dtype=np.int32), (document[kept], ids[kept])),
+                shape=(len(chunk), len(index)),
+            )
+            block.sum_duplicates()
+            blocks.append(block)
+        width = len(self.vocabulary)
+        for block in blocks:
+            block.resize((block.shape[0], width))
+        return sparse.vstack(blocks, format="csr", dtype=np.int32)
 
     def _grow_stop_words(self) -> None:
         added = list(self.vocabulary)[len(self.stop) :]
