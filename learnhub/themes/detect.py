@@ -856,8 +856,15 @@ def _k_means(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.n
         return np.zeros((0, sample.shape[1]))
     rng = np.random.default_rng(parameters.seed)
     trials = 2 + int(np.log(clusters))
+    # Rows' similarity to a few rows, through the words those rows hold: a word's row here lists
+    # the reports holding it, far fewer than all the sample's words.
+    by_word = sample.T.tocsr()
+
+    def similarity_to(rows: np.ndarray) -> np.ndarray:
+        return np.asarray((sample[rows] @ by_word).todense()).T
+
     seeds = [int(rng.integers(size))]
-    nearest = np.asarray(sample @ sample[seeds[0]].T.toarray()).ravel()
+    nearest = similarity_to(np.array(seeds))[:, 0]
     for _ in range(1, clusters):
         # Greedy k-means++ (as scikit-learn seeds): of a few draws, the one that leaves the
         # reports closest to their nearest seed.
@@ -867,7 +874,7 @@ def _k_means(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.n
             break
         draws = np.searchsorted(np.cumsum(distance), rng.random(trials) * total, side="right")
         draws = np.minimum(draws, size - 1)
-        similarity = np.maximum(nearest[:, None], np.asarray(sample @ sample[draws].T.toarray()))
+        similarity = np.maximum(nearest[:, None], similarity_to(draws))
         best = int(np.argmin((1.0 - similarity).sum(axis=0)))
         seeds.append(int(draws[best]))
         nearest = similarity[:, best]
