@@ -8,7 +8,9 @@
    construction (precision 1.0, printed for completeness); a narrative theme's precision is the
    share of its members carrying its dominant label. k-means (scikit-learn, spherical: TF-IDF
    rows are unit vectors) with as many clusters as the narrative themes found is cut to the same
-   coverage by keeping the reports closest to their centroid, and measured the same way.
+   coverage by keeping the reports closest to their centroid, and measured the same way. Then
+   the same run with the labels withheld (narratives only, as for reports nobody has coded yet):
+   the fair test of the grouping, since code themes are pure by construction.
 2. The rising flag on real background: as the history stood at the end of each fire season
    (September) 2004-2021 (a 24-month window, the last 3 months against the 21 before).
    Untouched: every flag, its reason, and whether the next 12 months show the same shift.

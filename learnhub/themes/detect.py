@@ -2,7 +2,9 @@
 rising trends, and reconciliation with the themes found by earlier runs.
 
 Everything here works on plain data (no database, no Flask) and is deterministic for the same
-reports and parameters, whatever order the reports arrive in.
+reports and parameters, whatever order the reports arrive in. Reports come as arrays
+(``ReportColumns``) so that millions fit; a ``WordCache`` from the previous run saves reading
+unchanged texts again and changes nothing else (docs/themes.md says why).
 
 Statistics (the panel can read them in each candidate's ``statistics``):
 
