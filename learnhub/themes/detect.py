@@ -2,7 +2,9 @@
 rising trends, and reconciliation with the themes found by earlier runs.
 
 Everything here works on plain data (no database, no Flask) and is deterministic for the same
-reports and parameters, whatever order the reports arrive in.
+reports and parameters, whatever order the reports arrive in. Reports come as arrays
+(``ReportColumns``) so that millions fit; a ``WordCache`` from the previous run saves reading
+unchanged texts again and changes nothing else (docs/themes.md says why).
 
 Statistics (the panel can read them in each candidate's ``statistics``):
 
@@ -67,9 +69,10 @@ Statistics (the panel can read them in each candidate's ``statistics``):
 
 from __future__ import annotations
 
+import array
 import datetime
 import hashlib
-import warnings
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,9 +81,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import comb
 from scipy.stats import binom, hypergeom, norm
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
 from learnhub.disclosure.themes import WORD_PATTERN
@@ -129,6 +130,7 @@ class DetectionParameters:
     merge_similarity: float = 0.3
     explained_overlap: float = 0.5
     max_terms: int = 5
+    k_means_steps: int = 50
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -185,6 +187,156 @@ class Reconciliation:
     reproposed: list[int] = field(default_factory=list)
 
 
+# --- the reports as columns ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportColumns:
+    """Reports as arrays, so that a run over millions holds no Python object per report.
+
+    ``months`` are month numbers (``year * 12 + month - 1``); report ``i``'s codes are
+    ``code_names[j]`` for ``j`` in ``code_indices[code_pointers[i] : code_pointers[i + 1]]``.
+    """
+
+    ids: np.ndarray
+    months: np.ndarray
+    code_names: tuple[str, ...]
+    code_pointers: np.ndarray
+    code_indices: np.ndarray
+    texts: Sequence[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_reports(cls, reports: Iterable[ReportInput]) -> ReportColumns:
+        builder = ColumnsBuilder()
+        for report in reports:
+            builder.add(report.report_id, report.month, report.codes, report.text)
+        return builder.build()
+
+
+class ColumnsBuilder:
+    """Collects reports one at a time (from a streamed query) into ``ReportColumns``."""
+
+    def __init__(self) -> None:
+        self._ids = array.array("q")
+        self._months = array.array("i")
+        self._lengths = array.array("q")
+        self._indices = array.array("i")
+        self._codes: dict[str, int] = {}
+        self._texts: list[str] = []
+
+    def add(self, report_id: int, month: datetime.date, codes: Iterable[str], text: str) -> None:
+        distinct = set(codes)
+        self._ids.append(report_id)
+        self._months.append(_month_number(month))
+        self._lengths.append(len(distinct))
+        self._indices.extend(self._codes.setdefault(code, len(self._codes)) for code in distinct)
+        self._texts.append(text)
+
+    def build(self) -> ReportColumns:
+        lengths = np.frombuffer(self._lengths, dtype=np.int64)
+        return ReportColumns(
+            ids=np.frombuffer(self._ids, dtype=np.int64).copy(),
+            months=np.frombuffer(self._months, dtype=np.int32).copy(),
+            code_names=tuple(self._codes),
+            code_pointers=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            code_indices=np.frombuffer(self._indices, dtype=np.int32).copy(),
+            texts=self._texts,
+        )
+
+
+# --- each report's words, and what a run keeps of them for the next ----------------------------
+
+_SEPARATOR = "\x00"
+_TOKENS = re.compile(f"{_WORD.pattern}|{_SEPARATOR}")
+
+
+class WordCache:
+    """Each report's words as counts, kept from one run to the next.
+
+    Reading the words of every narrative is most of a large run's work and depends on nothing but
+    the text, so a run that is given the cache of the previous run reads only the reports that are
+    new or whose text changed (by id, and by a 64-bit hash of the text); every test after that is
+    computed over the whole window again, so the themes are exactly those of a run without the
+    cache. The cache lives in the memory of the process that runs the job (nothing is written
+    anywhere) and after each run holds only that run's reports: a report deleted or purged for
+    retention is gone from it at the next run.
+    """
+
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {_SEPARATOR: 0}
+        self.ids = np.zeros(0, dtype=np.int64)  # sorted
+        self.keys = np.zeros(0, dtype=np.int64)  # a hash of each report's text
+        self.counts = sparse.csr_matrix((0, 1), dtype=np.int32)
+        self.stop = np.ones(1, dtype=bool)  # the separator and the stop words
+        self.read = 0  # texts read by the last run
+
+    def words(self) -> np.ndarray:
+        return np.array(list(self.vocabulary), dtype=object)
+
+    def counts_for(self, ids: np.ndarray, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Word counts of these reports (``ids`` sorted), reading only the texts not cached, and
+        the cache replaced by exactly these reports."""
+        keys = np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts))
+        where = np.searchsorted(self.ids, ids).clip(max=max(len(self.ids) - 1, 0))
+        cached = (
+            (self.ids[where] == ids) & (self.keys[where] == keys)
+            if len(self.ids)
+            else np.zeros(len(ids), dtype=bool)
+        )
+        missing = np.nonzero(~cached)[0]
+        # Emptied first: the previous run's reports not in this one are let go as soon as the
+        # others are copied, and a run that fails leaves an empty cache, never a wrong one.
+        previous = self.counts
+        self.ids, self.keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        self.counts = sparse.csr_matrix((0, 1), dtype=np.int32)
+        fresh = self._read([texts[i] for i in missing])
+        width = len(self.vocabulary)
+        previous.resize((previous.shape[0], width))
+        fresh.resize((fresh.shape[0], width))
+        source = np.where(cached, where, 0)
+        source[missing] = previous.shape[0] + np.arange(len(missing))
+        counts = sparse.vstack([previous, fresh], format="csr")[source]
+        del previous
+        self.ids, self.keys, self.counts, self.read = ids.copy(), keys, counts, len(missing)
+        return counts
+
+    def _read(self, texts: list[str]) -> sparse.csr_matrix:
+        """Counts of the words of ``texts``, the words as ``words`` finds them (stop words out).
+
+        A few thousand texts are joined and read by one regular expression, which is many times
+        faster than one call per text; the separator keeps them apart.
+        """
+        blocks = [sparse.csr_matrix((0, 1), dtype=np.int32)]
+        for start in range(0, len(texts), 10_000):
+            chunk = texts[start : start + 10_000]
+            joined = _SEPARATOR.join(text.replace(_SEPARATOR, " ") for text in chunk).lower()
+            tokens = _TOKENS.findall(joined)
+            index = self.vocabulary
+            ids = np.array([index.setdefault(token, len(index)) for token in tokens], np.int64)
+            self._grow_stop_words()
+            document = np.cumsum(ids == 0)
+            kept = ~self.stop[ids]
+            block = sparse.csr_matrix(
+                (np.ones(int(kept.sum()), dtype=np.int32), (document[kept], ids[kept])),
+                shape=(len(chunk), len(index)),
+            )
+            block.sum_duplicates()
+            blocks.append(block)
+        width = len(self.vocabulary)
+        for block in blocks:
+            block.resize((block.shape[0], width))
+        return sparse.vstack(blocks, format="csr", dtype=np.int32)
+
+    def _grow_stop_words(self) -> None:
+        added = list(self.vocabulary)[len(self.stop) :]
+        self.stop = np.concatenate(
+            (self.stop, np.fromiter((w in ENGLISH_STOP_WORDS for w in added), dtype=bool))
+        )
+
+
 # --- the window ---------------------------------------------------------------------------------
 
 
@@ -193,7 +345,8 @@ class _Window:
     months: list[str]
     ids: np.ndarray
     month: np.ndarray
-    texts: list[str]
+    counts: sparse.csr_matrix  # reports x words seen: each report's word counts
+    words: np.ndarray  # the words of counts' columns
     code_names: list[str]
     codes: sparse.csc_matrix  # reports x codes, 0/1
     totals: np.ndarray  # reports per month
@@ -212,47 +365,49 @@ def _month_number(day: datetime.date) -> int:
 
 
 def _window(
-    reports: Sequence[ReportInput], today: datetime.date, parameters: DetectionParameters
+    reports: ReportColumns,
+    today: datetime.date,
+    parameters: DetectionParameters,
+    cache: WordCache,
 ) -> _Window:
     last = _month_number(today)
     first = last - parameters.window_months + 1
     months = [f"{number // 12:04d}-{number % 12 + 1:02d}" for number in range(first, last + 1)]
+    inside = np.nonzero((reports.months >= first) & (reports.months <= last))[0]
     # Sorting by id makes the run independent of the order the reports were read in.
-    rows = sorted(
-        (report for report in reports if first <= _month_number(report.month) <= last),
-        key=lambda report: report.report_id,
-    )
-    ids = np.fromiter((report.report_id for report in rows), dtype=np.int64, count=len(rows))
+    rows = inside[np.argsort(reports.ids[inside], kind="stable")]
+    ids = reports.ids[rows]
     if len(ids) > 1 and np.any(ids[1:] == ids[:-1]):
         raise ValueError("report ids must be unique")
-    month = np.fromiter(
-        (_month_number(report.month) - first for report in rows), dtype=np.int32, count=len(rows)
-    )
-    code_names = sorted({code for report in rows for code in report.codes})
-    index = {code: position for position, code in enumerate(code_names)}
-    lengths = np.fromiter((len(report.codes) for report in rows), dtype=np.int64, count=len(rows))
-    columns = np.fromiter(
-        (index[code] for report in rows for code in report.codes),
-        dtype=np.int32,
-        count=int(lengths.sum()),
-    )
-    pointers = np.concatenate(([0], np.cumsum(lengths)))
-    data = np.ones(len(columns), dtype=np.int32)
-    matrix = sparse.csr_matrix(
-        (data, columns, pointers), shape=(len(rows), len(code_names))
-    ).tocsc()
+    month = (reports.months[rows] - first).astype(np.int32)
+    all_codes = sparse.csr_matrix(
+        (
+            np.ones(len(reports.code_indices), dtype=np.int32),
+            reports.code_indices,
+            reports.code_pointers,
+        ),
+        shape=(len(reports), len(reports.code_names)),
+    )[rows]
+    # The codes the window holds, in the order of their names.
+    used = np.unique(all_codes.indices)
+    names = np.array(reports.code_names, dtype=object)[used]
+    by_name = used[np.argsort(names.astype(str), kind="stable")] if len(used) else used
+    matrix = all_codes[:, by_name].tocsc()
     matrix.sort_indices()
+    lengths = np.diff(all_codes.indptr)
     totals = np.bincount(month, minlength=len(months))
     code_sets = np.stack(
         [np.bincount(month, weights=comb(lengths, k), minlength=len(months)) for k in (1, 2, 3)],
         axis=1,
     )
+    counts = cache.counts_for(ids, np.asarray(reports.texts, dtype=object)[rows])
     return _Window(
         months,
         ids,
         month,
-        [report.text for report in rows],
-        code_names,
+        counts,
+        cache.words(),
+        [str(reports.code_names[code]) for code in by_name],
         matrix,
         totals,
         code_sets,
@@ -541,6 +696,7 @@ def _single_codes(
     ]
     p_values = np.array([trend.p_value for trend in trends])
     adjusted, cutoff = _benjamini_hochberg(p_values, parameters.rising_alpha)
+    codes_per_report = np.diff(window.codes.tocsr().indptr)
     found = []
     for code, trend, adjusted_p in zip(eligible, trends, adjusted, strict=True):
         if adjusted_p > parameters.rising_alpha or not trend.rising:
@@ -554,7 +710,7 @@ def _single_codes(
             rest = np.setdiff1d(rows, removed, assume_unique=True)
             totals = exposure.totals - np.bincount(
                 window.month[removed],
-                weights=np.diff(window.codes.tocsr().indptr)[removed],
+                weights=codes_per_report[removed],
                 minlength=len(window.months),
             )
             rest_trend = _trend(_monthly(window, rest), totals, parameters)
@@ -689,18 +845,57 @@ def _merge(centroids: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _k_means(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
-    """Unit centroids of spherical k-means on the sample, about one per ``docs_per_cluster``."""
+    """Unit centroids of spherical k-means on the sample, about one per ``docs_per_cluster``.
+
+    Seeded like k-means++ (each next seed drawn with probability growing with its cosine distance
+    from the seeds so far), then Lloyd's steps on cosine similarity until no report changes its
+    cluster; deterministic for the same sample and seed. (scikit-learn's KMeans took 30 s of a
+    100,000-report run on sparse rows; this takes a second or two.)
+    """
     size = sample.shape[0]
     clusters = min(parameters.max_clusters, max(2, size // parameters.docs_per_cluster), size // 2)
     if clusters < 2:
         return np.zeros((0, sample.shape[1]))
-    with warnings.catch_warnings():
-        # Duplicate narratives make k-means find fewer distinct clusters; that is harmless here.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = KMeans(
-            n_clusters=clusters, n_init=1, max_iter=50, random_state=parameters.seed
-        ).fit(sample)
-    return _normalise(np.asarray(model.cluster_centers_))
+    rng = np.random.default_rng(parameters.seed)
+    trials = 2 + int(np.log(clusters))
+    # Rows' similarity to a few rows, through the words those rows hold: a word's row here lists
+    # the reports holding it, far fewer than all the sample's words.
+    by_word = sample.T.tocsr()
+
+    def similarity_to(rows: np.ndarray) -> np.ndarray:
+        return np.asarray((sample[rows] @ by_word).todense()).T
+
+    seeds = [int(rng.integers(size))]
+    nearest = similarity_to(np.array(seeds))[:, 0]
+    for _ in range(1, clusters):
+        # Greedy k-means++ (as scikit-learn seeds): of a few draws, the one that leaves the
+        # reports closest to their nearest seed.
+        distance = np.clip(1.0 - nearest, 0.0, None).astype(np.float64)
+        total = distance.sum()
+        if total <= 0:
+            break
+        draws = np.searchsorted(np.cumsum(distance), rng.random(trials) * total, side="right")
+        draws = np.minimum(draws, size - 1)
+        similarity = np.maximum(nearest[:, None], similarity_to(draws))
+        best = int(np.argmin((1.0 - similarity).sum(axis=0)))
+        seeds.append(int(draws[best]))
+        nearest = similarity[:, best]
+    centroids = sample[seeds].toarray().astype(np.float32)
+    labels = np.full(size, -1)
+    for _ in range(parameters.k_means_steps):
+        similarity = np.asarray(sample @ centroids.T)
+        moved = similarity.argmax(axis=1)
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+        indicator = sparse.csr_matrix(
+            (np.ones(size, dtype=np.float32), (labels, np.arange(size))),
+            shape=(len(centroids), size),
+        )
+        summed = np.asarray((indicator @ sample).todense())
+        empty = np.asarray(indicator.sum(axis=1)).ravel() == 0
+        centroids = np.where(empty[:, None], centroids, _normalise(summed)).astype(np.float32)
+    return _normalise(centroids)
 
 
 def _sample_clusters(sample: sparse.csr_matrix, parameters: DetectionParameters) -> np.ndarray:
@@ -807,27 +1002,73 @@ def _story_rising(window: _Window, rows: np.ndarray, parameters: DetectionParame
     return _trend(_monthly(window, rows), exposure.totals, parameters).rising
 
 
+@dataclass(frozen=True)
+class _Space:
+    """TF-IDF as scikit-learn's TfidfVectorizer(min_df=2, max_df=0.5, sublinear_tf=True) fits it
+    on the sample: the words in at least two and at most half of the sample's reports, in
+    alphabetical order, weighted by their smoothed inverse document frequency in the sample."""
+
+    column: np.ndarray  # per word seen: its column, or -1
+    idf: np.ndarray
+    vocabulary: np.ndarray
+    document_frequency: np.ndarray
+
+    @classmethod
+    def fit(cls, sample_counts: sparse.csr_matrix, words: np.ndarray) -> _Space | None:
+        documents = sample_counts.shape[0]
+        frequency = np.bincount(sample_counts.indices, minlength=sample_counts.shape[1])
+        chosen = np.nonzero((frequency >= 2) & (frequency <= 0.5 * documents))[0]
+        if len(chosen) == 0:
+            return None
+        chosen = chosen[np.argsort(words[chosen].astype(str), kind="stable")]
+        column = np.full(sample_counts.shape[1], -1, dtype=np.int64)
+        column[chosen] = np.arange(len(chosen))
+        idf = (np.log((1 + documents) / (1 + frequency[chosen])) + 1).astype(np.float32)
+        return cls(column, idf, words[chosen], frequency[chosen])
+
+    def transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """Unit rows of sublinear tf times idf (rows without a chosen word stay zero), built a
+        block of rows at a time so that a window of millions needs little more than its result."""
+        blocks = [
+            self._transform(counts[start : start + _CHUNK])
+            for start in range(0, counts.shape[0], _CHUNK)
+        ]
+        return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+
+    def _transform(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        column = self.column[counts.indices]
+        kept = column >= 0
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        per_row = np.bincount(rows[kept], minlength=counts.shape[0])
+        weight = (1 + np.log(counts.data[kept].astype(np.float32))) * self.idf[column[kept]]
+        matrix = sparse.csr_matrix(
+            (weight, column[kept], np.concatenate(([0], np.cumsum(per_row)))),
+            shape=(counts.shape[0], len(self.idf)),
+        )
+        # Columns in word order within each row: the sums below then add in the same order
+        # whichever run first saw a word.
+        matrix.sort_indices()
+        return normalize(matrix, copy=False)
+
+
 def _text_candidates(
     window: _Window, code_candidates: list[Candidate], parameters: DetectionParameters
 ) -> list[Candidate]:
     if not parameters.text_clusters or window.size < 2 * parameters.min_support:
         return []
     positions = _sample(window.ids, parameters.text_sample_size, parameters.seed)
-    vectoriser = TfidfVectorizer(
-        analyzer=words, min_df=2, max_df=0.5, sublinear_tf=True, dtype=np.float32
-    )
-    try:
-        sample = vectoriser.fit_transform([window.texts[p] for p in positions]).tocsr()
-    except ValueError:  # no word occurs in two reports: nothing to cluster
+    space = _Space.fit(window.counts[positions], window.words)
+    if space is None:  # no word occurs in two reports: nothing to cluster
         return []
+    sample = space.transform(window.counts[positions])
     centroids = _sample_clusters(sample, parameters).astype(np.float32)
     if len(centroids) == 0:
         return []
-    chance = _chance_tightness(sample, vectoriser.idf_.astype(np.float32), parameters)
-    full = sample if len(positions) == window.size else vectoriser.transform(window.texts).tocsr()
+    chance = _chance_tightness(sample, space.idf, parameters)
+    full = sample if len(positions) == window.size else space.transform(window.counts)
     labels = _assign(full, centroids, parameters.member_similarity)
-    document_frequency = np.asarray((sample > 0).sum(axis=0)).ravel()
-    vocabulary = vectoriser.get_feature_names_out()
+    document_frequency = space.document_frequency
+    vocabulary = space.vocabulary
     explained = [(set(candidate.members), candidate.rising) for candidate in code_candidates]
     found = []
     for label in range(len(centroids)):
@@ -882,17 +1123,22 @@ def _text_candidates(
 
 
 def detect(
-    reports: Sequence[ReportInput],
+    reports: Sequence[ReportInput] | ReportColumns,
     *,
     today: datetime.date,
     parameters: DetectionParameters | None = None,
+    cache: WordCache | None = None,
 ) -> list[Candidate]:
     """Candidate themes among the reports of the window ending in ``today``'s month.
 
     Sorted by kind (code combinations first), then by support (largest first), then signature.
+    Given the ``cache`` of the previous run, only new or changed texts are read; the themes are
+    the same as without it (``WordCache``).
     """
     parameters = parameters or DetectionParameters()
-    window = _window(reports, today, parameters)
+    if not isinstance(reports, ReportColumns):
+        reports = ReportColumns.from_reports(reports)
+    window = _window(reports, today, parameters, cache or WordCache())
     combination_candidates, combinations = _combination_candidates(window, parameters)
     code_candidates = combination_candidates + _single_codes(window, combinations, parameters)
     text = _text_candidates(window, code_candidates, parameters)

@@ -20,7 +20,10 @@ from learnhub.themes.models import ThemeRun
 
 
 def run_detection(
-    session: Session, today: dt.date, parameters: detect.DetectionParameters | None = None
+    session: Session,
+    today: dt.date,
+    parameters: detect.DetectionParameters | None = None,
+    cache: detect.WordCache | None = None,
 ) -> ThemeRun:
     """One recorded run: its record committed first, its results committed together or not."""
     parameters = parameters or detect.DetectionParameters()
@@ -28,7 +31,7 @@ def run_detection(
     session.commit()
     started = time.monotonic()
     try:
-        services.record_results(session, run, today, parameters, started)
+        services.record_results(session, run, today, parameters, started, cache)
         session.commit()
     except Exception:
         session.rollback()
@@ -76,8 +79,16 @@ def run_summary(run: ThemeRun) -> str:
     )
 
 
+# The words of the last run's reports, kept by the process that runs the job (the scheduler's)
+# so that the next night reads only new and changed texts; the themes are the same without it
+# (detect.WordCache). Only one run holds the job's lease at a time.
+WORDS = detect.WordCache()
+
+
 def detect_themes(window_months: int | None = None) -> str:
-    run = run_detection(db.session, service_today(), configured_parameters(window_months))
+    run = run_detection(
+        db.session, service_today(), configured_parameters(window_months), cache=WORDS
+    )
     return run_summary(run)
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,7 @@ from learnhub.themes.sharing import code_titles
 
 TEXT_FIELDS = ("narrative", "what_made_it_likely")
 TITLE_LENGTH = 200  # Theme.title's column
+WINDOW_BATCH = 10_000  # reports read from the database at a time
 
 
 def window_start(today: dt.date, parameters: detect.DetectionParameters) -> dt.date:
@@ -41,9 +43,11 @@ def window_start(today: dt.date, parameters: detect.DetectionParameters) -> dt.d
 
 def window_reports(
     session: Session, today: dt.date, parameters: detect.DetectionParameters
-) -> list[detect.ReportInput]:
+) -> detect.ReportColumns:
     """The window's reports as they stood on ``today``: received by then, with an event month
-    in the window ending that month (a past ``today`` leaves out every later report)."""
+    in the window ending that month (a past ``today`` leaves out every later report). Read in
+    batches into arrays (``detect.ReportColumns``): two million reports are one Python object
+    each only while their batch is read."""
     in_window = (
         Report.event_month >= window_start(today, parameters),
         Report.event_month <= month_start(today),
@@ -56,23 +60,31 @@ def window_reports(
         sa.select(Report.id, Report.event_month, Report.narrative, Report.what_made_it_likely)
         .where(*in_window)
         .order_by(Report.id)
+        .execution_options(yield_per=WINDOW_BATCH)
     )
-    return [
-        detect.ReportInput(
-            report_id=rid,
-            month=month,
-            codes=codes.get(rid, frozenset()),
-            text=f"{narrative or ''}\n{likely or ''}",
-        )
-        for rid, month, narrative, likely in rows
-    ]
+    builder = detect.ColumnsBuilder()
+    for rid, month, narrative, likely in rows:
+        builder.add(rid, month, codes.get(rid, ()), f"{narrative or ''}\n{likely or ''}")
+    return builder.build()
 
 
-def input_digest(reports: list[detect.ReportInput]) -> str:
+def input_digest(reports: detect.ReportColumns) -> str:
+    """A digest of everything the run read (ids, months, codes, texts), the same for the same
+    input whatever order its codes came in; arrays are hashed whole, texts one by one."""
     digest = hashlib.sha256()
-    for r in reports:
-        digest.update(f"{r.report_id}|{r.month}|{','.join(sorted(r.codes))}|".encode())
-        digest.update(hashlib.sha256(r.text.encode()).digest())
+    digest.update(reports.ids.astype("<i8").tobytes())
+    digest.update(reports.months.astype("<i4").tobytes())
+    names = sorted(reports.code_names)
+    rank = np.array([names.index(name) for name in reports.code_names], dtype=np.int64)
+    row = np.repeat(np.arange(len(reports)), np.diff(reports.code_pointers))
+    codes = rank[reports.code_indices] if len(rank) else np.zeros(0, dtype=np.int64)
+    digest.update("\n".join(names).encode())
+    digest.update(reports.code_pointers.astype("<i8").tobytes())
+    digest.update(np.sort(row * len(names) + codes).astype("<i8").tobytes())
+    for text in reports.texts:
+        encoded = text.encode()
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
     return digest.hexdigest()
 
 
@@ -227,11 +239,13 @@ def record_results(
     today: dt.date,
     parameters: detect.DetectionParameters,
     started: float,
+    cache: detect.WordCache | None = None,
 ) -> None:
-    """Detect over the window and reconcile with the stored themes; the run is marked done."""
+    """Detect over the window and reconcile with the stored themes; the run is marked done.
+    ``cache``: the previous run's words (``detect.WordCache``), kept by the scheduler process."""
     reports = window_reports(session, today, parameters)
     run.reports_read, run.input_digest = len(reports), input_digest(reports)
-    found = detect.detect(reports, today=today, parameters=parameters)
+    found = detect.detect(reports, today=today, parameters=parameters, cache=cache)
     record_reconciliation(session, detect.reconcile(existing_themes(session), found), run)
     run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
     run.duration_ms = elapsed_ms(started)

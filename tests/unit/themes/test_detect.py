@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -17,10 +18,13 @@ from learnhub.themes.detect import (
     Candidate,
     DetectionParameters,
     ExistingTheme,
+    ReportColumns,
     ReportInput,
+    WordCache,
     _assured_tightness,
     detect,
     reconcile,
+    words,
 )
 
 PARAMETERS = DetectionParameters()
@@ -132,6 +136,64 @@ def test_same_input_in_any_order_gives_the_same_output(
     random.Random(3).shuffle(shuffled)
     assert detect(shuffled, today=TODAY, parameters=PARAMETERS) == found
     assert detect(planted.reports, today=TODAY, parameters=PARAMETERS) == found
+
+
+def test_a_run_reusing_the_last_runs_words_finds_exactly_the_themes_of_a_fresh_run(
+    planted: Synthetic,
+) -> None:
+    cache = WordCache()
+    detect(planted.reports, today=TODAY, parameters=PARAMETERS, cache=cache)
+    # The next run: a month later (the window moves on), with new reports (some telling a planted
+    # story), one text edited, one report recoded and some deleted for retention.
+    later = datetime.date(TODAY.year + TODAY.month // 12, TODAY.month % 12 + 1, 1)
+    story = next(t for t in planted.planted if t.kind == TEXT_CLUSTER)
+    texts = {r.report_id: r.text for r in planted.reports}
+    start = max(texts) + 1
+    arrived = [
+        ReportInput(start + i, later, frozenset(), texts[member])
+        for i, member in enumerate(sorted(story.members)[:12])
+    ]
+    arrived += synthetic_reports(7, 60, combinations=0, clusters=0, draw_seed=2).reports
+    arrived[12:] = [
+        dataclasses.replace(r, report_id=start + 100 + i, month=later)
+        for i, r in enumerate(arrived[12:])
+    ]
+    kept = sorted(planted.reports, key=lambda r: r.report_id)[40:]
+    edited = dataclasses.replace(kept[0], text=kept[0].text + " amended")
+    recoded = dataclasses.replace(kept[1], codes=kept[1].codes | {"ORG-RES-1"})
+    reports = [edited, recoded, *kept[2:], *arrived]
+
+    again = detect(reports, today=later, parameters=PARAMETERS, cache=cache)
+
+    in_window = [r for r in reports if r.month > TODAY.replace(year=TODAY.year - 1)]
+    assert cache.read == len(arrived) + 1 < len(in_window)  # only the new and edited texts
+    assert again == detect(reports, today=later, parameters=PARAMETERS)
+    assert any(len(set(c.members) & {r.report_id for r in arrived}) >= 12 for c in again)
+
+
+def test_the_word_cache_reads_words_as_words_does() -> None:
+    texts = [
+        "The visit was missed; the team's caseload was high.",
+        "",
+        "A line\x00with a null in it, and CAPITALS Handover handover",
+        "don't split words' apostrophes: o'neill",
+    ]
+    cache = WordCache()
+    counts = cache.counts_for(np.arange(len(texts)), texts)
+    vocabulary = cache.words()
+    for row, text in enumerate(texts):
+        line = counts[row]
+        read = {
+            vocabulary[column]: count for column, count in zip(line.indices, line.data, strict=True)
+        }
+        assert read == Counter(words(text.replace("\x00", " ")))
+
+
+def test_reports_read_as_columns_give_the_same_themes(
+    planted: Synthetic, found: list[Candidate]
+) -> None:
+    columns = ReportColumns.from_reports(reversed(planted.reports))
+    assert detect(columns, today=TODAY, parameters=PARAMETERS) == found
 
 
 def test_a_planted_rising_theme_is_flagged_and_flat_ones_are_not(
