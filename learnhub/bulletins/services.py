@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo
 
+import holidays
 import nh3
 import sqlalchemy as sa
 from flask import current_app
@@ -44,6 +47,58 @@ LEAD_TAGS = {
 }  # fmt: skip
 STORY_FIELDS = ("narrative", "what_stopped_it", "what_would_help")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+# The scheduled send goes out at this local time on the month's first working day.
+SEND_TIME = dt.time(9, 0)
+
+
+@cache
+def _bank_holidays(year: int) -> holidays.HolidayBase:
+    # England and Wales share their bank holidays; "ENG" is the subdivision that lists them.
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def first_working_day(year: int, month: int) -> dt.date:
+    day = dt.date(year, month, 1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def send_moment(after: dt.datetime, timezone: str) -> dt.datetime:
+    """When an issue published at ``after`` goes to subscribers: 09:00 on the next month's
+    first working day that has not passed (this month's, if it is still to come; an issue
+    published on 7 December goes on the first working day of January), unless an editor
+    sends it sooner."""
+    zone = ZoneInfo(timezone)
+    local = after.astimezone(zone)
+    month = local.date().replace(day=1)
+    for _ in range(2):
+        day = first_working_day(month.year, month.month)
+        moment = dt.datetime.combine(day, SEND_TIME, zone)
+        if moment >= local:
+            return moment
+        month = add_months(month, 1)
+    raise AssertionError("unreachable: next month's first working day is always ahead")
+
+
+def scheduled_send(bulletin: Bulletin, timezone: str) -> dt.datetime | None:
+    """When a published issue goes out (a moment in the service's time zone)."""
+    if bulletin.send_after is not None:
+        moment = bulletin.send_after
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(ZoneInfo(timezone))
+    if bulletin.published_at is None:
+        return None
+    published_at = bulletin.published_at
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=dt.UTC)
+    return send_moment(published_at, timezone)
 
 
 class BulletinError(Exception):
@@ -326,6 +381,8 @@ def publish(session: Session, bulletin: Bulletin, user: User) -> None:
     latest = session.scalar(sa.select(sa.func.max(Bulletin.number))) or 0
     bulletin.number = latest + 1
     bulletin.published_at = utcnow()
+    moment = send_moment(bulletin.published_at, current_app.config["TIMEZONE"])
+    bulletin.send_after = moment.astimezone(dt.UTC)
     bulletin.published_html, bulletin.published_text = render_issue(bulletin)
     bulletin.status = BulletinStatus.PUBLISHED
     session.flush()
