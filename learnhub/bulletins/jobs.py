@@ -64,7 +64,7 @@ def send_scheduled_bulletin(now: dt.datetime | None = None) -> str:
         if now < retry_at:
             return f"Issue {bulletin.number}: the next retry is at {retry_at:%H:%M UTC}."
     try:
-        result = _send(bulletin, via="scheduler", backoff=True)
+        result = _send(bulletin, via="scheduler", backoff=True, now=now)
     except sending.SendInterrupted as exc:
         return f"Issue {bulletin.number}: the mail server stopped the send ({exc}); retried later."
     return issue_summary(bulletin, result)
@@ -86,9 +86,16 @@ SEND_BULLETIN = Job(
 )
 
 
-def _send(bulletin: Bulletin, via: str, backoff: bool = False) -> sending.SendResult:
+def _send(
+    bulletin: Bulletin, via: str, backoff: bool = False, now: dt.datetime | None = None
+) -> sending.SendResult:
     result = sending.send_issue(
-        db.session, bulletin, current_app.config, commit=db.session.commit, backoff=backoff
+        db.session,
+        bulletin,
+        current_app.config,
+        commit=db.session.commit,
+        backoff=backoff,
+        now=now,
     )
     audit.record(
         db.session,

@@ -35,7 +35,7 @@ from learnhub.core.time import add_months, utcnow
 from learnhub.disclosure.counts import publish_keyed, threshold
 from learnhub.disclosure.text import shareable_answers, shareable_reports
 from learnhub.reports.models import EventType, Report
-from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
+from learnhub.themes.models import LearningStatus, Theme, ThemeMember, ThemeStatus
 from learnhub.themes.sharing import shared_themes
 
 MAX_LEAD_LENGTH = 20_000
@@ -224,6 +224,69 @@ def story_candidates(session: Session, bulletin: Bulletin) -> list[Report]:
             .limit(50)
         )
     )
+
+
+@dataclass(frozen=True)
+class StoryCandidate:
+    """A de-identified report as the story picker shows it: when, which themes, what it says."""
+
+    report_id: int
+    deidentified_on: dt.date | None
+    event_month: dt.date | None
+    themes: list[str]
+    excerpt: str  # the first sentences, cut at a word
+    text: str  # the whole story as the bulletin would print it
+
+
+EXCERPT_LENGTH = 280
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The start of a story, cut at the last whole word before ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def candidate_themes(session: Session, reports: list[Report]) -> dict[int, list[str]]:
+    """For each report, the titles of the shared themes it belongs to (as the public sees them)."""
+    if not reports:
+        return {}
+    rows = session.execute(
+        sa.select(ThemeMember.report_id, Theme)
+        .join(Theme, Theme.id == ThemeMember.theme_id)
+        .where(
+            ThemeMember.report_id.in_([r.id for r in reports]),
+            Theme.status == ThemeStatus.ACCEPTED,
+        )
+    ).all()
+    themes = list({theme.id: theme for _, theme in rows}.values())
+    shared = shared_themes(session, themes)
+    found: dict[int, list[str]] = {}
+    for report_id, theme in rows:
+        found.setdefault(report_id, []).append(shared[theme.id].title)
+    return found
+
+
+def story_candidate_views(session: Session, bulletin: Bulletin) -> list[StoryCandidate]:
+    reports = story_candidates(session, bulletin)
+    themes = candidate_themes(session, reports)
+    views = []
+    for report in reports:
+        answers = shareable_answers(report) or {}
+        text = story_text(report) if answers else ""
+        views.append(
+            StoryCandidate(
+                report_id=report.id,
+                deidentified_on=report.deidentified_on,
+                event_month=getattr(report, "event_month", None),
+                themes=sorted(themes.get(report.id, [])),
+                excerpt=excerpt((answers.get("narrative") or text).strip()),
+                text=text,
+            )
+        )
+    return views
 
 
 def require_draft(bulletin: Bulletin) -> None:

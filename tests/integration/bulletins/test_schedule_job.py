@@ -14,7 +14,6 @@ from learnhub.scheduler import JOBS
 from tests.integration.bulletins.helpers import published_issue, subscribers
 from tests.smtp import SmtpSink
 
-
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -66,7 +65,9 @@ def test_the_assembly_job_keeps_this_months_draft_current(app: Flask) -> None:
     db.session.rollback()
 
 
-def test_an_interrupted_send_is_carried_on_at_the_next_look(app: Flask, smtp_sink: SmtpSink) -> None:
+def test_an_interrupted_send_is_carried_on_at_the_next_look(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
     from learnhub.bulletins import sending
 
     bulletin = published_issue()
