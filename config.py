@@ -286,9 +286,7 @@ def settle_base_url(settings: dict[str, Any]) -> None:
     (``BASE_URL_FROM_SERVER``: `learnhub run --port` and `learnhub demo --port` set it)."""
     base = (settings.get("BASE_URL") or "").strip()
     if base and not base.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"LEARNHUB_BASE_URL must start with https:// or http://, not {base!r}"
-        )
+        raise ConfigError(f"LEARNHUB_BASE_URL must start with https:// or http://, not {base!r}")
     if base:
         settings["BASE_URL"] = base.rstrip("/")
         settings["BASE_URL_FROM_SERVER"] = False

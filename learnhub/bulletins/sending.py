@@ -696,6 +696,13 @@ def _refused(row: _Row, exc: smtplib.SMTPException, result: SendResult) -> Outco
     }
 
 
+def check_mail_server(config: Mapping[str, Any]) -> None:
+    """Open and close a connection to the mail server: raises as a send would if it fails."""
+    with smtp_connection(SmtpSettings.from_config(config)) as connection:
+        connection.ehlo_or_helo_if_needed()
+        connection.noop()
+
+
 def send_confirmation(subscriber: Subscriber, config: Mapping[str, Any]) -> None:
     """The sign-up link, on its own connection; send it after the commit that made the row."""
     settings = SmtpSettings.from_config(config)

@@ -104,9 +104,15 @@ def atom_feed() -> Response:
     return Response(xml, mimetype="application/atom+xml")
 
 
+MAIL_FAILED = (
+    "We could not send the confirmation email just now: the mail server did not answer. "
+    "Nothing was lost. Press Subscribe again in a few minutes"
+)
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
-def subscribe() -> str:
+def subscribe() -> str | tuple[str, int]:
     form = SubscribeForm()
     if form.validate_on_submit():
         try:
@@ -117,19 +123,27 @@ def subscribe() -> str:
             ]
         else:
             db.session.commit()
-            if subscriber is not None:
-                _send_confirmation(subscriber)
             # The same page whether or not the address was known: nothing to learn from it.
+            # So for a known address the mail server is still asked, and a failure shows alike.
+            if not _send_confirmation(subscriber):
+                form.email.errors = [MAIL_FAILED]
+                return render_template("bulletins/subscribe.html", form=form), 503
             return render_template("bulletins/subscribe_sent.html")
     return render_template("bulletins/subscribe.html", form=form)
 
 
-def _send_confirmation(subscriber: Subscriber) -> None:
+def _send_confirmation(subscriber: Subscriber | None) -> bool:
+    """Send the sign-up link (or, for an address already confirmed, only reach the mail
+    server, so that a failure looks the same); False when the mail server could not be used."""
     try:
-        sending.send_confirmation(subscriber, current_app.config)
+        if subscriber is not None:
+            sending.send_confirmation(subscriber, current_app.config)
+        else:
+            sending.check_mail_server(current_app.config)
     except (OSError, smtplib.SMTPException):
-        # The person sees the same page; they can ask again. The failure is logged, not shown.
         current_app.logger.warning("Could not send a bulletin sign-up confirmation")
+        return False
+    return True
 
 
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
