@@ -264,6 +264,10 @@ def delivery_label(delivery: Delivery) -> str:
 def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = None) -> str:
     state = sending.delivery_state(db.session, bulletin.id)
     show_addresses = current_user.may(Permission.VIEW_SUBSCRIBERS)
+    choices = send_choices(bulletin) if bulletin.status == BulletinStatus.PUBLISHED else []
+    owed = next((count for value, _, count in choices if value == "owed"), 0)
+    # Confirmed after the send began: owed the issue, not yet in the counts.
+    subscribed_since = max(owed - state.to_go, 0) if state.total else 0
     failures = recipients_not_sent(bulletin) if show_addresses else []
     candidates = (
         services.story_candidate_views(db.session, bulletin)
@@ -287,7 +291,8 @@ def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = 
         send_at=services.scheduled_send(bulletin, current_app.config["TIMEZONE"])
         if bulletin.status == BulletinStatus.PUBLISHED
         else services.send_moment(utcnow(), current_app.config["TIMEZONE"]),
-        choices=send_choices(bulletin) if bulletin.status == BulletinStatus.PUBLISHED else [],
+        choices=choices,
+        subscribed_since=subscribed_since,
     )
 
 
