@@ -157,16 +157,16 @@ class DeliveryState:
 
 
 def delivery_state(session: Session, bulletin_id: int) -> DeliveryState:
-    uncertain = sa.func.coalesce(Delivery.last_error.like(f"{UNCERTAIN}:%"), False)
+    # Constants written into the SQL, so that PostgreSQL sees the grouped expressions as the
+    # selected ones (two bound parameters would be two different expressions to it).
+    exhausted = Delivery.attempts >= sa.literal_column(str(int(MAX_ATTEMPTS)))
+    uncertain = sa.func.coalesce(
+        Delivery.last_error.like(sa.literal_column(f"'{UNCERTAIN}:%'")), sa.false()
+    )
     rows = session.execute(
-        sa.select(
-            Delivery.status,
-            Delivery.attempts >= MAX_ATTEMPTS,
-            uncertain,
-            sa.func.count(),
-        )
+        sa.select(Delivery.status, exhausted, uncertain, sa.func.count())
         .where(Delivery.bulletin_id == bulletin_id)
-        .group_by(Delivery.status, Delivery.attempts >= MAX_ATTEMPTS, uncertain)
+        .group_by(Delivery.status, exhausted, uncertain)
     ).all()
     counts = dict.fromkeys(("sent", "refused", "to_go", "given_up", "uncertain"), 0)
     for status, exhausted, is_uncertain, n in rows:
