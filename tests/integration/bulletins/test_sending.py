@@ -402,3 +402,20 @@ def test_editors_retry_the_failed_ones_from_the_page(
     )
     assert len(smtp_sink.received) == 4
     assert set(statuses(bulletin_id).values()) == {"sent"}
+
+
+def test_the_plain_text_part_reads_well(app: Flask, smtp_sink: SmtpSink) -> None:
+    bulletin = published_issue(
+        lead="Thanks.\n\nIf something nearly went wrong, "
+        "[tell us about it on the reporting page](/report)."
+    )
+    subscribers(1)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
+    text = smtp_sink.received[0].message.get_body(preferencelist=("plain",)).get_content()
+    base = app.config["BASE_URL"]
+    assert f"tell us about it on the reporting page ({base}/report)" in text
+    assert "This month in numbers (October 2026)\n====" in text
+    # One figure a line, not run together.
+    assert re.search(r"\nReports received: [^\n]+\nNear misses: ", text), text
+    assert f"Read it on the web: {base}/bulletins/1" in text
+    assert "@@" not in text  # the unsubscribe link was filled in
