@@ -114,7 +114,9 @@ class Config:
     # Receipts are stored only as a keyed hash; a separate key lets operators rotate the
     # session key without orphaning every reporter's receipt.
     RECEIPT_KEY: str | None = None
-    BASE_URL = "http://127.0.0.1:5000"
+    # The public address links in emails and the Atom feed are built from. Empty: production
+    # refuses to start; development uses the address `learnhub run`/`demo` serves on.
+    BASE_URL = ""
     TIMEZONE = "Europe/London"
     K_THRESHOLD = 5
     SMTP_HOST = "localhost"
@@ -286,7 +288,31 @@ def load_settings(
         settings["AUDIT_ANCHOR_FILE"] = str(Path(folder) / "audit-anchor")
     check_production_secret(settings)
     check_production_audit_key(settings)
+    settle_base_url(settings)
     return settings
+
+
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def settle_base_url(settings: dict[str, Any]) -> None:
+    """Production needs LEARNHUB_BASE_URL; elsewhere an unset one follows the served address
+    (``BASE_URL_FROM_SERVER``: `learnhub run --port` and `learnhub demo --port` set it)."""
+    base = (settings.get("BASE_URL") or "").strip()
+    if base and not base.startswith(("http://", "https://")):
+        raise ConfigError(f"LEARNHUB_BASE_URL must start with https:// or http://, not {base!r}")
+    if base:
+        settings["BASE_URL"] = base.rstrip("/")
+        settings["BASE_URL_FROM_SERVER"] = False
+        return
+    if settings["ENV_NAME"] == "production":
+        raise ConfigError(
+            "LEARNHUB_BASE_URL must be set in production to the address people open LearnHub "
+            "at (for example https://learnhub.example.org): links in emails and the Atom feed "
+            "are built from it"
+        )
+    settings["BASE_URL"] = DEVELOPMENT_BASE_URL
+    settings["BASE_URL_FROM_SERVER"] = True
 
 
 def normalise_database_url(url: str) -> str:

@@ -17,6 +17,11 @@ from learnhub.core.permissions import Role
 
 
 def serve(app: Flask, host: str, port: int) -> None:
+    # Links in emails and the feed point where this server is, unless LEARNHUB_BASE_URL says.
+    if app.config.get("BASE_URL_FROM_SERVER"):
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104 - compared
+        shown = f"[{shown}]" if ":" in shown else shown
+        app.config["BASE_URL"] = f"http://{shown}:{port}"
     # Werkzeug's server, threaded, with request logs that never name a client address.
     # (Flask's app.run() declines to start inside a CLI command, so call werkzeug directly.)
     run_simple(host, port, app, threaded=True, request_handler=AnonymousRequestHandler)

@@ -30,7 +30,7 @@ JOBS: tuple[Job, ...] = (
     ACTION_DIGEST,  # Mondays 08:00
     PURGE_EXPIRED,  # 01:45
     ASSEMBLE_BULLETIN,  # 06:00
-    SEND_BULLETIN,  # 09:00, sending only on the month's first working day
+    SEND_BULLETIN,  # every 15 minutes: sends an issue once due, retries with back-off
 )
 
 

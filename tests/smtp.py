@@ -24,11 +24,15 @@ class Received:
 
 @dataclass
 class SmtpSink:
-    """Messages the server accepted, and addresses it refuses with a permanent 550."""
+    """Messages the server accepted, and addresses it refuses with a permanent 550. Set
+    ``refuse_connection`` (an answer such as "554 5.7.1 Relay access denied") to refuse every
+    session at EHLO/HELO, or ``refuse_mail_from`` to refuse every MAIL FROM: a mis-set relay."""
 
     host: str = "127.0.0.1"
     port: int = 0
     refuse: set[str] = field(default_factory=set)
+    refuse_connection: str | None = None
+    refuse_mail_from: str | None = None
     received: list[Received] = field(default_factory=list)
     sessions: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -38,8 +42,27 @@ class SmtpSink:
     ) -> list[str]:
         with self._lock:
             self.sessions += 1
+        if self.refuse_connection:
+            return [self.refuse_connection]
         session.host_name = hostname
         return responses
+
+    async def handle_HELO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str
+    ) -> str:
+        if self.refuse_connection:
+            return self.refuse_connection
+        session.host_name = hostname
+        return f"250 {server.hostname}"
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refuse_mail_from:
+            return self.refuse_mail_from
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]

@@ -1,18 +1,18 @@
 """The bulletin's scheduled jobs and its commands: `learnhub bulletins ...` and
 `learnhub subscribers import FILE`.
 
-The send job runs every day at 09:00 in the service's time zone (Europe/London) and acts only on
-the first working day of the month: not a weekend, not a bank holiday in England and Wales.
+The send job runs every quarter of an hour. It starts the latest issue's send once the issue is
+due (09:00, service time zone, on the first working day of the month that had not passed when it
+was published: not a weekend, not a bank holiday in England and Wales), and carries on a send the
+mail server stopped once its retry wait is over (``sending.retry_wait``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from pathlib import Path
 
 import click
-import holidays
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
@@ -20,27 +20,14 @@ from flask.cli import with_appcontext
 from learnhub.audit import services as audit
 from learnhub.bulletins import sending, services
 from learnhub.bulletins import subscribers as subscriber_service
-from learnhub.bulletins.models import Bulletin
+from learnhub.bulletins.models import Bulletin, Delivery
+from learnhub.bulletins.services import first_working_day, is_working_day
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.jobs import Job, LeaseHeld
+from learnhub.core.time import utcnow
 
-
-@cache
-def _bank_holidays(year: int) -> holidays.HolidayBase:
-    # England and Wales share their bank holidays; "ENG" is the subdivision that lists them.
-    return holidays.country_holidays("GB", subdiv="ENG", years=year)
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def first_working_day(year: int, month: int) -> dt.date:
-    day = dt.date(year, month, 1)
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
+__all__ = ["first_working_day", "is_working_day"]
 
 
 def assemble_bulletin() -> str:
@@ -55,33 +42,61 @@ def assemble_bulletin() -> str:
     return f"Draft for {period:%B %Y} assembled with {len(bulletin.items)} items."
 
 
-def send_scheduled_bulletin(today: dt.date | None = None) -> str:
-    """On the month's first working day, send the latest issue. On other days, only carry on a
-    send that was interrupted (the mail server was down, or the process stopped)."""
-    today = today or service_today()
+def send_scheduled_bulletin(now: dt.datetime | None = None) -> str:
+    """Start the latest issue's send once it is due; carry on a stopped send once its retry
+    wait is over. ``now`` is an aware moment (tests pass one)."""
+    now = now or utcnow()
     bulletin = services.latest_published(db.session)
-    first_day = today == first_working_day(today.year, today.month)
-    if not first_day and (bulletin is None or not sending.send_unfinished(db.session, bulletin)):
-        return f"{today:%d %B %Y} is not the month's first working day: nothing to send."
     if bulletin is None:
         return "No published issue to send."
+    zone = current_app.config["TIMEZONE"]
+    started = db.session.scalar(
+        sa.select(Delivery.id).where(Delivery.bulletin_id == bulletin.id).limit(1)
+    )
+    if not started:
+        due = services.scheduled_send(bulletin, zone)
+        if due is not None and now < due:
+            return f"Issue {bulletin.number} goes out at {due:%H:%M on %d %B %Y}: not yet."
+    else:
+        retry_at = sending.next_retry_at(db.session, bulletin)
+        if retry_at is None:
+            return f"Issue {bulletin.number}: nothing left to send."
+        if now < retry_at:
+            return f"Issue {bulletin.number}: the next retry is at {retry_at:%H:%M UTC}."
     try:
-        return _send(bulletin, via="scheduler").summary()
+        result = _send(bulletin, via="scheduler", backoff=True, now=now)
     except sending.SendInterrupted as exc:
-        return f"Issue {bulletin.number}: interrupted ({exc}); the job carries on tomorrow."
+        return f"Issue {bulletin.number}: the mail server stopped the send ({exc}); retried later."
+    return issue_summary(bulletin, result)
+
+
+def issue_summary(bulletin: Bulletin, result: sending.SendResult) -> str:
+    """The same totals the editors' page shows, after what this run did."""
+    state = sending.delivery_state(db.session, bulletin.id)
+    return f"Issue {bulletin.number}: {state.summary()}. {result.summary()}"
 
 
 ASSEMBLE_BULLETIN = Job(
     "assemble-bulletin", assemble_bulletin, {"hour": 6, "minute": 0}, dt.timedelta(minutes=30)
 )
-# Daily at 09:00 local time; it sends only on the month's first working day.
+# Every quarter of an hour: it starts a send when the issue is due and carries on a stopped
+# one when its retry wait is over; otherwise it only looks.
 SEND_BULLETIN = Job(
-    "send-bulletin", send_scheduled_bulletin, {"hour": 9, "minute": 0}, dt.timedelta(hours=2)
+    "send-bulletin", send_scheduled_bulletin, {"minute": "*/15"}, dt.timedelta(hours=2)
 )
 
 
-def _send(bulletin: Bulletin, via: str) -> sending.SendResult:
-    result = sending.send_issue(db.session, bulletin, current_app.config, commit=db.session.commit)
+def _send(
+    bulletin: Bulletin, via: str, backoff: bool = False, now: dt.datetime | None = None
+) -> sending.SendResult:
+    result = sending.send_issue(
+        db.session,
+        bulletin,
+        current_app.config,
+        commit=db.session.commit,
+        backoff=backoff,
+        now=now,
+    )
     audit.record(
         db.session,
         None,
@@ -124,9 +139,10 @@ def send_command(number: int | None, latest: bool) -> None:
         ) from exc
     except sending.SendInterrupted as exc:
         raise click.ClickException(
-            f"The mail server stopped the send ({exc}); run the command again to carry on"
+            f"The mail server stopped the send ({exc}); no address was marked refused. "
+            "Run the command again to carry on (the scheduler retries by itself)."
         ) from exc
-    click.echo(result.summary())
+    click.echo(issue_summary(bulletin, result))
 
 
 @bulletins_group.command("list")

@@ -5,6 +5,7 @@ the one-click unsubscribe headers, and the sign-up confirmation. Nothing here se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.header import Header
@@ -13,6 +14,9 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from typing import Any
+
+import css_inline
+from flask import current_app
 
 from learnhub.bulletins.links import Addressee, absolute, confirm_url, unsubscribe_url
 from learnhub.bulletins.models import Bulletin
@@ -41,25 +45,59 @@ class IssueParts:
     mailto: str
 
 
+# Copies the email's stylesheet into style attributes: Outlook and Gmail ignore much of a
+# <style> block. Media queries (for phones) stay in one, where the clients that can use them do.
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+_RELATIVE_HREF = re.compile(r'href="(/[^"/][^"]*|/)"')
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+
+
+def _route(endpoint: str) -> str:
+    """A route's path, without a request (emails are built by commands and jobs too)."""
+    return current_app.url_map.bind("localhost").build(endpoint)
+
+
+def email_html(html: str, base_url: str) -> str:
+    """An email's HTML as mail clients need it: styles inline, every link absolute."""
+    html = _RELATIVE_HREF.sub(lambda m: f'href="{absolute(base_url, m.group(1))}"', html)
+    return str(_INLINER.inline(html))
+
+
+def plain_links(text: str, base_url: str) -> str:
+    """Markdown links in the plain-text part as "words (address)", the address absolute."""
+
+    def link(match: re.Match[str]) -> str:
+        words, target = match.group(1), match.group(2)
+        if target.startswith("/"):
+            target = absolute(base_url, target)
+        return f"{words} ({target})"
+
+    return _MARKDOWN_LINK.sub(link, text)
+
+
 def issue_parts(bulletin: Bulletin, config: Mapping[str, Any]) -> IssueParts:
     html_body, text_body = issue_body(bulletin)
     number = bulletin.number
-    page_url = absolute(config["BASE_URL"], f"/bulletins/{number}" if number else "/bulletins")
+    base = config["BASE_URL"]
+    page_url = absolute(base, f"/bulletins/{number}" if number else "/bulletins")
     subject = f"{bulletin.title} (issue {number})" if number else f"{bulletin.title} (preview)"
     context = {
         "bulletin": bulletin,
         "subject": subject,
         "body_html": html_body,
-        "body_text": text_body,
+        "body_text": plain_links(text_body, base),
         "page_url": page_url,
+        "report_url": absolute(base, _route("reports.new")),
+        "archive_url": absolute(base, _route("bulletins.archive")),
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         "organisation": config["ORGANISATION_NAME"],
+        "preheader": f"Issue {number or 'preview'}: what colleagues' reports taught us this month",
     }
     sender = config["MAIL_FROM"]
     return IssueParts(
         subject=subject,
         text=render_email("email/bulletin.txt", context),
-        html=render_email("email/bulletin.html", context),
+        html=email_html(render_email("email/bulletin.html", context), base),
         list_id=f"LearnHub bulletin <bulletin.{sender_domain(sender)}>",
         mailto=f"mailto:{sender_address(sender)}?subject=unsubscribe",
     )

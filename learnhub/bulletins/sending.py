@@ -23,14 +23,18 @@ The sending rule (at most once per recipient):
    again. (A ``sending`` row without one, left by an older sender, was never handed over: it
    goes back to ``pending``.) A sender that is still alive when a connection fails takes back
    the messages no worker had started: certainly not handed over, they are pending again.
-5. A 5xx refusal is ``failed_permanent`` (shown to the editor); a 4xx or a lost connection
-   before the content was sent is ``failed_temporary`` and retried on the next run, up to
-   MAX_ATTEMPTS.
+5. Only a 5xx answer to one recipient (RCPT TO) is ``failed_permanent``: that mailbox is
+   refused. Everything else is ``failed_temporary`` and retried, up to MAX_ATTEMPTS, the
+   scheduled send waiting longer each time (``retry_wait``): a 4xx, a lost connection before the
+   content was sent, a refused DATA, and above all a refusal of the whole connection (a 5xx
+   greeting, HELO, login or MAIL FROM: a mis-set relay), which says nothing about any address.
+   Such a failure stops the send, and every row still owed waits for the next retry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import smtplib
 import threading
 from collections.abc import Callable, Mapping
@@ -79,7 +83,20 @@ CONNECTIONS = 4
 # While the mail server is slow to answer, outcomes are committed at least this often, so that a
 # crash then leaves uncertain only what was really out.
 OUTCOME_WAIT = 0.2  # seconds
-MAX_ATTEMPTS = 5
+# A temporary failure is retried by the scheduled send after 5, 10, 20, ... minutes (at most 4
+# hours apart): a relay mis-set over a weekend is tried for about a day before LearnHub stops and
+# the editor decides (the page offers "try the failed ones again").
+MAX_ATTEMPTS = 10
+RETRY_FIRST_WAIT = dt.timedelta(minutes=5)
+RETRY_LONGEST_WAIT = dt.timedelta(hours=4)
+# Answers that refuse the whole connection, not one recipient: never a permanent failure.
+CONNECTION_REFUSALS = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
 UNCERTAIN = "UNCERTAIN"
 # A holder on another host that stopped without releasing it is taken over after this; on
 # this host a dead holder's lease is taken at once (learnhub.core.jobs.lease).
@@ -100,13 +117,130 @@ class SendResult:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = (
-            f"Issue {self.bulletin_number}: {self.sent} sent, {self.failed_permanent} refused, "
-            f"{self.failed_temporary} to retry"
-        )
+        """What this run did; the issue's totals are ``DeliveryState.summary``."""
+        text = f"This run: {self.sent} sent, {self.failed_permanent} refused"
+        if self.failed_temporary:
+            text += f", {self.failed_temporary} to retry"
+        return text + "."
+
+
+def retry_wait(attempts: int) -> dt.timedelta:
+    """How long the scheduled send waits before trying a row again after ``attempts`` tries."""
+    return min(RETRY_FIRST_WAIT * 2 ** max(attempts - 1, 0), RETRY_LONGEST_WAIT)
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """Where an issue's emails stand, in the words the page and ``bulletins send`` both use."""
+
+    sent: int = 0
+    refused: int = 0
+    to_go: int = 0  # not tried yet, or waiting for a retry
+    given_up: int = 0  # temporary failures tried MAX_ATTEMPTS times
+    uncertain: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.refused + self.to_go + self.given_up + self.uncertain
+
+    @property
+    def failed(self) -> int:
+        return self.given_up + self.to_go
+
+    def summary(self) -> str:
+        text = f"{self.sent} sent, {self.refused} refused, {self.to_go} still to go or to retry"
+        if self.given_up:
+            text += f", {self.given_up} given up after {MAX_ATTEMPTS} tries"
         if self.uncertain:
-            text += f", {self.uncertain} uncertain after an interrupted send (not resent)"
+            text += f", {self.uncertain} uncertain (may have arrived; not sent again)"
         return text
+
+
+def delivery_state(session: Session, bulletin_id: int) -> DeliveryState:
+    # Constants written into the SQL, so that PostgreSQL sees the grouped expressions as the
+    # selected ones (two bound parameters would be two different expressions to it).
+    exhausted = Delivery.attempts >= sa.literal_column(str(int(MAX_ATTEMPTS)))
+    uncertain = sa.func.coalesce(
+        Delivery.last_error.like(sa.literal_column(f"'{UNCERTAIN}:%'")), sa.false()
+    )
+    rows = session.execute(
+        sa.select(Delivery.status, exhausted, uncertain, sa.func.count())
+        .where(Delivery.bulletin_id == bulletin_id)
+        .group_by(Delivery.status, exhausted, uncertain)
+    ).all()
+    counts = dict.fromkeys(("sent", "refused", "to_go", "given_up", "uncertain"), 0)
+    for status, exhausted, is_uncertain, n in rows:
+        status = DeliveryStatus(status)
+        if status == DeliveryStatus.SENT:
+            counts["sent"] += n
+        elif status == DeliveryStatus.FAILED_PERMANENT:
+            counts["refused"] += n
+        elif status == DeliveryStatus.FAILED_TEMPORARY and is_uncertain:
+            counts["uncertain"] += n
+        elif status == DeliveryStatus.FAILED_TEMPORARY and exhausted:
+            counts["given_up"] += n
+        else:
+            counts["to_go"] += n
+    return DeliveryState(**counts)
+
+
+def next_retry_at(session: Session, bulletin: Bulletin) -> dt.datetime | None:
+    """When the scheduled send should next carry on this issue: now if a row has not been
+    tried, else when the soonest waiting retry falls due; None when nothing is owed."""
+    if session.scalar(
+        sa.select(Delivery.id)
+        .where(
+            Delivery.bulletin_id == bulletin.id,
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        )
+        .limit(1)
+    ):
+        return utcnow()
+    waiting = session.execute(
+        sa.select(Delivery.attempts, sa.func.min(Delivery.last_attempt_at))
+        .where(
+            Delivery.bulletin_id == bulletin.id,
+            Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+            Delivery.attempts < MAX_ATTEMPTS,
+            sa.or_(Delivery.last_error.is_(None), ~Delivery.last_error.like(f"{UNCERTAIN}:%")),
+        )
+        .group_by(Delivery.attempts)
+    ).all()
+    times = [_aware(last) + retry_wait(attempts) for attempts, last in waiting if last]
+    return min(times) if times else None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class Retry(enum.StrEnum):
+    """What the editor may send again (the page offers only those with someone in them)."""
+
+    FAILED = "failed"  # temporary failures, including those given up
+    REFUSED = "refused"  # refused by the mail server (a fixed mailbox, a relay that was mis-set)
+    UNCERTAIN = "uncertain"  # may have arrived: they may get it twice
+
+
+def requeue(session: Session, bulletin: Bulletin, which: Retry) -> int:
+    """The editor's decision: these rows are owed the issue again, with fresh tries."""
+    is_uncertain = Delivery.last_error.like(f"{UNCERTAIN}:%")
+    condition = {
+        Retry.FAILED: sa.and_(
+            Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
+            sa.or_(Delivery.last_error.is_(None), ~is_uncertain),
+        ),
+        Retry.REFUSED: Delivery.status == DeliveryStatus.FAILED_PERMANENT,
+        Retry.UNCERTAIN: sa.and_(Delivery.status == DeliveryStatus.FAILED_TEMPORARY, is_uncertain),
+    }[which]
+    result = session.execute(
+        sa.update(Delivery)
+        .where(Delivery.bulletin_id == bulletin.id, condition)
+        .values(status=DeliveryStatus.PENDING, attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def create_deliveries(session: Session, bulletin: Bulletin) -> int:
@@ -166,16 +300,7 @@ def recover_interrupted(session: Session, bulletin: Bulletin) -> tuple[int, int]
 
 def resend_uncertain(session: Session, bulletin: Bulletin) -> int:
     """The editor's decision: send the uncertain ones again (they may get it twice)."""
-    result = session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.bulletin_id == bulletin.id,
-            Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
-            Delivery.last_error.like(f"{UNCERTAIN}:%"),
-        )
-        .values(status=DeliveryStatus.PENDING, last_error=None)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return requeue(session, bulletin, Retry.UNCERTAIN)
 
 
 @dataclass(frozen=True)
@@ -200,14 +325,28 @@ class _Row:
 Outcome = dict[str, Any]  # one row's new values, keyed by column, for a bulk UPDATE by "id"
 
 
-def _owed(run_started: dt.datetime) -> sa.ColumnElement[bool]:
-    """Pending rows, and rows to retry from earlier runs (not this one: no tight retry loop)."""
+def _owed(run_started: dt.datetime, backoff: bool = False) -> sa.ColumnElement[bool]:
+    """Pending rows, and rows to retry from earlier runs (not this one: no tight retry loop);
+    with ``backoff`` (the scheduled send), only those whose wait (``retry_wait``) is over."""
+    waited: list[sa.ColumnElement[bool]] = [Delivery.last_attempt_at < run_started]
+    if backoff:
+        waited.append(
+            sa.or_(
+                *(
+                    sa.and_(
+                        Delivery.attempts == tries,
+                        Delivery.last_attempt_at <= run_started - retry_wait(tries),
+                    )
+                    for tries in range(1, MAX_ATTEMPTS)
+                )
+            )
+        )
     return sa.or_(
         Delivery.status == DeliveryStatus.PENDING,
         sa.and_(
             Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
             Delivery.attempts < MAX_ATTEMPTS,
-            Delivery.last_attempt_at < run_started,
+            *waited,
             sa.or_(Delivery.last_error.is_(None), ~Delivery.last_error.like(f"{UNCERTAIN}:%")),
         ),
     )
@@ -221,6 +360,7 @@ def _claim(
     run_started: dt.datetime | None = None,
     outcomes: list[Outcome] | None = None,
     domain: str = "localhost",
+    backoff: bool = False,
 ) -> list[_Row]:
     """Claim the next owed rows (``sending``, each with the Message-ID its message will carry)
     and record the ``outcomes`` that came back since the last claim. The caller commits them in
@@ -230,7 +370,7 @@ def _claim(
             Delivery.id, Delivery.attempts, Subscriber.id, Subscriber.email, Subscriber.status
         )
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.bulletin_id == bulletin.id, _owed(run_started or utcnow()))
+        .where(Delivery.bulletin_id == bulletin.id, _owed(run_started or utcnow(), backoff))
         .order_by(Delivery.id)
         .limit(batch_size)
     ).all()
@@ -278,13 +418,17 @@ def send_issue(
     commit: Commit,
     batch_size: int = BATCH_SIZE,
     connections: int = CONNECTIONS,
+    backoff: bool = False,
+    now: dt.datetime | None = None,
 ) -> SendResult:
     """Send a published issue to every confirmed subscriber who has not had it. Idempotent:
     running it again sends only to those still owed it. Raises LeaseHeld if another process is
     sending this issue now, SendInterrupted if the mail server cannot be reached.
 
     ``commit`` is the caller's (``session.commit``): the sender calls it after each claim and
-    each set of outcomes, so that what may have left is always on record first."""
+    each set of outcomes, so that what may have left is always on record first. ``backoff``
+    (the scheduled send) retries a temporary failure only once its wait is over; an editor's
+    send or ``bulletins send`` retries every one at once."""
     if bulletin.status != BulletinStatus.PUBLISHED or bulletin.number is None:
         raise BulletinError("Only a published issue can be sent")
     result = SendResult(bulletin_number=bulletin.number)
@@ -303,29 +447,11 @@ def send_issue(
             config,
         )
         try:
-            _send_owed(session, bulletin, courier, batch_size, result, commit)
+            _send_owed(session, bulletin, courier, batch_size, result, commit, backoff, now)
         finally:
             courier.close()
         result.uncertain = _count_uncertain(session, bulletin)
     return result
-
-
-def send_unfinished(session: Session, bulletin: Bulletin) -> bool:
-    """True when a send of this issue began and some rows are still owed a try."""
-    owed = session.scalar(
-        sa.select(sa.func.count()).where(
-            Delivery.bulletin_id == bulletin.id,
-            sa.or_(
-                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-                sa.and_(
-                    Delivery.status == DeliveryStatus.FAILED_TEMPORARY,
-                    Delivery.attempts < MAX_ATTEMPTS,
-                    ~Delivery.last_error.like(f"{UNCERTAIN}:%"),
-                ),
-            ),
-        )
-    )
-    return bool(owed)
 
 
 def _count_uncertain(session: Session, bulletin: Bulletin) -> int:
@@ -381,6 +507,9 @@ class _Courier:
             self.local.connection = connection
         try:
             hand_over(connection, self.settings.sender, row.subscriber.email, message)
+        except CONNECTION_REFUSALS:
+            self.local.connection = None  # a fresh connection next time
+            raise
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
             raise  # the server answered: the connection is still good
         except BaseException:
@@ -403,11 +532,14 @@ def _send_owed(
     batch_size: int,
     result: SendResult,
     commit: Commit,
+    backoff: bool = False,
+    now: dt.datetime | None = None,
 ) -> None:
     """Claim a batch, hand it to the courier, and claim the next when only about one message
     per connection is left, so the connections never wait for the database. Outcomes are
     committed with the next claim, or after a quiet OUTCOME_WAIT if the server is slow."""
-    run_started = utcnow()
+    # ``now`` is the scheduler's clock (a test's); no row is retried before its wait is over.
+    run_started = max(now or utcnow(), utcnow())
     in_flight: dict[Future[None], _Row] = {}
     outcomes: list[Outcome] = []
     failure: BaseException | None = None
@@ -421,6 +553,7 @@ def _send_owed(
                 run_started=run_started,
                 outcomes=outcomes,
                 domain=sender_domain(courier.settings.sender),
+                backoff=backoff,
             )
             commit()  # the claim, before any message of the batch is handed over
             outcomes, owed = [], bool(batch)
@@ -442,7 +575,25 @@ def _send_owed(
         raise failure.cause  # a fault of ours, not the mail server's
     if failure is not None:
         cause = failure.cause if isinstance(failure, ContentMayHaveArrived) else failure
+        _wait_for_retry(session, bulletin, smtp_error_text(cause))
+        commit()
         raise SendInterrupted(smtp_error_text(cause)) from failure
+
+
+def _wait_for_retry(session: Session, bulletin: Bulletin, reason: str) -> None:
+    """The mail server stopped the send: every row not yet tried waits, with the rows that
+    failed, for the scheduled send's next retry (none of them is anyone's refusal)."""
+    session.execute(
+        sa.update(Delivery)
+        .where(Delivery.bulletin_id == bulletin.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.FAILED_TEMPORARY,
+            attempts=Delivery.attempts + 1,
+            last_attempt_at=utcnow(),
+            last_error=f"Not tried: the mail server stopped the send ({reason})"[:2000],
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _commit_outcomes(session: Session, outcomes: list[Outcome], commit: Commit) -> None:
@@ -453,6 +604,8 @@ def _commit_outcomes(session: Session, outcomes: list[Outcome], commit: Commit) 
 
 def _stops_the_send(error: BaseException | None) -> bool:
     """Whether this error stops the send (a message that could not be built stops it too)."""
+    if isinstance(error, CONNECTION_REFUSALS):
+        return True  # the server refused the connection, not this message
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
         return False  # the server answered for this message only
     return isinstance(error, _NotBuilt | ContentMayHaveArrived | smtplib.SMTPException | OSError)
@@ -483,6 +636,8 @@ def _outcome(row: _Row, error: BaseException | None, result: SendResult) -> Outc
             "sent_at": utcnow(),
             "last_error": None,
         }
+    if isinstance(error, CONNECTION_REFUSALS):
+        return _connection_lost(row, error, result)
     if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
         return _refused(row, error, result)
     if isinstance(error, _NotBuilt):
@@ -511,6 +666,12 @@ def _connection_lost(row: _Row, exc: BaseException, result: SendResult) -> Outco
             f"{UNCERTAIN}: the connection was lost while the message was being handed over "
             f"({smtp_error_text(cause)}); not sent again automatically"
         )
+    elif isinstance(cause, CONNECTION_REFUSALS):
+        result.failed_temporary += 1
+        error = (
+            f"The mail server refused the connection ({smtp_error_text(cause)}): not this "
+            "address's fault; tried again later"
+        )[:2000]
     else:
         result.failed_temporary += 1
         error = smtp_error_text(cause)[:2000]
@@ -522,7 +683,8 @@ class SendInterrupted(Exception):
 
 
 def _refused(row: _Row, exc: smtplib.SMTPException, result: SendResult) -> Outcome:
-    permanent = is_permanent_refusal(exc)
+    # Only the recipient's own refusal is for good; a refused DATA is retried.
+    permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) and is_permanent_refusal(exc)
     if permanent:
         result.failed_permanent += 1
     else:
@@ -534,10 +696,25 @@ def _refused(row: _Row, exc: smtplib.SMTPException, result: SendResult) -> Outco
     }
 
 
+def check_mail_server(config: Mapping[str, Any]) -> None:
+    """Open and close a connection to the mail server: raises as a send would if it fails."""
+    with smtp_connection(SmtpSettings.from_config(config)) as connection:
+        connection.ehlo_or_helo_if_needed()
+        connection.noop()
+
+
 def send_confirmation(subscriber: Subscriber, config: Mapping[str, Any]) -> None:
     """The sign-up link, on its own connection; send it after the commit that made the row."""
     settings = SmtpSettings.from_config(config)
     send_message(settings, rendering.confirmation_message(settings, subscriber, config))
 
 
-__all__ = ["LeaseHeld", "SendInterrupted", "send_confirmation", "send_issue"]
+__all__ = [
+    "DeliveryState",
+    "LeaseHeld",
+    "Retry",
+    "SendInterrupted",
+    "delivery_state",
+    "send_confirmation",
+    "send_issue",
+]

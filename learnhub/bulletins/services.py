@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo
 
+import holidays
 import nh3
 import sqlalchemy as sa
 from flask import current_app
@@ -32,7 +35,7 @@ from learnhub.core.time import add_months, utcnow
 from learnhub.disclosure.counts import publish_keyed, threshold
 from learnhub.disclosure.text import shareable_answers, shareable_reports
 from learnhub.reports.models import EventType, Report
-from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
+from learnhub.themes.models import LearningStatus, Theme, ThemeMember, ThemeStatus
 from learnhub.themes.sharing import shared_themes
 
 MAX_LEAD_LENGTH = 20_000
@@ -44,6 +47,58 @@ LEAD_TAGS = {
 }  # fmt: skip
 STORY_FIELDS = ("narrative", "what_stopped_it", "what_would_help")
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+# The scheduled send goes out at this local time on the month's first working day.
+SEND_TIME = dt.time(9, 0)
+
+
+@cache
+def _bank_holidays(year: int) -> holidays.HolidayBase:
+    # England and Wales share their bank holidays; "ENG" is the subdivision that lists them.
+    return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def first_working_day(year: int, month: int) -> dt.date:
+    day = dt.date(year, month, 1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def send_moment(after: dt.datetime, timezone: str) -> dt.datetime:
+    """When an issue published at ``after`` goes to subscribers: 09:00 on the next month's
+    first working day that has not passed (this month's, if it is still to come; an issue
+    published on 7 December goes on the first working day of January), unless an editor
+    sends it sooner."""
+    zone = ZoneInfo(timezone)
+    local = after.astimezone(zone)
+    month = local.date().replace(day=1)
+    for _ in range(2):
+        day = first_working_day(month.year, month.month)
+        moment = dt.datetime.combine(day, SEND_TIME, zone)
+        if moment >= local:
+            return moment
+        month = add_months(month, 1)
+    raise AssertionError("unreachable: next month's first working day is always ahead")
+
+
+def scheduled_send(bulletin: Bulletin, timezone: str) -> dt.datetime | None:
+    """When a published issue goes out (a moment in the service's time zone)."""
+    if bulletin.send_after is not None:
+        moment = bulletin.send_after
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(ZoneInfo(timezone))
+    if bulletin.published_at is None:
+        return None
+    published_at = bulletin.published_at
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=dt.UTC)
+    return send_moment(published_at, timezone)
 
 
 class BulletinError(Exception):
@@ -169,6 +224,69 @@ def story_candidates(session: Session, bulletin: Bulletin) -> list[Report]:
             .limit(50)
         )
     )
+
+
+@dataclass(frozen=True)
+class StoryCandidate:
+    """A de-identified report as the story picker shows it: when, which themes, what it says."""
+
+    report_id: int
+    deidentified_on: dt.date | None
+    event_month: dt.date | None
+    themes: list[str]
+    excerpt: str  # the first sentences, cut at a word
+    text: str  # the whole story as the bulletin would print it
+
+
+EXCERPT_LENGTH = 280
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The start of a story, cut at the last whole word before ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def candidate_themes(session: Session, reports: list[Report]) -> dict[int, list[str]]:
+    """For each report, the titles of the shared themes it belongs to (as the public sees them)."""
+    if not reports:
+        return {}
+    rows = session.execute(
+        sa.select(ThemeMember.report_id, Theme)
+        .join(Theme, Theme.id == ThemeMember.theme_id)
+        .where(
+            ThemeMember.report_id.in_([r.id for r in reports]),
+            Theme.status == ThemeStatus.ACCEPTED,
+        )
+    ).all()
+    themes = list({theme.id: theme for _, theme in rows}.values())
+    shared = shared_themes(session, themes)
+    found: dict[int, list[str]] = {}
+    for report_id, theme in rows:
+        found.setdefault(report_id, []).append(shared[theme.id].title)
+    return found
+
+
+def story_candidate_views(session: Session, bulletin: Bulletin) -> list[StoryCandidate]:
+    reports = story_candidates(session, bulletin)
+    themes = candidate_themes(session, reports)
+    views = []
+    for report in reports:
+        answers = shareable_answers(report) or {}
+        text = story_text(report) if answers else ""
+        views.append(
+            StoryCandidate(
+                report_id=report.id,
+                deidentified_on=report.deidentified_on,
+                event_month=getattr(report, "event_month", None),
+                themes=sorted(themes.get(report.id, [])),
+                excerpt=excerpt((answers.get("narrative") or text).strip()),
+                text=text,
+            )
+        )
+    return views
 
 
 def require_draft(bulletin: Bulletin) -> None:
@@ -326,6 +444,8 @@ def publish(session: Session, bulletin: Bulletin, user: User) -> None:
     latest = session.scalar(sa.select(sa.func.max(Bulletin.number))) or 0
     bulletin.number = latest + 1
     bulletin.published_at = utcnow()
+    moment = send_moment(bulletin.published_at, current_app.config["TIMEZONE"])
+    bulletin.send_after = moment.astimezone(dt.UTC)
     bulletin.published_html, bulletin.published_text = render_issue(bulletin)
     bulletin.status = BulletinStatus.PUBLISHED
     session.flush()

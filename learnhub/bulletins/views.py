@@ -37,7 +37,7 @@ from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.text import OneLine
-from learnhub.core.time import parse_month
+from learnhub.core.time import parse_month, utcnow
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
@@ -104,9 +104,15 @@ def atom_feed() -> Response:
     return Response(xml, mimetype="application/atom+xml")
 
 
+MAIL_FAILED = (
+    "We could not send the confirmation email just now: the mail server did not answer. "
+    "Nothing was lost. Press Subscribe again in a few minutes"
+)
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
-def subscribe() -> str:
+def subscribe() -> str | tuple[str, int]:
     form = SubscribeForm()
     if form.validate_on_submit():
         try:
@@ -117,19 +123,27 @@ def subscribe() -> str:
             ]
         else:
             db.session.commit()
-            if subscriber is not None:
-                _send_confirmation(subscriber)
             # The same page whether or not the address was known: nothing to learn from it.
+            # So for a known address the mail server is still asked, and a failure shows alike.
+            if not _send_confirmation(subscriber):
+                form.email.errors = [MAIL_FAILED]
+                return render_template("bulletins/subscribe.html", form=form), 503
             return render_template("bulletins/subscribe_sent.html")
     return render_template("bulletins/subscribe.html", form=form)
 
 
-def _send_confirmation(subscriber: Subscriber) -> None:
+def _send_confirmation(subscriber: Subscriber | None) -> bool:
+    """Send the sign-up link (or, for an address already confirmed, only reach the mail
+    server, so that a failure looks the same); False when the mail server could not be used."""
     try:
-        sending.send_confirmation(subscriber, current_app.config)
+        if subscriber is not None:
+            sending.send_confirmation(subscriber, current_app.config)
+        else:
+            sending.check_mail_server(current_app.config)
     except (OSError, smtplib.SMTPException):
-        # The person sees the same page; they can ask again. The failure is logged, not shown.
         current_app.logger.warning("Could not send a bulletin sign-up confirmation")
+        return False
+    return True
 
 
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
@@ -171,7 +185,7 @@ def unsubscribe(token: str) -> str:
 @requires(Permission.EDIT_BULLETINS)
 def manage() -> str:
     bulletins = db.session.scalars(sa.select(Bulletin).order_by(Bulletin.period.desc())).all()
-    counts = {b.id: services.delivery_counts(db.session, b.id) for b in bulletins}
+    counts = {b.id: sending.delivery_state(db.session, b.id) for b in bulletins}
     return render_template(
         "bulletins/manage.html",
         bulletins=bulletins,
@@ -211,18 +225,52 @@ def bulletin_or_404(bulletin_id: int) -> Bulletin:
     return bulletin
 
 
-def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = None) -> str:
-    failures = db.session.scalars(
-        sa.select(Delivery)
-        .where(
-            Delivery.bulletin_id == bulletin.id,
-            Delivery.status.in_([DeliveryStatus.FAILED_PERMANENT, DeliveryStatus.FAILED_TEMPORARY]),
-        )
-        .order_by(Delivery.id)
-        .limit(200)
+RECIPIENT_ROWS = 200  # rows of per-recipient state on the page (the rest are counted)
+
+
+def recipients_not_sent(bulletin: Bulletin) -> list[tuple[Delivery, str]]:
+    """Each delivery that has not been sent, with its subscriber's address, failures first."""
+    order = sa.case(
+        (Delivery.status == DeliveryStatus.FAILED_PERMANENT, 0),
+        (Delivery.status == DeliveryStatus.FAILED_TEMPORARY, 1),
+        else_=2,
+    )
+    rows = db.session.execute(
+        sa.select(Delivery, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.bulletin_id == bulletin.id, Delivery.status != DeliveryStatus.SENT)
+        .order_by(order, Subscriber.email)
+        .limit(RECIPIENT_ROWS)
     ).all()
+    return [(delivery, email) for delivery, email in rows]
+
+
+def delivery_label(delivery: Delivery) -> str:
+    """A delivery's state in plain words."""
+    error = delivery.last_error or ""
+    if delivery.status == DeliveryStatus.FAILED_PERMANENT:
+        return "Refused by the mail server"
+    if delivery.status == DeliveryStatus.FAILED_TEMPORARY:
+        if error.startswith(sending.UNCERTAIN):
+            return "Uncertain: may have arrived"
+        if delivery.attempts >= sending.MAX_ATTEMPTS:
+            return f"Given up after {delivery.attempts} tries"
+        return "Failed for now: tried again later"
+    if delivery.status == DeliveryStatus.SENDING:
+        return "Being sent"
+    return "Not sent yet"
+
+
+def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = None) -> str:
+    state = sending.delivery_state(db.session, bulletin.id)
+    show_addresses = current_user.may(Permission.VIEW_SUBSCRIBERS)
+    choices = send_choices(bulletin) if bulletin.status == BulletinStatus.PUBLISHED else []
+    owed = next((count for value, _, count in choices if value == "owed"), 0)
+    # Confirmed after the send began: owed the issue, not yet in the counts.
+    subscribed_since = max(owed - state.to_go, 0) if state.total else 0
+    failures = recipients_not_sent(bulletin) if show_addresses else []
     candidates = (
-        services.story_candidates(db.session, bulletin)
+        services.story_candidate_views(db.session, bulletin)
         if bulletin.status == BulletinStatus.DRAFT
         else []
     )
@@ -235,9 +283,16 @@ def render_edit(bulletin: Bulletin, form: DraftForm, errors: list[str] | None = 
         view=services.issue_view(bulletin),
         candidates=candidates,
         picked={item.report_id for item in bulletin.items if item.report_id},
-        counts=services.delivery_counts(db.session, bulletin.id),
+        max_stories=services.MAX_STORIES,
+        state=state,
         failures=failures,
-        uncertain_marker=sending.UNCERTAIN,
+        delivery_label=delivery_label,
+        show_addresses=show_addresses,
+        send_at=services.scheduled_send(bulletin, current_app.config["TIMEZONE"])
+        if bulletin.status == BulletinStatus.PUBLISHED
+        else services.send_moment(utcnow(), current_app.config["TIMEZONE"]),
+        choices=choices,
+        subscribed_since=subscribed_since,
     )
 
 
@@ -334,25 +389,105 @@ def approve(bulletin_id: int) -> str | Response:
 @bp.route("/manage/<int:bulletin_id>/publish", methods=["POST"])
 @requires(Permission.APPROVE_BULLETINS)
 def publish(bulletin_id: int) -> str | Response:
+    when = services.send_moment(utcnow(), current_app.config["TIMEZONE"])
     return _transition(
         bulletin_id,
         "publish",
         lambda b: services.publish(db.session, b, current_user),
-        "Published: it goes to subscribers at 09:00 on the month's first working day",
+        f"Published: it goes to subscribers at {when:%H:%M} on {when:%A %-d %B %Y}, "
+        "or sooner if you send it now",
     )
 
 
-@bp.route("/manage/<int:bulletin_id>/resend-uncertain", methods=["POST"])
+SEND_CHOICES = {
+    "owed": "Everyone who has not had it yet",
+    sending.Retry.FAILED.value: "The addresses that failed for a while (tried again now)",
+    sending.Retry.REFUSED.value: "The addresses the mail server refused (if the cause is fixed)",
+    sending.Retry.UNCERTAIN.value: "The uncertain ones (they may get it twice)",
+}
+
+
+def send_choices(bulletin: Bulletin) -> list[tuple[str, str, int]]:
+    """Only the choices with someone in them: (value, label, how many)."""
+    state = sending.delivery_state(db.session, bulletin.id)
+    started = state.total > 0
+    confirmed = subscriber_service.counts(db.session)["confirmed"]
+    owed = state.to_go if started else confirmed
+    if started:
+        # Confirmed since the send began: they are owed it too.
+        owed += max(confirmed - state.total, 0)
+    counts = {
+        "owed": owed,
+        sending.Retry.FAILED.value: state.failed if started else 0,
+        sending.Retry.REFUSED.value: state.refused,
+        sending.Retry.UNCERTAIN.value: state.uncertain,
+    }
+    return [(value, label, counts[value]) for value, label in SEND_CHOICES.items() if counts[value]]
+
+
+@bp.route("/manage/<int:bulletin_id>/send")
 @requires(Permission.EDIT_BULLETINS)
-def resend_uncertain(bulletin_id: int) -> Response:
+def confirm_send(bulletin_id: int) -> str | Response:
+    bulletin = bulletin_or_404(bulletin_id)
+    if bulletin.status != BulletinStatus.PUBLISHED:
+        flash("Only a published issue can be sent", "error")
+        return redirect(url_for("bulletins.edit", bulletin_id=bulletin.id))
+    return render_template(
+        "bulletins/send.html",
+        bulletin=bulletin,
+        choices=send_choices(bulletin),
+        state=sending.delivery_state(db.session, bulletin.id),
+        send_at=services.scheduled_send(bulletin, current_app.config["TIMEZONE"]),
+        form=ButtonForm(),
+        error=None,
+    )
+
+
+@bp.route("/manage/<int:bulletin_id>/send", methods=["POST"])
+@requires(Permission.EDIT_BULLETINS)
+def send(bulletin_id: int) -> str | Response:
+    """The editor's Send, after the confirmation page: requeue what they chose, then send."""
     bulletin = bulletin_or_404(bulletin_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    count = sending.resend_uncertain(db.session, bulletin)
-    audit.record(db.session, current_user, "resend", "bulletin", bulletin.id, {"rows": count})
+    choices = send_choices(bulletin)
+    which = request.form.get("which", "")
+    if which not in {value for value, _, _ in choices}:
+        return render_template(  # type: ignore[return-value]
+            "bulletins/send.html",
+            bulletin=bulletin,
+            choices=choices,
+            state=sending.delivery_state(db.session, bulletin.id),
+            send_at=services.scheduled_send(bulletin, current_app.config["TIMEZONE"]),
+            form=ButtonForm(),
+            error="Choose who to send the issue to" if choices else None,
+        ), 400
+    requeued = 0
+    if which != "owed":
+        requeued = sending.requeue(db.session, bulletin, sending.Retry(which))
+    details = {"which": which, "rows": requeued}
+    audit.record(db.session, current_user, "send", "bulletin", bulletin.id, details)
     db.session.commit()
-    flash(f"{count} will be sent again with the next send", "success")
-    return redirect(url_for("bulletins.edit", bulletin_id=bulletin.id))
+    try:
+        result = sending.send_issue(
+            db.session, bulletin, current_app.config, commit=db.session.commit
+        )
+    except sending.LeaseHeld:
+        db.session.rollback()
+        flash("This issue is being sent by another process now: look again in a minute", "error")
+    except sending.SendInterrupted as exc:
+        db.session.rollback()
+        flash(
+            f"The mail server stopped the send ({exc}). No address was marked as refused: "
+            "LearnHub tries again by itself, waiting a little longer each time, or press "
+            "Send again once the mail server is fixed.",
+            "error",
+        )
+    else:
+        db.session.commit()
+        state = sending.delivery_state(db.session, bulletin.id)
+        flash(f"Sent. {result.summary()} In all: {state.summary()}.", "success")
+    return redirect(url_for("bulletins.edit", bulletin_id=bulletin.id) + "#emails")
 
 
 @bp.route("/manage/<int:bulletin_id>/preview")

@@ -37,6 +37,7 @@ class Permission(enum.StrEnum):
     MANAGE_ACTIONS = "actions.manage"
     EDIT_BULLETINS = "bulletins.edit"
     APPROVE_BULLETINS = "bulletins.approve"
+    VIEW_SUBSCRIBERS = "bulletins.subscribers"
     VIEW_DASHBOARD = "dashboard.view"
     MANAGE_USERS = "users.manage"
     MANAGE_TAXONOMY = "taxonomy.manage"
@@ -54,6 +55,7 @@ PERMISSION_DESCRIPTIONS = {
     Permission.MANAGE_ACTIONS: "Agree actions and record their progress",
     Permission.EDIT_BULLETINS: "Draft and edit the monthly bulletin",
     Permission.APPROVE_BULLETINS: "Approve another editor's bulletin for publication",
+    Permission.VIEW_SUBSCRIBERS: "See subscribers' addresses and each one's delivery",
     Permission.VIEW_DASHBOARD: "Read the dashboards (figures only, small numbers hidden)",
     Permission.MANAGE_USERS: (
         "Add staff accounts, set their roles, disable them, and reset passwords and"
@@ -78,6 +80,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_ACTIONS: frozenset({Role.REVIEWER}),
     Permission.EDIT_BULLETINS: frozenset({Role.EDITOR}),
     Permission.APPROVE_BULLETINS: frozenset({Role.EDITOR}),
+    # Subscribers' addresses are personal data: only the editors who send to them see them.
+    Permission.VIEW_SUBSCRIBERS: frozenset({Role.EDITOR}),
     # Reviewers read the dashboard too: it shows them where the panel's time goes.
     Permission.VIEW_DASHBOARD: frozenset({Role.LEADER, Role.REVIEWER}),
     Permission.MANAGE_USERS: frozenset({Role.ADMIN}),

@@ -28,8 +28,8 @@ between teams, and when a colleague leaves. Read on for what we have learned, wh
 because of your reports, and a few stories from practice, shared with anything that could
 identify anyone taken out.
 
-If something nearly went wrong for you this month, tell us about it on the reporting page: it
-takes ten minutes, and no one will know it was you."""
+If something nearly went wrong for you this month, [tell us about it on the reporting
+page](/report): it takes about five minutes, and no one will know it was you."""
 
 
 def _user(email: str, role: Role, name: str, password: str) -> User:

@@ -79,9 +79,14 @@ def test_production_starts_with_a_proper_secret(tmp_path: Path) -> None:
     settings = config.load_settings(
         "production",
         str(tmp_path),
-        environ={"LEARNHUB_SECRET_KEY": "x" * 64, "LEARNHUB_AUDIT_KEY": "a" * 64},
+        environ={
+            "LEARNHUB_SECRET_KEY": "x" * 64,
+            "LEARNHUB_AUDIT_KEY": "a" * 64,
+            "LEARNHUB_BASE_URL": "https://learnhub.example.org/",
+        },
     )
     assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["BASE_URL"] == "https://learnhub.example.org"
     assert settings["AUDIT_ANCHOR_FILE"] == str(tmp_path / "audit-anchor")
 
 
@@ -164,3 +169,29 @@ def test_the_rate_limit_store_is_named_by_the_new_variable_or_the_old_one(
         config.load_settings(
             "development", str(tmp_path), environ={"LEARNHUB_LOGIN_LOCKOUT_MINUTES": "soon"}
         )
+
+
+def test_production_refuses_a_missing_base_url(tmp_path: Path) -> None:
+    environ = {"LEARNHUB_SECRET_KEY": "x" * 64, "LEARNHUB_AUDIT_KEY": "a" * 64}
+    with pytest.raises(config.ConfigError) as caught:
+        config.load_settings("production", str(tmp_path), environ=environ)
+    message = str(caught.value)
+    assert message.startswith("LEARNHUB_BASE_URL must be set in production")
+    assert "\n" not in message
+
+
+def test_a_base_url_without_a_scheme_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="LEARNHUB_BASE_URL must start with https://"):
+        config.load_settings(
+            "development", str(tmp_path), environ={"LEARNHUB_BASE_URL": "learnhub.example.org"}
+        )
+
+
+def test_development_without_a_base_url_follows_the_server(tmp_path: Path) -> None:
+    settings = config.load_settings("development", str(tmp_path), environ={})
+    assert settings["BASE_URL"] == "http://127.0.0.1:5000"
+    assert settings["BASE_URL_FROM_SERVER"] is True
+    chosen = config.load_settings(
+        "development", str(tmp_path), environ={"LEARNHUB_BASE_URL": "http://lh.test:8000"}
+    )
+    assert chosen["BASE_URL_FROM_SERVER"] is False

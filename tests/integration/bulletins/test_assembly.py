@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -259,3 +260,36 @@ def test_the_editors_journey_through_the_pages_is_audited(app: Flask, client: Fl
     ).all()
     for verb in ("assemble", "update", "submit", "approve", "publish", "read"):
         assert verb in verbs
+
+
+def test_the_story_picker_shows_date_theme_and_a_readable_excerpt(
+    app: Flask, client: FlaskClient
+) -> None:
+    from learnhub.themes.models import ThemeMember
+    from learnhub.themes.sharing import shared_themes
+
+    long_text = "The duty manager rang back before the visit. " * 12
+    report = deidentified_report(long_text)
+    theme = accepted_theme("Handovers", dt.datetime(2026, 10, 3, tzinfo=dt.UTC))
+    db.session.add(ThemeMember(theme_id=theme.id, report_id=report.id))
+    db.session.commit()
+    shown_title = shared_themes(db.session, [theme])[theme.id].title
+    bulletin = services.assemble_draft(db.session, PERIOD)
+    db.session.commit()
+    bulletin_id = bulletin.id
+    editor, _ = editors()
+    login(client, editor)
+    page = client.get(f"/bulletins/manage/{bulletin_id}").get_data(as_text=True)
+    assert "Happened in September 2026" in page
+    assert "de-identified 20 October 2026" in page
+    assert f"Theme: {shown_title}" in page
+    label = re.search(rf'for="story-{report.id}">([^<]*)</label>', page)
+    assert label
+    excerpt = label.group(1)
+    assert excerpt.endswith("…")
+    full = " ".join(f"[name] at [address]. {long_text}".split())
+    cut = excerpt[:-1]
+    assert full.startswith(cut)
+    assert 120 < len(cut) <= services.EXCERPT_LENGTH
+    assert full[len(cut)] in " .,;:"  # cut between words, never inside one
+    assert "Read the whole story" in page

@@ -97,7 +97,8 @@ def test_a_refused_recipient_is_a_permanent_failure_shown_to_the_editor(
     login(client, editor)
     page = client.get(f"/bulletins/manage/{bulletin_id}").get_data(as_text=True)
     assert "550 5.1.1 No such mailbox here" in page
-    assert "Failed permanent" in page
+    assert "Refused by the mail server" in page
+    assert "reader1@example.org" in page  # the address, not a number
 
 
 def test_one_click_unsubscribe_needs_no_session(app: Flask, smtp_sink: SmtpSink) -> None:
@@ -266,3 +267,155 @@ def test_a_message_that_cannot_be_built_is_never_uncertain(
     sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
     received = smtp_sink.recipients()
     assert sorted(received) == sorted(p.email for p in people)
+
+
+@pytest.mark.parametrize(
+    ("where", "answer"),
+    [
+        ("refuse_mail_from", "554 5.7.1 Relay access denied"),
+        ("refuse_mail_from", "500 5.5.1 Mis-set relay"),
+        ("refuse_connection", "554 5.7.1 No service for you"),
+    ],
+)
+def test_a_5xx_for_the_whole_connection_is_temporary_and_retried_with_back_off(
+    app: Flask, smtp_sink: SmtpSink, where: str, answer: str
+) -> None:
+    import datetime as dt
+
+    from learnhub.bulletins.jobs import send_scheduled_bulletin
+    from learnhub.core.time import utcnow
+
+    bulletin = published_issue()
+    people = subscribers(5)
+    setattr(smtp_sink, where, answer)
+    with pytest.raises(sending.SendInterrupted, match=answer.split()[0]):
+        sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
+    after = statuses(bulletin.id)
+    assert set(after.values()) == {"failed_temporary"}, after  # never "refused"
+    assert sending.delivery_state(db.session, bulletin.id).refused == 0
+    # The scheduled send waits (5 minutes, then longer), then carries on by itself.
+    retry_at = sending.next_retry_at(db.session, bulletin)
+    assert retry_at is not None
+    assert dt.timedelta(minutes=4) < retry_at - utcnow() <= sending.RETRY_FIRST_WAIT
+    assert "next retry" in send_scheduled_bulletin(utcnow())
+    setattr(smtp_sink, where, None)  # the relay is fixed
+    message = send_scheduled_bulletin(retry_at + dt.timedelta(seconds=1))
+    assert "5 sent, 0 refused" in message
+    assert sorted(smtp_sink.recipients()) == sorted(p.email for p in people)
+
+
+def test_the_back_off_grows_with_each_try() -> None:
+    waits = [sending.retry_wait(n).total_seconds() / 60 for n in range(1, 9)]
+    assert waits == [5, 10, 20, 40, 80, 160, 240, 240]
+
+
+def test_the_command_and_the_page_give_the_same_counts(
+    app: Flask, client: FlaskClient, smtp_sink: SmtpSink
+) -> None:
+    bulletin = published_issue()
+    subscribers(5)
+    smtp_sink.refuse.update({"reader1@example.org", "reader3@example.org"})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["bulletins", "send", "1"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["bulletins", "send", "1"])
+    assert "3 sent, 2 refused, 0 still to go or to retry" in first.output
+    # Run again, the command still tells the issue's totals, not "0 sent, 0 refused".
+    assert "3 sent, 2 refused, 0 still to go or to retry" in again.output
+    assert "This run: 0 sent, 0 refused" in again.output
+    bulletin_id = bulletin.id
+    editor, _ = editors()
+    login(client, editor)
+    page = client.get(f"/bulletins/manage/{bulletin_id}").get_data(as_text=True)
+    assert "3 sent, 2 refused, 0 still to go or to retry" in page
+    listing = client.get("/bulletins/manage").get_data(as_text=True)
+    assert "3 sent, 2 refused, 0 still to go or to retry" in listing
+
+
+def test_editors_send_from_the_page_after_a_confirmation(
+    app: Flask, client: FlaskClient, smtp_sink: SmtpSink
+) -> None:
+    from tests.factories import csrf_token
+
+    bulletin = published_issue()
+    subscribers(3)
+    bulletin_id = bulletin.id
+    editor, _ = editors()
+    login(client, editor)
+    page = client.get(f"/bulletins/manage/{bulletin_id}").get_data(as_text=True)
+    assert f"/bulletins/manage/{bulletin_id}/send" in page
+    assert "Send now" in page
+    assert "goes to subscribers at <strong>09:00" in page
+    confirm_page = client.get(f"/bulletins/manage/{bulletin_id}/send")
+    confirm = confirm_page.get_data(as_text=True)
+    assert smtp_sink.received == []  # looking at the confirmation sends nothing
+    assert "Everyone who has not had it yet: 3 addresses" in confirm
+    # Only choices with someone in them: nothing has failed, nothing is uncertain.
+    assert "uncertain" not in confirm.lower()
+    assert "failed for a while" not in confirm
+    token = csrf_token(confirm_page)
+    missing = client.post(f"/bulletins/manage/{bulletin_id}/send", data={"csrf_token": token})
+    assert missing.status_code == 400
+    assert "Choose who to send the issue to" in missing.get_data(as_text=True)
+    assert smtp_sink.received == []
+    done = client.post(
+        f"/bulletins/manage/{bulletin_id}/send",
+        data={"csrf_token": token, "which": "owed"},
+        follow_redirects=True,
+    )
+    assert len(smtp_sink.received) == 3
+    assert "3 sent, 0 refused" in done.get_data(as_text=True)
+    nothing_left = client.get(f"/bulletins/manage/{bulletin_id}/send").get_data(as_text=True)
+    assert "every confirmed subscriber has had it" in nothing_left
+
+
+def test_editors_retry_the_failed_ones_from_the_page(
+    app: Flask, client: FlaskClient, smtp_sink: SmtpSink
+) -> None:
+    from tests.factories import csrf_token
+
+    bulletin = published_issue()
+    subscribers(4)
+    smtp_sink.refuse_mail_from = "554 5.7.1 Relay access denied"
+    bulletin_id = bulletin.id
+    editor, _ = editors()
+    login(client, editor)
+    confirm_page = client.get(f"/bulletins/manage/{bulletin_id}/send")
+    confirm = confirm_page.get_data(as_text=True)
+    stopped = client.post(
+        f"/bulletins/manage/{bulletin_id}/send",
+        data={"csrf_token": csrf_token(confirm_page), "which": "owed"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "The mail server stopped the send (554 5.7.1 Relay access denied)" in stopped
+    assert "No address was marked as refused" in stopped
+    assert "reader2@example.org" in stopped
+    assert "Failed for now: tried again later" in stopped
+    smtp_sink.refuse_mail_from = None
+    confirm_page = client.get(f"/bulletins/manage/{bulletin_id}/send")
+    confirm = confirm_page.get_data(as_text=True)
+    assert "The addresses that failed for a while (tried again now): 4 addresses" in confirm
+    assert "refused (if the cause is fixed)" not in confirm
+    client.post(
+        f"/bulletins/manage/{bulletin_id}/send",
+        data={"csrf_token": csrf_token(confirm_page), "which": "failed"},
+    )
+    assert len(smtp_sink.received) == 4
+    assert set(statuses(bulletin_id).values()) == {"sent"}
+
+
+def test_the_plain_text_part_reads_well(app: Flask, smtp_sink: SmtpSink) -> None:
+    bulletin = published_issue(
+        lead="Thanks.\n\nIf something nearly went wrong, "
+        "[tell us about it on the reporting page](/report)."
+    )
+    subscribers(1)
+    sending.send_issue(db.session, bulletin, app.config, commit=db.session.commit)
+    text = smtp_sink.received[0].message.get_body(preferencelist=("plain",)).get_content()
+    base = app.config["BASE_URL"]
+    assert f"tell us about it on the reporting page ({base}/report)" in text
+    assert "This month in numbers (October 2026)\n====" in text
+    # One figure a line, not run together.
+    assert re.search(r"\nReports received: [^\n]+\nNear misses: ", text), text
+    assert f"Read it on the web: {base}/bulletins/1" in text
+    assert "@@" not in text  # the unsubscribe link was filled in

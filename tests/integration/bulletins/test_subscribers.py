@@ -118,3 +118,29 @@ def test_send_and_list_commands(app: Flask, runner: FlaskCliRunner, smtp_sink: S
     assert "published" in listing
     assert "1 sent, 1 failed_permanent" in listing
     assert runner.invoke(args=["bulletins", "send", "7"]).exit_code == 1
+
+
+def test_when_the_email_cannot_be_sent_the_page_says_so_and_keeps_the_address(
+    app: Flask, client: FlaskClient, smtp_sink: SmtpSink
+) -> None:
+    subscribers(1)
+    smtp_sink.refuse_connection = "554 5.7.1 No service"
+    page = client.get("/bulletins/subscribe")
+    replies = []
+    for email in ("someone.new@example.org", "reader0@example.org"):
+        response = client.post(
+            "/bulletins/subscribe", data={"email": email, "csrf_token": csrf_token(page)}
+        )
+        assert response.status_code == 503
+        text = response.get_data(as_text=True)
+        assert "Check your email" not in text
+        assert "We could not send the confirmation email just now" in text
+        assert "Press Subscribe again in a few minutes" in text
+        assert f'value="{email}"' in text  # nothing typed is lost
+        replies.append(text.replace(email, "EMAIL"))
+    # Known or not, the page is the same: it tells no one who is subscribed.
+    strip = re.compile(r'name="csrf_token"[^>]*>|nonce="[^"]*"')
+    assert strip.sub("", replies[0]) == strip.sub("", replies[1])
+    smtp_sink.refuse_connection = None
+    assert "Check your email" in sign_up(client, "someone.new@example.org")
+    assert smtp_sink.recipients() == ["someone.new@example.org"]

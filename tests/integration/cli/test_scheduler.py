@@ -48,5 +48,5 @@ def test_the_job_list_keeps_every_name_schedule_and_lease() -> None:
         ("action-digest", {"day_of_week": "mon", "hour": 8, "minute": 0}, 30),
         ("purge-expired", {"hour": 1, "minute": 45}, 30),
         ("assemble-bulletin", {"hour": 6, "minute": 0}, 30),
-        ("send-bulletin", {"hour": 9, "minute": 0}, 120),
+        ("send-bulletin", {"minute": "*/15"}, 120),
     ]

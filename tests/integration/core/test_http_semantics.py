@@ -158,6 +158,7 @@ def test_the_trusted_hosts_setting_is_read_from_the_environment(tmp_path: object
             "LEARNHUB_TRUSTED_HOSTS": " learnhub.example.org, .learnhub.example.org ,",
             "LEARNHUB_SECRET_KEY": "s" * 40,
             "LEARNHUB_AUDIT_KEY": "a" * 40,
+            "LEARNHUB_BASE_URL": "https://learnhub.example.org",
         },
     )
     assert settings["TRUSTED_HOSTS"] == ["learnhub.example.org", ".learnhub.example.org"]

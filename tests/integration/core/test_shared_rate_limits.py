@@ -37,6 +37,7 @@ def server_environment(
         "LEARNHUB_ENV": "production",
         "LEARNHUB_SECRET_KEY": secrets.token_hex(32),
         "LEARNHUB_AUDIT_KEY": secrets.token_hex(32),
+        "LEARNHUB_BASE_URL": "https://learnhub.example.org",
         "LEARNHUB_AUDIT_ANCHOR_FILE": str(anchor_file),
         "LEARNHUB_DATABASE_URL": database_url,
         "LEARNHUB_SESSION_COOKIE_SECURE": "false",

@@ -22,6 +22,7 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path: 
 def test_production_adds_hsts_and_secure_cookies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEARNHUB_SECRET_KEY", "p" * 64)
     monkeypatch.setenv("LEARNHUB_AUDIT_KEY", "q" * 64)
+    monkeypatch.setenv("LEARNHUB_BASE_URL", "https://learnhub.example.org")
     app = create_app({"ENV": "production", "DATABASE_URL": "sqlite://"})
     response = app.test_client().get("/login")
     assert "max-age=" in response.headers["Strict-Transport-Security"]

@@ -28,7 +28,7 @@ def test_anonymous_holds_only_public(permission: Permission) -> None:
                 "dashboard.view",
             },
         ),
-        (Role.EDITOR, {"bulletins.edit", "bulletins.approve"}),
+        (Role.EDITOR, {"bulletins.edit", "bulletins.approve", "bulletins.subscribers"}),
         (Role.LEADER, {"dashboard.view", "themes.view"}),
         (Role.ADMIN, {"users.manage", "taxonomy.manage", "settings.manage", "audit.view"}),
     ],
