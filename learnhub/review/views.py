@@ -143,7 +143,8 @@ def export_queue() -> Response:
                 (report.redacted or {}).get("narrative", "") if report.deidentified_on else "",
             ]
         )
-    return csv_download(lines, f"triage-queue-{filters.status.value}-{service_today():%Y-%m-%d}.csv")
+    name = f"triage-queue-{filters.status.value}-{service_today():%Y-%m-%d}.csv"
+    return csv_download(lines, name)
 
 
 def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, object] | None:

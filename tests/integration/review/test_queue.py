@@ -8,14 +8,13 @@ import io
 import re
 
 import pytest
-
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Role
-from learnhub.reports.models import Report, ReportStatus
 from learnhub.reports import services as reports_services
+from learnhub.reports.models import Report, ReportStatus
 from learnhub.review import services
 from learnhub.review.services import QUEUE_PAGE_SIZE
 from tests.factories import login, make_report, make_user
@@ -145,7 +144,8 @@ def test_search_by_words_needs_every_word_in_any_answer_and_counts_every_state(
     login(client, make_user())
     page = client.get("/review/?q=strategy+police").get_data(as_text=True)
     assert references(page) == [both.reference]
-    assert "New (1)" in page and "Coding (1)" in page
+    assert "New (1)" in page
+    assert "Coding (1)" in page
     assert 'value="strategy police"' in page
     # The search stays in the state links and the page links.
     assert "q=strategy+police" in page.split('id="state-coding"')[1].split(">")[0]
@@ -169,7 +169,8 @@ def test_each_row_has_an_excerpt_around_the_words_searched_for(client: FlaskClie
     searched = client.get("/review/?q=handover").get_data(as_text=True)
     assert references(searched) == [report.reference]
     excerpt = searched.split('class="govuk-body-s app-queue__excerpt">')[1].split("</span>")[0]
-    assert excerpt.startswith("…") and "handover note went missing" in excerpt
+    assert excerpt.startswith("…")
+    assert "handover note went missing" in excerpt
     assert len(excerpt) <= services.EXCERPT_LENGTH + 2
 
 
@@ -203,7 +204,7 @@ def test_the_queue_downloads_as_csv_with_its_filters_and_defused_cells(
     reply_to(flagged)
     deidentified = db.session.get(Report, flagged.id)
     deidentified.deidentified_on = dt.date(2026, 10, 6)
-    deidentified.redacted = {"narrative": "=HYPERLINK(\"http://x\") call [phone]"}
+    deidentified.redacted = {"narrative": '=HYPERLINK("http://x") call [phone]'}
     db.session.commit()
     login(client, make_user())
     page = client.get("/review/?status=coding&service_area=front-door").get_data(as_text=True)
