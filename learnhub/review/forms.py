@@ -112,7 +112,7 @@ class QueueFilterForm(Form):
             ANY,
             *choices(
                 [
-                    (QueueReplies.NEW, "New reply, not yet read"),
+                    (QueueReplies.NEW, "Reply not yet read"),
                     (QueueReplies.ANY, "Has replied"),
                 ]
             ),

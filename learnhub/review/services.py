@@ -339,6 +339,16 @@ def mark_replies_seen(report: Report) -> int:
 # --------------------------------------------------------------------------- moving a report
 
 
+# A report's state in words that finish "This report is …".
+STATE_WORDS: dict[ReportStatus, str] = {
+    ReportStatus.NEW: "new",
+    ReportStatus.AWAITING_REPORTER: "waiting for the reporter",
+    ReportStatus.CODING: "being coded",
+    ReportStatus.READY_FOR_LEARNING: "ready for learning",
+    ReportStatus.CLOSED: "closed",
+}
+
+
 class TransitionRefused(Exception):
     """The report cannot move to that state yet; the message says what is missing."""
 
@@ -385,7 +395,7 @@ def allowed_moves(report: Report) -> list[ReportStatus]:
 def _check_move(report: Report, to: ReportStatus) -> None:
     if to not in MOVES[report.status]:
         raise TransitionRefused(
-            f"A report that is {report.status.value.replace('_', ' ')} cannot move to "
+            f"A report that is {STATE_WORDS[report.status]} cannot move to "
             f"{to.value.replace('_', ' ')}"
         )
 

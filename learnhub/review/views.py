@@ -169,6 +169,24 @@ def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, obje
     }
 
 
+def placed(message: str, section: str) -> None:
+    """A confirmation shown in the report page's section the redirect lands on (by its
+    anchor), where the reviewer is looking, rather than at the top of a long page."""
+    flash(message, f"{PLACED}{section}")
+
+
+PLACED = "placed:"
+SECTIONS = {
+    "status": "State",
+    "answers": "What the reporter said",
+    "thread": "Questions to the reporter",
+    "coding": "What contributed",
+    "redaction": "De-identified version",
+    "close": "Close with an outcome",
+    "themes": "Themes and actions",
+}
+
+
 def report_or_404(reference: str) -> Report:
     report = db.session.scalar(sa.select(Report).where(Report.reference == reference))
     if report is None:
@@ -215,6 +233,8 @@ def render_report(
         themes=themes_for_report(db.session, report),
         actions=completed_actions_for_report(db.session, report),
         unread_replies=[m for m in report.messages if services.unread_reply(m)],
+        sections=SECTIONS,
+        state_words=services.STATE_WORDS,
     )
 
 
@@ -246,7 +266,7 @@ def mark_replies_read(reference: str) -> Response:
             {"replies": read},
         )
         db.session.commit()
-        flash("Replies marked as read", "success")
+        placed("Replies marked as read", "thread")
     return redirect(url_for("review.report", reference=found.reference) + "#thread")
 
 
@@ -280,7 +300,7 @@ def save_coding(reference: str) -> str | Response:
         {"changes": [f"{c.action.value}:{c.code_id}" for c in changes], "codes": sorted(chosen)},
     )
     db.session.commit()
-    flash("Coding saved" if changes else "Coding saved: no changes", "success")
+    placed("Coding saved" if changes else "Coding saved: no changes", "coding")
     return redirect(url_for("review.report", reference=found.reference) + "#coding")
 
 
@@ -313,8 +333,8 @@ def ask(reference: str) -> str | Response:
                 {"report": found.reference},
             )
             db.session.commit()
-            flash("Your question is waiting for the reporter", "success")
-            return redirect(url_for("review.report", reference=found.reference))
+            placed("Your question is waiting for the reporter", "thread")
+            return redirect(url_for("review.report", reference=found.reference) + "#thread")
     return render_report(found, question_form=form)
 
 
@@ -347,9 +367,9 @@ def redact(reference: str) -> str | Response:
         {"fields_changed": changed, "confirmed_anyway": bool(form.confirm_anyway.data)},
     )
     db.session.commit()
-    flash(
+    placed(
         "De-identified version revised" if revising else "De-identified version confirmed",
-        "success",
+        "redaction",
     )
     return redirect(url_for("review.report", reference=found.reference) + "#redaction")
 
@@ -372,7 +392,7 @@ def move(reference: str) -> str | Response:
         return render_report(found, status_errors=[str(exc)])
     record_move(found, before)
     db.session.commit()
-    flash(f"Report moved to {found.status.value.replace('_', ' ')}", "success")
+    placed(f"This report is now {services.STATE_WORDS[found.status]}", "status")
     return redirect(url_for("review.report", reference=found.reference) + "#status")
 
 
@@ -404,5 +424,5 @@ def close(reference: str) -> str | Response:
         return render_report(found, close_form=form)
     record_move(found, before)
     db.session.commit()
-    flash("Report closed: the reporter can read the outcome with their receipt", "success")
+    placed("Report closed: the reporter can read the outcome with their receipt", "status")
     return redirect(url_for("review.report", reference=found.reference) + "#status")
