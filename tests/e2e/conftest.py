@@ -25,6 +25,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 375, "height": 812}
+# The width every page must fit on a phone without scrolling sideways (an iPhone 12 to 15).
+PHONE_WIDTH = 390
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -81,3 +83,30 @@ def serious_accessibility_violations(page: Any) -> list[dict[str, Any]]:
                                   targets: v.nodes.map(n => n.target.join(' '))}))"""
     )
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def phone_width_problem(page: Any, width: int = PHONE_WIDTH) -> str | None:
+    """Open every ``<details>`` (factor sections, filters, "how this was found") and measure the
+    page: None when it fits ``width``, else how wide it is and its widest elements."""
+    return page.evaluate(
+        """(width) => {
+            document.querySelectorAll('details').forEach(d => { d.open = true; });
+            const scrolled = document.documentElement.scrollWidth;
+            if (scrolled <= width) return null;
+            const wide = [];
+            for (const el of document.querySelectorAll('body *')) {
+                const box = el.getBoundingClientRect();
+                const parent = el.parentElement.getBoundingClientRect();
+                // The outermost element that sticks out: its parent still fits.
+                if (box.right > width + 0.5 && box.width > 0 && parent.right <= width + 0.5) {
+                    let name = el.tagName.toLowerCase();
+                    if (el.id) name += '#' + el.id;
+                    if (el.classList.length) name += '.' + [...el.classList].join('.');
+                    wide.push(name + ' right=' + Math.round(box.right));
+                }
+                if (wide.length >= 4) break;
+            }
+            return 'scrollWidth ' + scrolled + ' px at a ' + width + ' px phone: ' + wide.join(', ');
+        }""",
+        width,
+    )
