@@ -106,7 +106,8 @@ def phone_width_problem(page: Any, width: int = PHONE_WIDTH) -> str | None:
                 }
                 if (wide.length >= 4) break;
             }
-            return 'scrollWidth ' + scrolled + ' px at a ' + width + ' px phone: ' + wide.join(', ');
+            return 'scrollWidth ' + scrolled + ' px at a ' + width + ' px phone: '
+                + wide.join(', ');
         }""",
         width,
     )
