@@ -7,10 +7,12 @@ the journeys are skipped, except under CI (CI=true), where a missing browser is 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -49,10 +51,82 @@ def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
     return request.param
 
 
+# Every page a journey visits is photographed, whole, at the journey's width, so a reviewer can
+# look at them: LEARNHUB_SCREENSHOTS names the folder (a path, default tests/e2e/screenshots/,
+# which git ignores; "off" writes none). .ci/run prints where they are.
+SCREENSHOTS_DEFAULT = Path(__file__).parent / "screenshots"
+
+
+def screenshot_folder() -> Path | None:
+    setting = os.environ.get("LEARNHUB_SCREENSHOTS", "").strip()
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    return Path(setting) if setting else SCREENSHOTS_DEFAULT
+
+
+def _file_name(number: int, url: str) -> str:
+    path = urlsplit(url).path.strip("/") or "home"
+    return f"{number:02d}-{re.sub(r'[^A-Za-z0-9]+', '-', path).strip('-')[:80]}.png"
+
+
+class PhotographedPage:
+    """The journey's page, photographed whole after each page loads, numbered in visit order.
+
+    Playwright tells of a load only when the test next calls into it, by which time a handler
+    could be looking at the next page; so the load is noted, and the picture taken before and
+    after each call the test makes on the page, while the loaded page is still the one shown.
+    """
+
+    def __init__(self, page: Any, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)  # this test's pictures from an earlier run
+        folder.mkdir(parents=True, exist_ok=True)
+        vars(self).update(_page=page, _folder=folder, _loaded=[], _taken=0)
+        page.on("load", lambda: self._loaded.append(page.url))
+
+    def _photograph(self) -> None:
+        if not self._loaded:
+            return
+        self._loaded.clear()
+        self._taken += 1
+        path = self._folder / _file_name(self._taken, self._page.url)
+        try:
+            self._page.screenshot(path=str(path), full_page=True)
+        except Exception:  # a page closed or navigating again: no failure of the journey
+            return
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._page, name)
+        if not callable(value) or name.startswith("_"):
+            return value
+
+        def photographed(*args: Any, **kwargs: Any) -> Any:
+            self._photograph()
+            result = value(*args, **kwargs)
+            self._photograph()
+            return result
+
+        return photographed
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            vars(self)[name] = value
+        else:
+            setattr(self._page, name, value)
+
+    def finish(self) -> None:
+        self._photograph()
+
+
 @pytest.fixture
-def page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
+def page(
+    browser: Any, viewport: dict[str, int], request: pytest.FixtureRequest
+) -> Iterator[Any]:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
+    folder = screenshot_folder()
+    if folder is not None:
+        test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+        page = PhotographedPage(page, folder / Path(request.node.path).stem / test_name)
     page.csp_errors = []
     page.on(
         "console",
@@ -63,6 +137,8 @@ def page(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
         ),
     )
     yield page
+    if isinstance(page, PhotographedPage):
+        page.finish()
     context.close()
 
 
