@@ -39,6 +39,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.logout": ANY_STAFF,
     "auth.account": ANY_STAFF,
     "review.queue": frozenset({R}),
+    "review.export_queue": frozenset({R}),
     "review.report": frozenset({R}),
     "review.ask": frozenset({R}),
     "review.save_coding": frozenset({R}),
