@@ -47,6 +47,8 @@ class QueueReplies(enum.StrEnum):
 
 # A reference typed whole or in part ("lr-7k3qx", "7K3QX9M2PA"): letters, digits and dashes only.
 REFERENCE_LIKE = re.compile(r"^(?:LR)?-?[0-9A-Z]{4,5}-?(?:[0-9A-Z]{1,5})?$")
+# A whole reference is looked up by its unique index alone, without reading any answers.
+WHOLE_REFERENCE = re.compile(r"^(?:LR)?-?[0-9A-Z]{5}-?[0-9A-Z]{5}$")
 MAX_SEARCH_LENGTH = 200
 MAX_SEARCH_WORDS = 8
 EXCERPT_LENGTH = 160
@@ -162,9 +164,21 @@ def _matches(search: str) -> sa.ColumnElement[bool]:
     compact = search.strip().upper()
     conditions: list[sa.ColumnElement[bool]] = []
     if REFERENCE_LIKE.match(compact):
-        plain = compact.replace("-", "").removeprefix("LR")
-        shaped = f"LR-{plain[:5]}" + (f"-{plain[5:]}" if len(plain) > 5 else "")
-        conditions.append(Report.reference.like(_like(shaped).lstrip("%"), escape="\\"))
+        # "LR" may be the prefix or the start of the random part: try both readings.
+        raw = compact.replace("-", "")
+        readings = {raw, raw[2:]} if raw.startswith("LR") else {raw}
+        shaped = {
+            reading: f"LR-{reading[:5]}" + (f"-{reading[5:]}" if len(reading) > 5 else "")
+            for reading in readings
+            if 4 <= len(reading) <= 10
+        }
+        whole = [shape for reading, shape in shaped.items() if len(reading) == 10]
+        if whole and WHOLE_REFERENCE.match(compact):
+            return Report.reference.in_(whole)
+        conditions.extend(
+            Report.reference.like(_like(shape).lstrip("%"), escape="\\")
+            for shape in shaped.values()
+        )
     words = search_words(search)
     if words:
         conditions.append(

@@ -118,9 +118,7 @@ class PhotographedPage:
 
 
 @pytest.fixture
-def page(
-    browser: Any, viewport: dict[str, int], request: pytest.FixtureRequest
-) -> Iterator[Any]:
+def page(browser: Any, viewport: dict[str, int], request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     folder = screenshot_folder()

@@ -23,6 +23,8 @@ shows it (no ``js-enabled`` class, no GOV.UK Frontend enhancements; LearnHub has
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +41,7 @@ from tests.e2e.conftest import (
     DESKTOP,
     PHONE_WIDTH,
     phone_width_problem,
+    screenshot_folder,
     serious_accessibility_violations,
 )
 from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member
@@ -201,6 +204,12 @@ def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript
             has_touch=True,
         )
         phone_page = phone_context.new_page()
+        # Each page as this role sees it on the phone, every section open, for a person to look at.
+        folder = screenshot_folder()
+        pictures = None if folder is None else folder / "sweep-phone" / role
+        if pictures is not None:
+            shutil.rmtree(pictures, ignore_errors=True)
+            pictures.mkdir(parents=True)
         for path, permission in paths:
             if path.endswith(DOWNLOADS):
                 continue  # a file to save, not a page: the browser would download it
@@ -225,6 +234,9 @@ def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript
             too_wide = phone_width_problem(phone_page)
             if too_wide:
                 problems.append(f"{path} ({role}): {too_wide}")
+            if pictures is not None:
+                name = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
+                phone_page.screenshot(path=str(pictures / f"{name[:80]}.png"), full_page=True)
     finally:
         if phone_context is not None:
             phone_context.close()

@@ -249,3 +249,13 @@ def test_downloading_the_queue_is_in_the_audit_trail(client: FlaskClient) -> Non
     assert event is not None
     assert event.details["references"] == [shown.reference]
     assert event.details["rows"] == 1
+
+
+def test_a_whole_reference_is_found_however_it_is_typed(client: FlaskClient) -> None:
+    wanted, _ = make_report()
+    make_report(f"The form quoted {wanted.reference} by mistake.")
+    plain = wanted.reference.replace("-", "")
+    for typed in (wanted.reference, wanted.reference.lower(), plain, plain.removeprefix("LR")):
+        view = services.triage_queue(db.session, services.QueueFilters(search=typed))
+        # A whole reference is that report alone, found by its index, not by reading answers.
+        assert [r.reference for r in view.reports] == [wanted.reference], typed
