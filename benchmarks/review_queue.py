@@ -50,6 +50,17 @@ STATUS_WEIGHTS = {
     ReportStatus.CLOSED: 60,
 }
 FLAG = [{"field": "narrative", "kind": "person_name", "start": 0, "end": 4}]
+# Answers about as long as the demo's (a search reads every word of them).
+NARRATIVES = [
+    "Mark was not seen because the handover was lost between the duty and locality teams. " * 3,
+    "The strategy discussion went ahead without police, so the decision was made on what "
+    "children's services alone knew. " * 3,
+    "A placement ended at short notice late on a Friday and no bed was found until midnight. " * 3,
+]
+LIKELY = (
+    "Caseloads were high, the duty rota had gaps, and the recording system hid the alert "
+    "behind a tab that nobody opened. " * 4
+)
 
 
 def fill(count: int) -> None:
@@ -62,12 +73,13 @@ def fill(count: int) -> None:
             received = TODAY - datetime.timedelta(days=rng.randrange(3 * 365))
             rows.append(
                 {
-                    "reference": f"LR-{i:010d}",
+                    "reference": f"LR-{i // 100_000:05d}-{i % 100_000:05d}",
                     "received_on": received,
                     "event_month": received.replace(day=1),
                     "event_type": rng.choice(list(EventType)),
                     "potential_severity": rng.choice([None, *PotentialSeverity]),
-                    "narrative": "Mark was not seen because the handover was lost.",
+                    "narrative": rng.choice(NARRATIVES),
+                    "what_made_it_likely": LIKELY,
                     "status": rng.choices(statuses, weights)[0],
                     "source": ReportSource.IMPORT,
                     "identifier_flags": FLAG if rng.random() < 0.3 else [],
@@ -125,6 +137,16 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
                     QueueFilters(status=ReportStatus.CLOSED, sort=QueueSort.NEWEST),
                     1,
                 ),
+                "search: two words, new": (QueueFilters(search="strategy police"), 1),
+                "search: two words, closed": (
+                    QueueFilters(status=ReportStatus.CLOSED, search="strategy police"),
+                    1,
+                ),
+                "search: a word no report has, closed": (
+                    QueueFilters(status=ReportStatus.CLOSED, search="trampoline"),
+                    1,
+                ),
+                "search: a reference": (QueueFilters(search="LR-00000-00042"), 1),
                 "coding, area + flagged + 3 months": (
                     QueueFilters(
                         status=ReportStatus.CODING,

@@ -31,6 +31,7 @@ class Permission(enum.StrEnum):
     PUBLIC = "public"  # anyone, signed in or not: reporting, follow-up, bulletins, taxonomy
     STAFF = "staff"  # any signed-in member of staff: their own account, signing out
     REVIEW_REPORTS = "reports.review"
+    EXPORT_REPORTS = "reports.export"
     TRIAGE_THEMES = "themes.triage"
     VIEW_THEMES = "themes.view"
     VIEW_THEME_REPORTS = "themes.reports"
@@ -49,6 +50,7 @@ PERMISSION_DESCRIPTIONS = {
     Permission.PUBLIC: "Use everything any member of the public can: reporting and follow-up",
     Permission.STAFF: "Manage your own account",
     Permission.REVIEW_REPORTS: "Read and triage reports, ask reporters questions, code reports",
+    Permission.EXPORT_REPORTS: "Download the triage queue as a spreadsheet (CSV)",
     Permission.TRIAGE_THEMES: "Accept, merge or dismiss candidate themes",
     Permission.VIEW_THEMES: "Read recurring themes and their trends",
     Permission.VIEW_THEME_REPORTS: "List the reports a theme is made of",
@@ -72,6 +74,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PUBLIC: ALL_ROLES,
     Permission.STAFF: ALL_ROLES,
     Permission.REVIEW_REPORTS: frozenset({Role.REVIEWER}),
+    # A file of the queue leaves the page's audit and access checks behind: the panel's alone.
+    Permission.EXPORT_REPORTS: frozenset({Role.REVIEWER}),
     Permission.TRIAGE_THEMES: frozenset({Role.REVIEWER}),
     # Leaders see themes as figures only, with small counts suppressed.
     Permission.VIEW_THEMES: frozenset({Role.REVIEWER, Role.LEADER}),

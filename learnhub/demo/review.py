@@ -1,5 +1,6 @@
 """The review panel's later work in the demo: some coded reports de-identified, some ready for
-learning, a few closed with an outcome note, a few waiting for the reporter's answer.
+learning, a few closed with an outcome note, a few waiting for the reporter's answer, and some
+of those answered (a new reply the panel has not read yet).
 
 Each step goes through the services the report page uses, picks its reports by a stable digest of
 their demo key, and only acts on a report still in the state it expects, so seeding again adds
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from learnhub.auth.models import User
 from learnhub.core.extensions import db
 from learnhub.reports.models import Report, ReportStatus
-from learnhub.reports.services import ask_reporter
+from learnhub.reports.services import add_reporter_reply, ask_reporter
 from learnhub.review import redaction, services
 
 # Out of ten coded reports, by the digest of their key: these many are de-identified, of those
@@ -25,7 +26,8 @@ from learnhub.review import redaction, services
 DEIDENTIFY_OF_TEN = 5
 READY_OF_TEN = 3
 CLOSED_OF_TEN = 1
-ASKED_OF_TEN = 1  # of the reports not de-identified: the panel has a question for the reporter
+ASKED_OF_TEN = 2  # of the reports not de-identified: the panel has a question for the reporter
+REPLIED_OF_TEN = 5  # of those asked: the reporter has answered, and no reviewer has read it yet
 
 OUTCOME_NOTES = (
     "Thank you. The panel shared this with the team managers' meeting, and the handover "
@@ -36,6 +38,11 @@ OUTCOME_NOTES = (
     "who was invited and why anyone could not attend.",
     "Thank you. Your report was used in group supervision as an example of good practice, "
     "and it will appear in the next learning bulletin.",
+)
+REPLIES = (
+    "Yes, it was only in the case notes; the paper file had gone to archive.",
+    "It was late on a Friday and the duty manager was covering two teams.",
+    "A checklist at handover, and someone to ring when the system was down.",
 )
 QUESTIONS = (
     "Thank you for this. Was the recording system the only place this information was held?",
@@ -50,16 +57,18 @@ class ReviewDemoResult:
     ready: int = 0
     closed: int = 0
     asked: int = 0
+    replied: int = 0
 
     def summary(self) -> str:
         return (
             f"{self.deidentified} de-identified, {self.ready} ready for learning, "
-            f"{self.closed} closed with an outcome, {self.asked} waiting for the reporter."
+            f"{self.closed} closed with an outcome, {self.asked - self.replied} waiting for "
+            f"the reporter, {self.replied} answered by the reporter."
         )
 
 
-def _slot(key: str) -> int:
-    return hashlib.sha256(("review:" + key).encode()).digest()[0] % 10
+def _slot(key: str, purpose: str = "review") -> int:
+    return hashlib.sha256((purpose + ":" + key).encode()).digest()[0] % 10
 
 
 def _day(report: Report, days: int, today: dt.date) -> dt.date:
@@ -101,5 +110,10 @@ def review_demo_reports(reviewer: User | None, today: dt.date) -> ReviewDemoResu
             question = QUESTIONS[report.id % len(QUESTIONS)]
             ask_reporter(db.session, report, reviewer.id, question, _day(report, 4, today))
             result.asked += 1
+            if _slot(report.import_key or report.reference, "reply") < REPLIED_OF_TEN:
+                # The reporter answers with their receipt; the report comes back to coding.
+                reply = REPLIES[report.id % len(REPLIES)]
+                add_reporter_reply(db.session, report, reply, _day(report, 7, today))
+                result.replied += 1
     db.session.commit()
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, Form, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, Form, HiddenField, SearchField, SelectField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -14,7 +14,13 @@ from learnhub.core.inputs import FIRST_DAY, LAST_DAY
 from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
 from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION
 from learnhub.reports.services import MAX_REPLY_LENGTH
-from learnhub.review.services import MAX_OUTCOME_LENGTH, QueueFilters, QueueSort
+from learnhub.review.services import (
+    MAX_OUTCOME_LENGTH,
+    MAX_SEARCH_LENGTH,
+    QueueFilters,
+    QueueReplies,
+    QueueSort,
+)
 
 
 class QuestionForm(LearnHubForm):
@@ -65,6 +71,17 @@ class DayField(DateField):
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string: a GET form that works without script."""
 
+    q = SearchField(
+        "Reference or words",
+        description="A reference such as LR-7K3QX, or words from the report",
+        validators=[
+            Optional(),
+            Length(
+                max=MAX_SEARCH_LENGTH,
+                message=f"Search must be {MAX_SEARCH_LENGTH} characters or fewer",
+            ),
+        ],
+    )
     status = SelectField(
         "State",
         choices=choices([(s.value, s.value.replace("_", " ").capitalize()) for s in ReportStatus]),
@@ -89,11 +106,30 @@ class QueueFilterForm(Form):
         choices=[ANY, *choices([("yes", "May identify someone"), ("no", "None found")])],
         default="",
     )
+    replies = SelectField(
+        "Reporter replied",
+        choices=[
+            ANY,
+            *choices(
+                [
+                    (QueueReplies.NEW, "Reply not yet read"),
+                    (QueueReplies.ANY, "Has replied"),
+                ]
+            ),
+        ],
+        default="",
+    )
     received_from = DayField("Received from", validators=[Optional()], description=DAY_HINT)
     received_to = DayField("Received to", validators=[Optional()], description=DAY_HINT)
     sort = SelectField(
         "Order",
-        choices=choices([(QueueSort.OLDEST, "Oldest first"), (QueueSort.NEWEST, "Newest first")]),
+        choices=choices(
+            [
+                (QueueSort.OLDEST, "Oldest first"),
+                (QueueSort.NEWEST, "Newest first"),
+                (QueueSort.REPLIED, "New replies first"),
+            ]
+        ),
         default=QueueSort.OLDEST.value,
     )
 
@@ -108,6 +144,7 @@ class QueueFilterForm(Form):
             return "" if field.errors else (field.data or "")
 
         flags = good("flags")
+        search = "" if self.q.errors else " ".join((self.q.data or "").split())
         return QueueFilters(
             status=ReportStatus(good("status") or ReportStatus.NEW.value),
             service_area=good("service_area") or None,
@@ -120,6 +157,8 @@ class QueueFilterForm(Form):
             flagged={"yes": True, "no": False}.get(flags),
             received_from=None if self.received_from.errors else self.received_from.data,
             received_to=None if self.received_to.errors else self.received_to.data,
+            replies=QueueReplies(good("replies")) if good("replies") else None,
+            search=search,
             sort=QueueSort(good("sort") or QueueSort.OLDEST.value),
         )
 

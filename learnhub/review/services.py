@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from learnhub.reports.models import (
     ReportStatus,
     ServiceArea,
 )
+from learnhub.reports.questions import NARRATIVE_FIELDS
 from learnhub.review import coding
 
 QUEUE_PAGE_SIZE = 50
@@ -35,6 +37,21 @@ MAX_OUTCOME_LENGTH = 5_000
 class QueueSort(enum.StrEnum):
     OLDEST = "oldest"
     NEWEST = "newest"
+    REPLIED = "replied"  # reports with a reply no reviewer has read first, then oldest first
+
+
+class QueueReplies(enum.StrEnum):
+    NEW = "new"  # a reply from the reporter that no reviewer has read
+    ANY = "any"  # the reporter has replied at least once
+
+
+# A reference typed whole or in part ("lr-7k3qx", "7K3QX9M2PA"): letters, digits and dashes only.
+REFERENCE_LIKE = re.compile(r"^(?:LR)?-?[0-9A-Z]{4,5}-?(?:[0-9A-Z]{1,5})?$")
+# A whole reference is looked up by its unique index alone, without reading any answers.
+WHOLE_REFERENCE = re.compile(r"^(?:LR)?-?[0-9A-Z]{5}-?[0-9A-Z]{5}$")
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 8
+EXCERPT_LENGTH = 160
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ class QueueFilters:
     flagged: bool | None = None  # True: has identifying-details flags; False: has none
     received_from: dt.date | None = None
     received_to: dt.date | None = None
+    replies: QueueReplies | None = None
+    search: str = ""  # a reference, or words that must all be in the reporter's answers
     sort: QueueSort = QueueSort.OLDEST
 
 
@@ -94,7 +113,112 @@ def _narrowed(query: sa.Select, filters: QueueFilters) -> sa.Select:  # type: ig
         query = query.where(Report.received_on >= filters.received_from)
     if filters.received_to is not None:
         query = query.where(Report.received_on <= filters.received_to)
+    if filters.replies is QueueReplies.NEW:
+        query = query.where(_has_unread_reply())
+    elif filters.replies is QueueReplies.ANY:
+        query = query.where(_has_reply())
+    if filters.search:
+        query = query.where(_matches(filters.search))
     return query
+
+
+def _has_reply() -> sa.Exists:
+    return (
+        sa.select(ReporterMessage.id)
+        .where(
+            ReporterMessage.report_id == Report.id,
+            ReporterMessage.direction == MessageDirection.FROM_REPORTER,
+        )
+        .exists()
+    )
+
+
+def _has_unread_reply() -> sa.Exists:
+    return (
+        sa.select(ReporterMessage.id)
+        .where(
+            ReporterMessage.report_id == Report.id,
+            ReporterMessage.direction == MessageDirection.FROM_REPORTER,
+            ReporterMessage.seen_by_panel.is_(False),
+        )
+        .exists()
+    )
+
+
+def search_words(search: str) -> list[str]:
+    """The words a search looks for, lower-cased, at most MAX_SEARCH_WORDS of them."""
+    return [word.lower() for word in search.split()][:MAX_SEARCH_WORDS]
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(search: str) -> sa.ColumnElement[bool]:
+    """A reference (whole or its start), or every word somewhere in the reporter's answers.
+
+    The words are a substring scan of the answers (LIKE, case-insensitive): no index serves
+    it, so its cost grows with the number of reports the other filters leave (see
+    docs/reviewing.md, "Searching the queue")."""
+    compact = search.strip().upper()
+    conditions: list[sa.ColumnElement[bool]] = []
+    if REFERENCE_LIKE.match(compact):
+        # "LR" may be the prefix or the start of the random part: try both readings.
+        raw = compact.replace("-", "")
+        readings = {raw, raw[2:]} if raw.startswith("LR") else {raw}
+        shaped = {
+            reading: f"LR-{reading[:5]}" + (f"-{reading[5:]}" if len(reading) > 5 else "")
+            for reading in readings
+            if 4 <= len(reading) <= 10
+        }
+        whole = [shape for reading, shape in shaped.items() if len(reading) == 10]
+        if whole and WHOLE_REFERENCE.match(compact):
+            return Report.reference.in_(whole)
+        conditions.extend(
+            Report.reference.like(_like(shape).lstrip("%"), escape="\\")
+            for shape in shaped.values()
+        )
+    words = search_words(search)
+    if words:
+        conditions.append(
+            sa.and_(
+                *(
+                    sa.or_(
+                        *(
+                            sa.func.lower(getattr(Report, name)).like(_like(word), escape="\\")
+                            for name in NARRATIVE_FIELDS
+                        )
+                    )
+                    for word in words
+                )
+            )
+        )
+    return sa.or_(*conditions)
+
+
+def excerpt(report: Report, search: str = "", length: int = EXCERPT_LENGTH) -> str:
+    """A line of the report for the queue: around the first word searched for, if any is
+    found, otherwise the start of what happened; whole words, with an ellipsis where cut."""
+    text = " ".join(" ".join(report.answers().values()).split())
+    if not text:
+        return ""
+    start = 0
+    lowered = text.lower()
+    for word in search_words(search):
+        found = lowered.find(word)
+        if found >= 0:
+            start = max(0, found - length // 3)
+            break
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    end = start + length
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start + length // 2 else end
+    shown = text[start:end].strip()
+    return ("…" if start else "") + shown + ("…" if end < len(text) else "")
 
 
 def status_counts(session: Session, filters: QueueFilters | None = None) -> dict[ReportStatus, int]:
@@ -116,11 +240,7 @@ def triage_queue(
     counts = status_counts(session, filters)
     pages = max(1, math.ceil(counts[filters.status] / page_size))
     page = min(max(page, 1), pages)
-    order = (
-        (Report.received_on, Report.id)
-        if filters.sort is QueueSort.OLDEST
-        else (Report.received_on.desc(), Report.id.desc())
-    )
+    order = _order(filters)
     # The page's ids first, then only those reports: the rows OFFSET skips are read from the
     # (status, received_on, id) index alone, not fetched whole from the table.
     page_ids = (
@@ -145,6 +265,49 @@ def triage_queue(
         page_size=page_size,
         new_replies=with_unread_replies(session, [report.id for report in reports]),
     )
+
+
+QUEUE_EXPORT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    report: Report
+    new_reply: bool
+    replied: bool
+
+
+def queue_export(
+    session: Session, filters: QueueFilters, limit: int = QUEUE_EXPORT_LIMIT
+) -> list[QueueRow]:
+    """Every report the queue shows for these filters (all its pages, up to ``limit``), in the
+    queue's order, with whether the reporter has replied: one query."""
+    query = (
+        _narrowed(
+            sa.select(Report, _has_unread_reply(), _has_reply()).where(
+                Report.status == filters.status
+            ),
+            filters,
+        )
+        .options(selectinload(Report.service_area))
+        .order_by(*_order(filters))
+        .limit(limit)
+    )
+    return [
+        QueueRow(report=report, new_reply=bool(new), replied=bool(replied))
+        for report, new, replied in session.execute(query)
+    ]
+
+
+def _order(filters: QueueFilters) -> tuple[sa.ColumnElement[object], ...]:
+    order: tuple[sa.ColumnElement[object], ...] = (
+        (Report.received_on.desc(), Report.id.desc())
+        if filters.sort is QueueSort.NEWEST
+        else (Report.received_on, Report.id)
+    )
+    if filters.sort is QueueSort.REPLIED:
+        order = (sa.case((_has_unread_reply(), 0), else_=1), *order)
+    return order
 
 
 def page_numbers(page: int, pages: int) -> list[int | None]:
@@ -188,6 +351,16 @@ def mark_replies_seen(report: Report) -> int:
 
 
 # --------------------------------------------------------------------------- moving a report
+
+
+# A report's state in words that finish "This report is …".
+STATE_WORDS: dict[ReportStatus, str] = {
+    ReportStatus.NEW: "new",
+    ReportStatus.AWAITING_REPORTER: "waiting for the reporter",
+    ReportStatus.CODING: "being coded",
+    ReportStatus.READY_FOR_LEARNING: "ready for learning",
+    ReportStatus.CLOSED: "closed",
+}
 
 
 class TransitionRefused(Exception):
@@ -236,7 +409,7 @@ def allowed_moves(report: Report) -> list[ReportStatus]:
 def _check_move(report: Report, to: ReportStatus) -> None:
     if to not in MOVES[report.status]:
         raise TransitionRefused(
-            f"A report that is {report.status.value.replace('_', ' ')} cannot move to "
+            f"A report that is {STATE_WORDS[report.status]} cannot move to "
             f"{to.value.replace('_', ' ')}"
         )
 

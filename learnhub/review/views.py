@@ -14,6 +14,7 @@ from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.inputs import query_int, taken_out
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.spreadsheet import csv_download
 from learnhub.core.time import utcnow
 from learnhub.reports import services as reports
 from learnhub.reports.identifiers import Finding
@@ -37,12 +38,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.route("/")
 @requires(Permission.REVIEW_REPORTS)
 def queue() -> str:
-    form = QueueFilterForm(request.args)
-    form.offer_service_areas(
-        list(db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.name)))
-    )
-    if request.args:
-        form.validate()
+    form = queue_filters()
     view = services.triage_queue(db.session, form.filters(), query_int("page", 1))
     # A page of the queue shows reports' details, so it is a read of each report on it.
     audit.record(
@@ -57,11 +53,7 @@ def queue() -> str:
         },
     )
     db.session.commit()
-    kept = {
-        name: value
-        for name, value in request.args.items()
-        if name in form and name not in ("status", "page") and value and not form[name].errors
-    }
+    kept = kept_filters(form)
     return render_template(
         "review/queue.html",
         view=view,
@@ -69,7 +61,90 @@ def queue() -> str:
         kept=kept,
         statuses=list(ReportStatus),
         pagination=pagination(view, kept),
+        excerpts={r.id: services.excerpt(r, view.filters.search) for r in view.reports},
+        may_export=current_user.may(Permission.EXPORT_REPORTS),
     )
+
+
+def kept_filters(form: QueueFilterForm) -> dict[str, str]:
+    """The filters that were sent and are good, to keep in every link of the queue."""
+    return {
+        name: value
+        for name, value in request.args.items()
+        if name in form and name not in ("status", "page") and value and not form[name].errors
+    }
+
+
+def queue_filters() -> QueueFilterForm:
+    form = QueueFilterForm(request.args)
+    form.offer_service_areas(
+        list(db.session.scalars(sa.select(ServiceArea).order_by(ServiceArea.name)))
+    )
+    if request.args:
+        form.validate()
+    return form
+
+
+def humanise(value: object) -> str:
+    text = str(getattr(value, "value", value)).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+EXPORT_COLUMNS = [
+    "Reference",
+    "Received",
+    "State",
+    "Kind of event",
+    "Event month",
+    "Potential severity",
+    "Service area",
+    "May identify someone",
+    "Reporter replied",
+    "De-identified on",
+    "De-identified: what happened",
+]
+
+
+@bp.route("/export.csv")
+@requires(Permission.EXPORT_REPORTS)
+def export_queue() -> Response:
+    """The queue with its filters, every page of it, as CSV. The reporter's own words never go
+    in the file (it leaves the panel's audited pages); a confirmed de-identified version does."""
+    form = queue_filters()
+    filters = form.filters()
+    rows = services.queue_export(db.session, filters)
+    audit.record(
+        db.session,
+        current_user,
+        "export",
+        "report",
+        details={
+            "status": filters.status.value,
+            "rows": len(rows),
+            "references": [row.report.reference for row in rows],
+        },
+    )
+    db.session.commit()
+    lines: list[list[object]] = [EXPORT_COLUMNS]
+    for row in rows:
+        report = row.report
+        lines.append(
+            [
+                report.reference,
+                report.received_on.isoformat(),
+                humanise(report.status),
+                humanise(report.event_type),
+                f"{report.event_month:%Y-%m}",
+                humanise(report.potential_severity) if report.potential_severity else "",
+                report.service_area.name if report.service_area else "",
+                "Yes" if report.identifier_flags else "No",
+                "New reply" if row.new_reply else ("Yes" if row.replied else "No"),
+                report.deidentified_on.isoformat() if report.deidentified_on else "",
+                (report.redacted or {}).get("narrative", "") if report.deidentified_on else "",
+            ]
+        )
+    name = f"triage-queue-{filters.status.value}-{service_today():%Y-%m-%d}.csv"
+    return csv_download(lines, name)
 
 
 def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, object] | None:
@@ -92,6 +167,24 @@ def pagination(view: services.QueueView, kept: dict[str, str]) -> dict[str, obje
         "next": {"href": href(view.page + 1)} if view.page < view.pages else None,
         "landmarkLabel": "Pages of reports",
     }
+
+
+def placed(message: str, section: str) -> None:
+    """A confirmation shown in the report page's section the redirect lands on (by its
+    anchor), where the reviewer is looking, rather than at the top of a long page."""
+    flash(message, f"{PLACED}{section}")
+
+
+PLACED = "placed:"
+SECTIONS = {
+    "status": "State",
+    "answers": "What the reporter said",
+    "thread": "Questions to the reporter",
+    "coding": "What contributed",
+    "redaction": "De-identified version",
+    "close": "Close with an outcome",
+    "themes": "Themes and actions",
+}
 
 
 def report_or_404(reference: str) -> Report:
@@ -140,6 +233,8 @@ def render_report(
         themes=themes_for_report(db.session, report),
         actions=completed_actions_for_report(db.session, report),
         unread_replies=[m for m in report.messages if services.unread_reply(m)],
+        sections=SECTIONS,
+        state_words=services.STATE_WORDS,
     )
 
 
@@ -171,7 +266,7 @@ def mark_replies_read(reference: str) -> Response:
             {"replies": read},
         )
         db.session.commit()
-        flash("Replies marked as read", "success")
+        placed("Replies marked as read", "thread")
     return redirect(url_for("review.report", reference=found.reference) + "#thread")
 
 
@@ -205,7 +300,7 @@ def save_coding(reference: str) -> str | Response:
         {"changes": [f"{c.action.value}:{c.code_id}" for c in changes], "codes": sorted(chosen)},
     )
     db.session.commit()
-    flash("Coding saved" if changes else "Coding saved: no changes", "success")
+    placed("Coding saved" if changes else "Coding saved: no changes", "coding")
     return redirect(url_for("review.report", reference=found.reference) + "#coding")
 
 
@@ -238,8 +333,8 @@ def ask(reference: str) -> str | Response:
                 {"report": found.reference},
             )
             db.session.commit()
-            flash("Your question is waiting for the reporter", "success")
-            return redirect(url_for("review.report", reference=found.reference))
+            placed("Your question is waiting for the reporter", "thread")
+            return redirect(url_for("review.report", reference=found.reference) + "#thread")
     return render_report(found, question_form=form)
 
 
@@ -272,9 +367,9 @@ def redact(reference: str) -> str | Response:
         {"fields_changed": changed, "confirmed_anyway": bool(form.confirm_anyway.data)},
     )
     db.session.commit()
-    flash(
+    placed(
         "De-identified version revised" if revising else "De-identified version confirmed",
-        "success",
+        "redaction",
     )
     return redirect(url_for("review.report", reference=found.reference) + "#redaction")
 
@@ -297,7 +392,7 @@ def move(reference: str) -> str | Response:
         return render_report(found, status_errors=[str(exc)])
     record_move(found, before)
     db.session.commit()
-    flash(f"Report moved to {found.status.value.replace('_', ' ')}", "success")
+    placed(f"This report is now {services.STATE_WORDS[found.status]}", "status")
     return redirect(url_for("review.report", reference=found.reference) + "#status")
 
 
@@ -329,5 +424,5 @@ def close(reference: str) -> str | Response:
         return render_report(found, close_form=form)
     record_move(found, before)
     db.session.commit()
-    flash("Report closed: the reporter can read the outcome with their receipt", "success")
+    placed("Report closed: the reporter can read the outcome with their receipt", "status")
     return redirect(url_for("review.report", reference=found.reference) + "#status")

@@ -1,5 +1,7 @@
 """Every page, for anonymous visitors and each staff role: it answers as the permission matrix
-says with JavaScript off, and axe-core finds no serious or critical violation on it.
+says with JavaScript off, axe-core finds no serious or critical violation on it, and on a
+390 px phone, with every expandable section (``<details>``) open, it is no wider than the
+phone (``document.documentElement.scrollWidth <= 390``): nothing scrolls sideways.
 
 The pages are read from ``app.url_map`` when the test runs, so pages added later are swept
 without editing this file: every GET route without parameters, and each route with parameters
@@ -21,6 +23,8 @@ shows it (no ``js-enabled`` class, no GOV.UK Frontend enhancements; LearnHub has
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -33,13 +37,20 @@ from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, Role, permission_of, role_may
 from learnhub.dashboard.services import tier_titles
 from tests.conftest import LiveServer
-from tests.e2e.conftest import DESKTOP, serious_accessibility_violations
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE_WIDTH,
+    phone_width_problem,
+    screenshot_folder,
+    serious_accessibility_violations,
+)
 from tests.e2e.test_foundation_pages import sign_in_with_the_keyboard, staff_member
 from tests.e2e.test_reviewer_coding import a_report
 
 pytestmark = pytest.mark.e2e
 
 ANONYMOUS = "anonymous"
+DOWNLOADS = (".csv",)
 
 
 def _first(statement: Any) -> Callable[[Session], object | None]:
@@ -174,7 +185,7 @@ def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript
     print(f"\n{role}: sweeping {len(paths)} pages; not swept (no sample): {unswept}")
 
     no_js = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
-    axe_context = None
+    axe_context = phone_context = None
     problems: list[str] = []
     try:
         page = no_js.new_page()
@@ -185,7 +196,23 @@ def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript
         axe_context = browser.new_context(storage_state=no_js.storage_state(), viewport=DESKTOP)
         axe_context.route("**/static/js/**", lambda route: route.abort())
         axe_page = axe_context.new_page()
+        # And as on a phone, with JavaScript as most phones have it: no page wider than the phone.
+        phone_context = browser.new_context(
+            storage_state=no_js.storage_state(),
+            viewport={"width": PHONE_WIDTH, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+        )
+        phone_page = phone_context.new_page()
+        # Each page as this role sees it on the phone, every section open, for a person to look at.
+        folder = screenshot_folder()
+        pictures = None if folder is None else folder / "sweep-phone" / role
+        if pictures is not None:
+            shutil.rmtree(pictures, ignore_errors=True)
+            pictures.mkdir(parents=True)
         for path, permission in paths:
+            if path.endswith(DOWNLOADS):
+                continue  # a file to save, not a page: the browser would download it
             response = page.goto(live_server.url + path)
             assert response is not None, path
             content_type = response.headers.get("content-type", "")
@@ -203,8 +230,17 @@ def test_every_page_answers_as_the_matrix_says_and_passes_axe_without_javascript
             axe_page.goto(live_server.url + path)
             for violation in serious_accessibility_violations(axe_page):
                 problems.append(f"{path} ({role}): axe {violation}")
+            phone_page.goto(live_server.url + path)
+            too_wide = phone_width_problem(phone_page)
+            if too_wide:
+                problems.append(f"{path} ({role}): {too_wide}")
+            if pictures is not None:
+                name = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-") or "home"
+                phone_page.screenshot(path=str(pictures / f"{name[:80]}.png"), full_page=True)
     finally:
+        if phone_context is not None:
+            phone_context.close()
         if axe_context is not None:
             axe_context.close()
         no_js.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)

@@ -62,3 +62,38 @@ def test_a_reviewer_codes_a_report_and_asks_a_question(page: Any, live_server: L
     assert "Your question is waiting for the reporter" in page.content()
     assert serious_accessibility_violations(page) == []
     assert page.csp_errors == []
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """Whether the top of the element is inside the window as the page is scrolled now."""
+    return page.evaluate(
+        """(s) => { const box = document.querySelector(s).getBoundingClientRect();
+                    return box.top > -5 && box.top < window.innerHeight; }""",
+        selector,
+    )
+
+
+def test_the_report_page_takes_the_reviewer_to_each_section_and_confirms_there(
+    page: Any, live_server: LiveServer
+) -> None:
+    reference = a_report(live_server)
+    sign_in_with_the_keyboard(page, live_server, staff_member(live_server, Role.REVIEWER))
+    page.goto(f"{live_server.url}/review/reports/{reference}")
+    assert page.locator(".app-contents a").count() == 7
+    # Each link of "On this page" brings its section's heading into view.
+    for anchor in ("thread", "coding", "redaction", "themes"):
+        page.locator(f".app-contents a[href='#{anchor}']").click()
+        assert in_view(page, f"#{anchor} h2"), anchor
+    # "ask them a question" leads to the question box, wherever it is.
+    page.locator("#status a[href='#ask']").click()
+    assert in_view(page, "#ask")
+
+    # After Save coding the page opens at coding, with the confirmation in view.
+    with page.expect_navigation():
+        press_on(page, "form[action$='/coding'] button", "Enter")
+    assert page.url.endswith("#coding")
+    banner = "#coding .govuk-notification-banner--success"
+    assert "Coding saved" in page.locator(banner).inner_text()
+    assert in_view(page, banner)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert serious_accessibility_violations(page) == []

@@ -44,6 +44,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.change_password": ANY_STAFF,
     "auth.mfa_setup": ANY_STAFF,
     "review.queue": frozenset({R}),
+    "review.export_queue": frozenset({R}),
     "review.report": frozenset({R}),
     "review.ask": frozenset({R}),
     "review.save_coding": frozenset({R}),

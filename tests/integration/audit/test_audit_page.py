@@ -145,3 +145,31 @@ def test_reading_the_trail_is_itself_recorded(admin_client: FlaskClient) -> None
 def test_only_administrators_may_read_it(client: FlaskClient, role: Role) -> None:
     login(client, make_user(role))
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_details_read_as_words_and_a_long_list_is_folded_away(admin_client: FlaskClient) -> None:
+    reviewer = make_user(email="carol@example.org")
+    shown = [f"LR-AAAAA-{n:05d}" for n in range(50)]
+    audit.record(db.session, reviewer, "list", "report", None, {"references": shown, "page": 1})
+    audit.record(
+        db.session,
+        reviewer,
+        "update",
+        "theme_list",
+        "4",
+        {"changes": ["add:EXT-1"], "to": {"status": "accepted", "public": True}},
+    )
+    db.session.commit()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    table = page.split("<tbody", 1)[1]
+    # Never Python's own spelling of a list or a mapping.
+    assert "['" not in table
+    assert "{'" not in table
+    assert "True" not in table
+    assert "theme_list" not in table
+    assert "Update theme list <code>4</code>" in table
+    assert "Changes: add:EXT-1" in table
+    assert "To: public yes, status accepted" in table
+    # Fifty references fold into one line that opens to show them all.
+    assert '<span class="govuk-details__summary-text">50 items</span>' in table
+    assert all(reference in table for reference in shown)

@@ -130,3 +130,18 @@ def test_two_reviewers_codings_feed_the_agreement_page(client: FlaskClient) -> N
     page = client.get("/admin/agreement").get_data(as_text=True)
     assert "Reviewer against reviewer" in page
     assert "Preconditions" in page
+
+
+def test_after_save_coding_the_page_opens_at_coding_with_the_confirmation_there(
+    client: FlaskClient,
+) -> None:
+    report = filed("No placement was found out of hours.", ["EXT-1"])
+    login(client, make_user())
+    response = save(client, report, ["EXT-1"])
+    assert response.headers["Location"].endswith(f"/review/reports/{report.reference}#coding")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    start = page.index('<section class="app-report-section" id="coding"')
+    coding_section = page[start : page.index("</section>", start)]
+    assert "Coding saved" in coding_section
+    assert "govuk-notification-banner--success" in coding_section
+    assert page.count("Coding saved") == 1

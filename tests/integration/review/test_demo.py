@@ -11,6 +11,7 @@ from learnhub.disclosure.text import shareable_answers
 from learnhub.reports.identifiers import find_identifiers
 from learnhub.reports.models import Report, ReportStatus
 from learnhub.review.redaction import first_draft
+from learnhub.review.services import unread_reply
 
 
 def snapshot() -> list[tuple[object, ...]]:
@@ -40,6 +41,11 @@ def test_the_demo_works_reports_through_every_state_once(runner: FlaskCliRunner)
     assert all(r.deidentified_on for r in ready)
     waiting = [r for r in reports if r.status is ReportStatus.AWAITING_REPORTER]
     assert all(r.messages for r in waiting)
+    # Some reporters have answered: the panel sees "New reply" on a fresh demo.
+    replied = [r for r in reports if any(unread_reply(m) for m in r.messages)]
+    assert replied
+    assert all(r.status is ReportStatus.CODING for r in replied)
+    assert "answered by the reporter" in first.output
 
     before = snapshot()
     audit_rows = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))

@@ -4,6 +4,7 @@ the reporter's new replies (new until a reviewer marks them read or answers them
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -169,3 +170,71 @@ def test_marking_read_needs_the_form_token(client: FlaskClient) -> None:
     login(client, make_user())
     assert client.post(f"/review/reports/{report.reference}/replies/read").status_code == 400
     assert new_replies() == 1
+
+
+# ----------------------------------------------------- the page's sections and confirmations
+
+
+def section(page: str, anchor: str) -> str:
+    """The HTML of the <section id=anchor> of the report page."""
+    start = page.index(f'<section class="app-report-section" id="{anchor}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_report_page_lists_its_sections_and_every_link_lands_on_one(
+    client: FlaskClient,
+) -> None:
+    report, _ = make_report()
+    login(client, make_user())
+    page = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
+    contents = page.split('aria-labelledby="contents-title"')[1].split("</nav>")[0]
+    anchors = re.findall(r'href="#([\w-]+)"', contents)
+    assert anchors == ["status", "answers", "thread", "coding", "redaction", "close", "themes"]
+    for anchor in anchors:
+        assert f'id="{anchor}"' in page, anchor
+    # The state section sends the reviewer to the question box, wherever it is on the page.
+    assert 'href="#ask"' in section(page, "status")
+    assert 'id="ask"' in section(page, "thread")
+    assert "above" not in section(page, "status")
+
+
+def test_the_state_is_said_in_plain_words(client: FlaskClient) -> None:
+    report, _ = make_report()
+    db.session.get(Report, report.id).status = ReportStatus.CODING
+    db.session.commit()
+    login(client, make_user())
+    page = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
+    assert "This report is <strong>being coded</strong>" in page
+    assert "This report is <strong>coding</strong>" not in page
+    db.session.get(Report, report.id).status = ReportStatus.AWAITING_REPORTER
+    db.session.commit()
+    page = client.get(f"/review/reports/{report.reference}").get_data(as_text=True)
+    assert "This report is <strong>waiting for the reporter</strong>" in page
+
+
+def test_after_saving_the_confirmation_is_in_the_section_the_page_opens_at(
+    client: FlaskClient,
+) -> None:
+    report, _ = make_report()
+    login(client, make_user())
+    page = client.get(f"/review/reports/{report.reference}")
+    moved = client.post(
+        f"/review/reports/{report.reference}/status",
+        data={"csrf_token": csrf_token(page), "to": "coding"},
+    )
+    assert moved.headers["Location"].endswith(f"/review/reports/{report.reference}#status")
+    landed = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "This report is now being coded" in section(landed, "status")
+    # Shown once, in its section, not at the top of the page as well.
+    assert landed.count("This report is now being coded") == 1
+
+    asked = client.post(
+        f"/review/reports/{report.reference}/questions",
+        data={"csrf_token": csrf_token(page), "body": "Which team was on duty?"},
+    )
+    assert asked.headers["Location"].endswith("#thread")
+    landed = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Your question is waiting for the reporter" in section(landed, "thread")
+    # Read once: a reload does not say it again.
+    again = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Your question is waiting for the reporter" not in again

@@ -21,6 +21,7 @@ def test_anonymous_holds_only_public(permission: Permission) -> None:
             Role.REVIEWER,
             {
                 "reports.review",
+                "reports.export",
                 "themes.triage",
                 "themes.view",
                 "themes.reports",
