@@ -83,14 +83,15 @@ def create_report() -> Response | tuple[Response, int]:
             today=service_today(),
             source=ReportSource.API,
             receipt_key=current_app.config["RECEIPT_KEY"],
+            own_transaction=True,
         )
     except reports.ReportInvalid as exc:
         raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
     body = ReportCreatedSchema().dump(
         {
-            "reference": filed.report.reference,
+            "reference": filed.reference,
             "receipt": filed.receipt,
-            "identifier_flags": filed.report.identifier_flags,
+            "identifier_flags": filed.identifier_flags,
         }
     )
     if key is not None:

@@ -249,6 +249,7 @@ def file_and_commit(form: ReportForm, token: str) -> str | None:
             source=ReportSource.WEB,
             receipt_key=current_app.config["RECEIPT_KEY"],
             spent_key=token,
+            own_transaction=True,
         )
     except services.AlreadySubmitted:
         db.session.rollback()
