@@ -60,6 +60,16 @@ class SharedStore:
                 self._records[key] = (time.time() + ttl_seconds, new)
             return new
 
+    def put(self, key: str, record: Record, expires_at: float) -> None:
+        """Keep ``record`` under ``key`` until ``expires_at`` (a Unix time), whatever was there."""
+        with self._lock:
+            self._records[key] = (expires_at, record)
+
+    def get(self, key: str) -> Record | None:
+        with self._lock:
+            expires, record = self._records.get(key, (0.0, None))
+            return record if expires > time.time() else None
+
     def records(self, prefix: str) -> dict[str, Record]:
         now = time.time()
         with self._lock:
@@ -125,6 +135,13 @@ class RedisStore(SharedStore):
         # WATCH, read, MULTI, write: retried if another process changed the key meanwhile.
         self.redis.transaction(apply, name)
         return result[0]
+
+    def put(self, key: str, record: Record, expires_at: float) -> None:
+        self.redis.set(KEY_PREFIX + key, json.dumps(record), pxat=int(expires_at * 1000))
+
+    def get(self, key: str) -> Record | None:
+        raw = self.redis.get(KEY_PREFIX + key)
+        return None if raw is None else json.loads(raw)  # type: ignore[no-any-return]
 
     def records(self, prefix: str) -> dict[str, Record]:
         names = list(self.redis.scan_iter(match=KEY_PREFIX + prefix + "*", count=500))

@@ -103,7 +103,7 @@ def test_the_reporters_ticks_are_kept_as_reporter_factors(client: FlaskClient) -
         *(("factors", code) for code in codes),
         ("csrf_token", csrf_token(page)),
     ]
-    check_page = client.post("/report", data=MultiDict(data))
+    check_page = client.post("/report", data=MultiDict(data), follow_redirects=True)
     assert ("factors", codes[0]) in hidden_fields(check_page)
     send_from_check_page(client, check_page)
     factors = db.session.scalars(sa.select(ReportFactor)).all()
@@ -130,7 +130,7 @@ def test_pressing_send_twice_files_one_report(client: FlaskClient) -> None:
 def test_change_returns_to_the_form_with_every_answer_kept(client: FlaskClient) -> None:
     check_page = continue_to_check(client)
     data = [*hidden_fields(check_page), ("change", "narrative")]
-    form_page = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    form_page = client.post("/report", data=MultiDict(data), follow_redirects=True).get_data(as_text=True)
     assert "The chronology was missing after the case moved teams" in form_page
     assert 'value="2026"' in form_page
     assert "There is a problem" not in form_page
@@ -189,7 +189,7 @@ def test_bad_input_gets_a_message_on_its_field_and_keeps_the_text(
 def test_an_unknown_factor_code_is_refused(client: FlaskClient) -> None:
     page = client.get("/report")
     data = [*answers().items(), ("factors", "NOT-A-CODE"), ("csrf_token", csrf_token(page))]
-    body = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    body = client.post("/report", data=MultiDict(data), follow_redirects=True).get_data(as_text=True)
     assert "There is a problem" in body
     assert 'href="#factors"' in body
 
