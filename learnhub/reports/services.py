@@ -32,7 +32,7 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
-from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS, too_long_message
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
@@ -152,7 +152,7 @@ def _check_answers(submission: ReportSubmission, errors: dict[str, str]) -> dict
     for name in NARRATIVE_FIELDS:
         text = (getattr(submission, name) or "").strip()
         if len(text) > MAX_ANSWER_LENGTH:
-            errors[name] = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+            errors[name] = too_long_message(name, MAX_ANSWER_LENGTH)
         answers[name] = text
     if not answers["narrative"]:
         errors["narrative"] = "Tell us what happened"

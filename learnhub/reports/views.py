@@ -13,7 +13,6 @@ import secrets
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -29,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.cache import reference_cache
-from learnhub.core.context import client_within_limit, service_today
+from learnhub.core.context import client_within_limit, refuse_over_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.extensions import db
 from learnhub.core.inputs import taken_out
@@ -230,7 +229,8 @@ def submit() -> Response | tuple[str, int]:
         # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
-        abort(429)  # before the page's key is used, so going back and sending again still works
+        # Before the page's key is used, so going back and sending again still works.
+        refuse_over_limit("REPORT_SUBMISSION_LIMIT", "report")
     form = ReportForm()
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the

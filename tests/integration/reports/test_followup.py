@@ -60,6 +60,9 @@ def test_wrong_codes_are_rate_limited(app: Flask, client: FlaskClient) -> None:
     finally:
         app.config["RECEIPT_LOOKUP_LIMIT"] = "10/15minute"
     assert blocked.status_code == 429
+    # The real wait, not "a few minutes": the first wrong code leaves the window in 15 minutes.
+    assert 14 * 60 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    assert "Wait 15 minutes, then go back" in blocked.get_data(as_text=True)
 
 
 def test_the_reporter_reads_a_question_and_answers_it(client: FlaskClient) -> None:

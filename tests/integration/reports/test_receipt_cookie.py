@@ -38,9 +38,7 @@ def test_the_session_cookie_after_send_holds_no_receipt(app: Flask, client: Flas
 def test_a_sealed_receipt_from_another_secret_or_tampered_shows_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
-    from learnhub.reports.views import RECEIPT_TO_SHOW
-
-    from learnhub.reports.views import SENT_TOKENS
+    from learnhub.reports.views import RECEIPT_TO_SHOW, SENT_TOKENS
 
     with client.session_transaction() as session:
         session[RECEIPT_TO_SHOW] = "not-a-sealed-value"
