@@ -29,7 +29,7 @@ because of your reports, and a few stories from practice, shared with anything t
 identify anyone taken out.
 
 If something nearly went wrong for you this month, tell us about it on the reporting page: it
-takes ten minutes, and no one will know it was you."""
+takes about five minutes, and no one will know it was you."""
 
 
 def _user(email: str, role: Role, name: str, password: str) -> User:

@@ -113,5 +113,9 @@ def thread() -> str | Response:
 @requires(Permission.PUBLIC)
 def leave() -> Response:
     session.pop(FOLLOWUP, None)
-    flash("You have closed your report on this device", "success")
+    flash(
+        "Your report is hidden on this device. The review panel still has it: enter your "
+        "receipt code to see it again.",
+        "success",
+    )
     return redirect(url_for("followup.enter"))

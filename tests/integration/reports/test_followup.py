@@ -127,7 +127,14 @@ def test_leaving_closes_the_thread_on_this_device(client: FlaskClient) -> None:
     _, receipt = make_report()
     enter_receipt(client, receipt)
     page = client.get("/followup/thread")
-    client.post("/followup/leave", data={"csrf_token": csrf_token(page)})
+    # Worded as hiding the report here, never as withdrawing it.
+    assert "Hide my report on this device" in page.get_data(as_text=True)
+    assert "not withdrawn" in page.get_data(as_text=True)
+    left = client.post(
+        "/followup/leave", data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    )
+    assert "The review panel still has it" in left.get_data(as_text=True)
+    assert "closed" not in left.get_data(as_text=True).lower().split("<main")[1]
     assert client.get("/followup/thread").headers["Location"] == "/followup"
 
 
