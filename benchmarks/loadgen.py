@@ -3,10 +3,11 @@
     python3 -m benchmarks.loadgen {learnhub|bare|bare-flow} BASE_URL CLIENTS SECONDS [WARMUP]
 
 Each simulated client is one browser: its own aiohttp session with its own cookie jar and one
-keep-alive connection. A LearnHub client repeats the reporter's whole flow (GET the form, POST
-the answers to the check page, POST Send with every hidden field the check page carries, GET
-the confirmation); a bare client POSTs one row; a bare-flow client makes the same four requests
-of the bare app, three of them constant pages. Requests started during the warm-up are not
+keep-alive connection. A LearnHub client repeats the reporter's whole flow as a browser makes
+it (GET the form, POST the answers, which redirects to the check page, GET the check page, POST
+Send with every hidden field the check page carries, GET the confirmation Send redirects to); a
+bare client POSTs one row; a bare-flow client makes the same five requests of the bare app, four
+of them constant pages. Requests started during the warm-up are not
 counted. Prints one JSON object: per request kind and overall, the count and latencies.
 """
 
@@ -77,9 +78,14 @@ def hidden_fields(page: str) -> list[tuple[str, str]]:
 async def learnhub_flow(session: aiohttp.ClientSession, base: str, rec: Recorder) -> None:
     form = await rec.timed("form", session.get(f"{base}/report"), 200)
     csrf = dict(hidden_fields(form))["csrf_token"]
-    check = await rec.timed(
-        "check", session.post(f"{base}/report", data=[("csrf_token", csrf), *ANSWERS]), 200
+    await rec.timed(
+        "continue",
+        session.post(
+            f"{base}/report", data=[("csrf_token", csrf), *ANSWERS], allow_redirects=False
+        ),
+        302,
     )
+    check = await rec.timed("check", session.get(f"{base}/report/check"), 200)
     fields = hidden_fields(check)
     if "submission_token" not in dict(fields):
         raise UnexpectedResponse("check: no check page")
@@ -98,11 +104,12 @@ async def bare_insert(session: aiohttp.ClientSession, base: str, rec: Recorder) 
 
 
 async def bare_flow(session: aiohttp.ClientSession, base: str, rec: Recorder) -> None:
-    """LearnHub's four requests against the bare app: a constant page, a constant answer to the
-    posted text, the insert, a constant page. The ceiling of reports filed per second for any
-    app whose flow has this shape."""
+    """LearnHub's five requests against the bare app: a constant page, a constant answer to the
+    posted text, a constant page, the insert, a constant page. The ceiling of reports filed per
+    second for any app whose flow has this shape."""
     await rec.timed("page", session.get(f"{base}/page"), 200)
     await rec.timed("posted page", session.post(f"{base}/page", data={"body": NARRATIVE}), 200)
+    await rec.timed("page", session.get(f"{base}/page"), 200)
     await rec.timed("insert", session.post(f"{base}/", data={"body": NARRATIVE}), 201)
     await rec.timed("page", session.get(f"{base}/page"), 200)
 

@@ -91,9 +91,17 @@ def run_learnhub_init(environment: dict[str, str]) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port: any the system gives, or one in LEARNHUB_BENCH_PORTS ("5100-5199") on a
+    machine where each user keeps to a range."""
+    low, _, high = os.environ.get("LEARNHUB_BENCH_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError(f"no free port in LEARNHUB_BENCH_PORTS={low}-{high}")
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

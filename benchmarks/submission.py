@@ -12,10 +12,11 @@ postgresql://root@127.0.0.1:5432/postgres, and dropped at the end):
   pages) under gunicorn with the same workers and threads.
 
 The load comes from benchmarks/loadgen.py in a separate process (aiohttp, one keep-alive
-connection and cookie jar per simulated client). A LearnHub *flow* is four requests: GET /report,
-POST /report (check page), POST /report/submit (Send, 302), GET /report/confirmation.
+connection and cookie jar per simulated client). A LearnHub *flow* is five requests: GET /report,
+POST /report (the answers, 302), GET /report/check, POST /report/submit (Send, 302),
+GET /report/confirmation.
 
-Rounds: at each number of clients the bare endpoint, the bare app's own four-request flow and
+Rounds: at each number of clients the bare endpoint, the bare app's own five-request flow and
 LearnHub take turns, ``--rounds`` times, in a different order each round, so that all three see
 the same conditions on a shared machine. Each figure compared is the median of the rounds' own
 ratios; every round is printed too.
@@ -23,12 +24,12 @@ ratios; every round is printed too.
 Which figures are compared, at each number of clients, both against the bare endpoint's POSTs
 per second and p95:
 
-- the per-request reading: LearnHub's requests per second (all four requests of the flow)
+- the per-request reading: LearnHub's requests per second (all five requests of the flow)
   against the bare endpoint's (target >= 0.6), and per-request p95 (target <= 2x);
 - the reading where one report submission is the whole flow: reports filed per second against
   rows inserted per second (target >= 0.6) and the whole flow's p95 against one bare POST's
-  (target <= 2x). No app can meet this one with a flow of four requests, and the run shows it:
-  the bare app's own flow (three constant pages and the insert) is measured beside LearnHub as
+  (target <= 2x). No app can meet this one with a flow of five requests, and the run shows it:
+  the bare app's own flow (four constant pages and the insert) is measured beside LearnHub as
   the most that reading allows.
 
 Worker settings: gthread, 2 workers x 4 threads by default. The machine has 2 cores and the load
@@ -216,14 +217,14 @@ def report(figures: dict[int, list[dict[str, dict]]], args: argparse.Namespace) 
                 f"<= {P95_TARGET}",
                 flow_p95 <= P95_TARGET,
             ),
-            Row(f"bare 4-request flows/s vs bare POSTs/s @{clients}", ceiling, "x"),
-            Row(f"bare 4-request flow p95 vs bare p95 @{clients}", ceiling_p95, "x"),
+            Row(f"bare 5-request flows/s vs bare POSTs/s @{clients}", ceiling, "x"),
+            Row(f"bare 5-request flow p95 vs bare p95 @{clients}", ceiling_p95, "x"),
             Row(f"errors @{clients}", errors, "", "0", not errors),
         ]
     print(
-        "\nreq/s ratio and p95 ratio: the per-request reading (all four requests of the flow "
+        "\nreq/s ratio and p95 ratio: the per-request reading (all five requests of the flow "
         "against bare POSTs). flows ratio: reports filed per second against bare POSTs per "
-        "second; bare flow: the same for the bare app's own four-request flow, the most any "
+        "second; bare flow: the same for the bare app's own five-request flow, the most any "
         "app can reach on that reading."
     )
     return rows

@@ -21,7 +21,7 @@ from learnhub.api.schemas import (
     ReportRequestSchema,
 )
 from learnhub.core.anonymous_routes import anonymous_route
-from learnhub.core.context import client_within_limit, service_today
+from learnhub.core.context import client_within_limit, refuse_over_limit, service_today
 from learnhub.core.errors import problem
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
@@ -62,7 +62,7 @@ def create_report() -> Response | tuple[Response, int]:
     if key is not None and (replayed := replay(key)) is not None:
         return replayed
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
-        abort(429)
+        refuse_over_limit("REPORT_SUBMISSION_LIMIT", "report")
     submission = reports.ReportSubmission(
         narrative=data["narrative"],
         what_nearly_happened=data["what_nearly_happened"],
@@ -83,14 +83,15 @@ def create_report() -> Response | tuple[Response, int]:
             today=service_today(),
             source=ReportSource.API,
             receipt_key=current_app.config["RECEIPT_KEY"],
+            own_transaction=True,
         )
     except reports.ReportInvalid as exc:
         raise RequestInvalid({name: [message] for name, message in exc.errors.items()}) from exc
     body = ReportCreatedSchema().dump(
         {
-            "reference": filed.report.reference,
+            "reference": filed.reference,
             "receipt": filed.receipt,
-            "identifier_flags": filed.report.identifier_flags,
+            "identifier_flags": filed.identifier_flags,
         }
     )
     if key is not None:
@@ -149,7 +150,7 @@ def report_for_receipt_header() -> Report:
     if not request.headers.get(RECEIPT_HEADER, "").strip():
         abort(400, f"Send the receipt code in the {RECEIPT_HEADER} header.")
     if not client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
-        abort(429)
+        refuse_over_limit("RECEIPT_LOOKUP_LIMIT", "receipt")
     try:
         return reports.report_for_receipt(
             db.session, request.headers.get(RECEIPT_HEADER, ""), current_app.config["RECEIPT_KEY"]

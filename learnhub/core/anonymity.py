@@ -54,6 +54,14 @@ class MemoryWindows:
         with self._lock:
             return len(self._window(item, identifiers)) < item.amount
 
+    def wait_seconds(self, item: RateLimitItem, *identifiers: str) -> float:
+        """How long until one more hit is allowed (0 if it is now)."""
+        with self._lock:
+            hits = self._window(item, identifiers)
+            if len(hits) < item.amount:
+                return 0.0
+            return max(0.0, hits[0] + item.get_expiry() - self.clock())
+
     def keys(self) -> list[str]:
         with self._lock:
             return list(self._hits)
@@ -93,6 +101,15 @@ class AnonymousRateLimiter:
     def would_allow(self, limit: str, scope: str, client: str, today: dt.date) -> bool:
         key = self.client_key(client, today)
         return self.store.windows.test(parsed_limit(limit), scope, key)
+
+    def wait_seconds(self, limit: str, scope: str, client: str, today: dt.date) -> float:
+        """How long this client must wait before ``limit`` allows it one more hit."""
+        key = self.client_key(client, today)
+        windows = self.store.windows
+        if isinstance(windows, MemoryWindows):
+            return windows.wait_seconds(parsed_limit(limit), scope, key)
+        stats = windows.get_window_stats(parsed_limit(limit), scope, key)
+        return 0.0 if stats.remaining > 0 else max(0.0, stats.reset_time - time.time())
 
     def reset(self) -> None:
         self.store.reset()

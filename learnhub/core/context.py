@@ -6,8 +6,11 @@ They are for views, jobs and commands; services take these values as plain argum
 from __future__ import annotations
 
 import datetime as dt
+import math
+from typing import NoReturn
 
 from flask import current_app, request
+from werkzeug.exceptions import TooManyRequests
 
 from learnhub.core.time import local_today
 
@@ -25,3 +28,12 @@ def client_within_limit(limit_setting: str, scope: str, *, count: bool = True) -
     return check(
         current_app.config[limit_setting], scope, request.remote_addr or "-", service_today()
     )
+
+
+def refuse_over_limit(limit_setting: str, scope: str) -> NoReturn:
+    """A 429 that says how long to wait: the Retry-After header, and the page in minutes."""
+    limiter = current_app.extensions["learnhub_anonymous_limiter"]
+    wait = limiter.wait_seconds(
+        current_app.config[limit_setting], scope, request.remote_addr or "-", service_today()
+    )
+    raise TooManyRequests(retry_after=max(1, math.ceil(wait)))  # type: ignore[arg-type]

@@ -60,6 +60,16 @@ class SharedStore:
                 self._records[key] = (time.time() + ttl_seconds, new)
             return new
 
+    def put(self, key: str, record: Record, expires_at: float) -> None:
+        """Keep ``record`` under ``key`` until ``expires_at`` (a Unix time), whatever was there."""
+        with self._lock:
+            self._records[key] = (expires_at, record)
+
+    def get(self, key: str) -> Record | None:
+        with self._lock:
+            expires, record = self._records.get(key, (0.0, None))
+            return record if expires > time.time() else None
+
     def records(self, prefix: str) -> dict[str, Record]:
         now = time.time()
         with self._lock:
@@ -99,6 +109,7 @@ class RedisStore(SharedStore):
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
+        self._secret_read_at = 0.0
         storage = storage_from_string(url, key_prefix=LIMITS_PREFIX)
         self.limits_storage = storage
         self.windows = MovingWindowRateLimiter(storage)
@@ -125,6 +136,13 @@ class RedisStore(SharedStore):
         self.redis.transaction(apply, name)
         return result[0]
 
+    def put(self, key: str, record: Record, expires_at: float) -> None:
+        self.redis.set(KEY_PREFIX + key, json.dumps(record), pxat=int(expires_at * 1000))
+
+    def get(self, key: str) -> Record | None:
+        raw = self.redis.get(KEY_PREFIX + key)
+        return None if raw is None else json.loads(raw)  # type: ignore[no-any-return]
+
     def records(self, prefix: str) -> dict[str, Record]:
         names = list(self.redis.scan_iter(match=KEY_PREFIX + prefix + "*", count=500))
         values = self.redis.mget(names) if names else []
@@ -138,7 +156,21 @@ class RedisStore(SharedStore):
         if keys:
             self.redis.delete(*(KEY_PREFIX + key for key in keys))
 
+    # How long this process keeps the day's secret it read: one Redis round trip fewer on every
+    # rate-limited request (a report's Send among them). The secret changes only when the day
+    # does or everything is reset; after a reset elsewhere this process follows within a minute.
+    SECRET_KEPT_SECONDS = 60.0
+
     def day_secret(self, day: dt.date, expires_at: float) -> bytes:
+        kept = self._secrets.get(day)
+        if kept is not None and self._secret_read_at > time.monotonic() - self.SECRET_KEPT_SECONDS:
+            return kept
+        secret = self._read_day_secret(day, expires_at)
+        self._secrets = {day: secret}  # other days' are forgotten
+        self._secret_read_at = time.monotonic()
+        return secret
+
+    def _read_day_secret(self, day: dt.date, expires_at: float) -> bytes:
         name = f"{KEY_PREFIX}day-secret:{day.isoformat()}"
         secret = self.redis.get(name)
         if secret is None:
@@ -149,6 +181,7 @@ class RedisStore(SharedStore):
         return bytes(secret)
 
     def reset(self) -> None:
+        self._secrets = {}
         for name in self.redis.scan_iter(match=KEY_PREFIX + "*", count=500):
             self.redis.delete(name)
         self.limits_storage.reset()

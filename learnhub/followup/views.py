@@ -10,7 +10,6 @@ import datetime as dt
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -22,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from learnhub.actions.outcomes import completed_actions_for_report
 from learnhub.core.anonymous_routes import anonymous_route
-from learnhub.core.context import client_within_limit, service_today
+from learnhub.core.context import client_within_limit, refuse_over_limit, service_today
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import utcnow
@@ -63,7 +62,7 @@ def enter() -> str | Response | tuple[str, int]:
     form = ReceiptForm()
     if form.validate_on_submit():
         if not client_within_limit("RECEIPT_LOOKUP_LIMIT", "receipt", count=False):
-            abort(429)
+            refuse_over_limit("RECEIPT_LOOKUP_LIMIT", "receipt")
         try:
             hashed = services.hash_for_receipt(
                 form.receipt.data or "", current_app.config["RECEIPT_KEY"]
@@ -114,5 +113,9 @@ def thread() -> str | Response:
 @requires(Permission.PUBLIC)
 def leave() -> Response:
     session.pop(FOLLOWUP, None)
-    flash("You have closed your report on this device", "success")
+    flash(
+        "Your report is hidden on this device. The review panel still has it: enter your "
+        "receipt code to see it again.",
+        "success",
+    )
     return redirect(url_for("followup.enter"))

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from learnhub.core.context import service_today
@@ -41,10 +40,9 @@ def import_reports_command(csv_file: Path, dry_run: bool) -> None:
         db.session.rollback()
         click.echo(f"Dry run: {summary} Nothing was saved.")
         return
-    receipt_key = current_app.config["RECEIPT_KEY"]
     # Progress goes to standard error, so standard output carries only the summary.
     with click.progressbar(plan.rows, label="Importing reports", file=sys.stderr) as rows:
         for row in rows:
-            imports.file_planned_row(db.session, row, today, receipt_key)
+            imports.file_planned_row(db.session, row, today)
     db.session.commit()
     click.echo(f"Imported {len(plan.rows)} reports ({plan.already_imported} already imported).")

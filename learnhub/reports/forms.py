@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import ascii_int
 from learnhub.reports.models import EventType, PotentialSeverity, ReporterRole
-from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION, too_long_message
 from learnhub.reports.services import MAX_REPLY_LENGTH
 
 SEVERITY_CHOICES = [
@@ -49,7 +49,7 @@ def answer(name: str) -> TextAreaField:
     question = QUESTION[name]
     required = [DataRequired(question.required)] if question.required else [Optional()]
     limit = question.max_length or MAX_ANSWER_LENGTH
-    too_long = Length(max=limit, message=f"Answer must be {limit:,} characters or fewer")
+    too_long = Length(max=limit, message=too_long_message(name, limit))
     return TextAreaField(
         question.asked, description=question.hint, validators=[*required, too_long]
     )

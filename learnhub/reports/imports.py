@@ -223,9 +223,6 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def file_planned_row(session: Session, row: ParsedRow, today: dt.date, receipt_key: str) -> None:
+def file_planned_row(session: Session, row: ParsedRow, today: dt.date) -> None:
     # Imported reports count as received on the import day, and nobody holds their receipt.
-    filed = file_report(
-        session, row.submission, today=today, source=ReportSource.IMPORT, receipt_key=receipt_key
-    )
-    filed.report.receipt_hash = None
+    file_report(session, row.submission, today=today, source=ReportSource.IMPORT, receipt_key=None)

@@ -168,3 +168,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("about-the-event", "About the event", ("event_type", "event_month")),
     Section("about-you", "About you (optional)", ("service_area", "reporter_role")),
 )
+
+
+def too_long_message(name: str, limit: int) -> str:
+    """Which answer is too long, by the label the check page gives it (GOV.UK: name the field)."""
+    return f"{QUESTION[name].label} must be {limit:,} characters or fewer"

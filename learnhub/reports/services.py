@@ -32,7 +32,7 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
-from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS, too_long_message
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
@@ -108,12 +108,23 @@ class CheckedSubmission:
     service_area: ServiceArea | None
     factor_codes: list[TaxonomyCode]
     findings: dict[str, list[Finding]]
+    import_key: str | None = None
 
 
 @dataclass(frozen=True)
 class FiledReport:
-    report: Report
-    receipt: str  # shown once to the reporter, never stored
+    session: Session
+    report_id: int
+    reference: str
+    identifier_flags: list[dict[str, Any]]
+    receipt: str | None  # shown once to the reporter, never stored; None for an import
+
+    @property
+    def report(self) -> Report:
+        """The filed row, read back (the Send page never needs it, so never pays for it)."""
+        report = self.session.get(Report, self.report_id)
+        assert report is not None
+        return report
 
 
 def _choice(
@@ -141,7 +152,7 @@ def _check_answers(submission: ReportSubmission, errors: dict[str, str]) -> dict
     for name in NARRATIVE_FIELDS:
         text = (getattr(submission, name) or "").strip()
         if len(text) > MAX_ANSWER_LENGTH:
-            errors[name] = f"Answer must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+            errors[name] = too_long_message(name, MAX_ANSWER_LENGTH)
         answers[name] = text
     if not answers["narrative"]:
         errors["narrative"] = "Tell us what happened"
@@ -283,6 +294,7 @@ def check_submission(
         service_area=area,
         factor_codes=codes,
         findings=scan_answers(answers),
+        import_key=submission.import_key,
     )
 
 
@@ -297,34 +309,36 @@ def file_report(
     *,
     today: dt.date,
     source: ReportSource,
-    receipt_key: str,
+    receipt_key: str | None,
     spent_key: str | None = None,
+    own_transaction: bool = False,
 ) -> FiledReport:
     """Check the submission, scan its answers, and add the report with the reporter's factor
     ticks. The one way a report is filed: the form's Send, the API, CSV import and the demo all
     come here. Flushes, never commits.
 
     ReportInvalid: something needs changing (``errors`` says what); nothing is added.
+    ``receipt_key``: the key the receipt's hash is made with; None files a report nobody holds a
+    receipt for (an import).
     ``spent_key``: the web form's one-time key for its check page, spent in this same
     transaction. AlreadySubmitted if it was spent before: the database, not the browser, decides,
     so two presses of Send racing each other in two processes still file one report. The caller
     rolls back.
+    ``own_transaction``: True when the caller's transaction holds this filing and nothing else
+    (the form's Send, the API). A clashing random id or reference (about one in 10**9) then
+    rolls the whole transaction back and files again; otherwise (an import's rows, the demo)
+    each attempt runs in a savepoint, so that a clash undoes that attempt only. A savepoint and
+    its release are two more round trips to the database on every Send.
     """
     checked = check_submission(session, submission, today)
     for _ in range(FILING_ATTEMPTS):
         try:
+            if own_transaction:
+                return _add_report(session, checked, today, source, receipt_key, spent_key)
             # A savepoint, so that a clash undoes this attempt only, not the caller's other work
             # (an import files all its rows in one transaction).
             with session.begin_nested():
-                return _add_report(
-                    session,
-                    checked,
-                    today=today,
-                    source=source,
-                    receipt_key=receipt_key,
-                    import_key=submission.import_key,
-                    spent_key=spent_key,
-                )
+                return _add_report(session, checked, today, source, receipt_key, spent_key)
         except IntegrityError as exc:
             if spent_key is not None and _breaks(exc, SPENT_KEY_CONSTRAINT):
                 raise AlreadySubmitted from None
@@ -332,51 +346,78 @@ def file_report(
                 raise
             # A random id or reference drawn is an older row's: draw again. (Not chained: the
             # database's message lists the report's answers, and a traceback is logged.)
+            if own_transaction:
+                session.rollback()  # it held this filing only
     raise ReferenceTaken
+
+
+# The same statements every time, so each is compiled once per process.
+SPENT_KEY_INSERT = sa.insert(SpentSubmission.__table__)
+REPORT_INSERT = sa.insert(Report.__table__)
+FACTOR_INSERT = sa.insert(ReportFactor.__table__)
 
 
 def _add_report(
     session: Session,
     checked: CheckedSubmission,
-    *,
     today: dt.date,
     source: ReportSource,
-    receipt_key: str,
-    import_key: str | None,
+    receipt_key: str | None,
     spent_key: str | None,
 ) -> FiledReport:
+    # Plain INSERT statements, not the ORM's unit of work: a new report is written once and
+    # nothing here reads it back, and the ORM's flush was most of Send's own time
+    # (benchmarks/RESULTS.md). ``FiledReport.report`` loads the row when a caller wants it.
+    connection = session.connection()
     if spent_key is not None:
         # Only a hash of the key is kept, and only the day; the nightly retention purge
         # deletes old keys (learnhub/retention/services.py).
         key_hash = hashlib.sha256(spent_key.encode()).hexdigest()
-        session.add(SpentSubmission(key_hash=key_hash, spent_on=today))
-        session.flush()
-    receipt = new_receipt()
-    report = Report(
-        id=random_id(),
+        connection.execute(SPENT_KEY_INSERT, {"key_hash": key_hash, "spent_on": today})
+    receipt = new_receipt() if receipt_key is not None else None
+    filed = FiledReport(
+        session=session,
+        report_id=random_id(),
         reference=new_reference(),
-        receipt_hash=receipt_hash(receipt, receipt_key),
-        received_on=today,
-        event_month=checked.event_month,
-        event_type=checked.event_type,
-        potential_severity=checked.potential_severity,
-        reporter_role=checked.reporter_role,
-        service_area=checked.service_area,
-        status=ReportStatus.NEW,
-        source=source,
-        import_key=import_key,
         identifier_flags=flags_for_reviewers(checked.findings),
-        taxonomy_version_id=checked.factor_codes[0].version_id if checked.factor_codes else None,
-        **checked.answers,
+        receipt=receipt,
     )
-    session.add(report)
-    session.flush()  # the report's row first: its ticks point at it
-    session.add_all(
-        ReportFactor(report_id=report.id, code_id=code.id, source=FactorSource.REPORTER)
-        for code in checked.factor_codes
+    connection.execute(
+        REPORT_INSERT,
+        dict(
+            id=filed.report_id,
+            reference=filed.reference,
+            receipt_hash=receipt_hash(receipt, receipt_key) if receipt and receipt_key else None,
+            received_on=today,
+            event_month=checked.event_month,
+            event_type=checked.event_type,
+            potential_severity=checked.potential_severity,
+            reporter_role=checked.reporter_role,
+            service_area_id=checked.service_area.id if checked.service_area else None,
+            status=ReportStatus.NEW,
+            source=source,
+            import_key=checked.import_key,
+            identifier_flags=filed.identifier_flags,
+            taxonomy_version_id=checked.factor_codes[0].version_id
+            if checked.factor_codes
+            else None,
+            **checked.answers,
+        ),
     )
-    session.flush()
-    return FiledReport(report=report, receipt=receipt)
+    if checked.factor_codes:
+        connection.execute(
+            FACTOR_INSERT,
+            [
+                {
+                    "id": random_id(),
+                    "report_id": filed.report_id,
+                    "code_id": code.id,
+                    "source": FactorSource.REPORTER,
+                }
+                for code in checked.factor_codes
+            ],
+        )
+    return filed
 
 
 def _new_message(session: Session, report: Report, **values: Any) -> ReporterMessage:

@@ -1,8 +1,10 @@
 """The anonymous report form: answers, check your answers, confirmation with the receipt.
 
-Answers travel between the form and the check page inside the page itself (hidden fields), so
-nothing is kept on the server until the reporter presses Submit. No view here reads who is
-signed in: a member of staff who files a report is as anonymous as anyone.
+Every page is the answer to a GET (Post/Redirect/Get): the form's POST keeps the answers as a
+sealed draft (learnhub/reports/drafts.py) and redirects to the check page or back to the form,
+so Back and Change never ask to resubmit. The check page also carries the answers to Send in
+hidden fields. No view here reads who is signed in: a member of staff who files a report is as
+anonymous as anyone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import secrets
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,12 +28,13 @@ from werkzeug.wrappers import Response
 
 from learnhub.core.anonymous_routes import anonymous_route
 from learnhub.core.cache import reference_cache
-from learnhub.core.context import client_within_limit, service_today
+from learnhub.core.context import client_within_limit, refuse_over_limit, service_today
 from learnhub.core.errors import render_http_error
 from learnhub.core.extensions import db
+from learnhub.core.inputs import taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.sealing import derive_key, seal, unseal
-from learnhub.reports import services
+from learnhub.reports import drafts, services
 from learnhub.reports.forms import ReportForm, factor_code_choices, service_area_choices
 from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource, ServiceArea
 from learnhub.reports.receipts import normalise_receipt
@@ -163,7 +165,9 @@ def spend_submission_token(token: str) -> bool:
     return True
 
 
-def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> tuple[str, int]:
+def render_check_page(
+    form: ReportForm, checked: services.CheckedSubmission, answers: MultiDict[str, str]
+) -> tuple[str, int]:
     form.submission_token.data = issue_submission_token()
     segments = services.highlighted_answers(
         checked.answers, services.flags_for_reviewers(checked.findings)
@@ -173,23 +177,48 @@ def render_check_page(form: ReportForm, checked: services.CheckedSubmission) -> 
         form=form,
         checked=checked,
         segments=segments,
-        carried=carried_fields(request.form),
+        carried=carried_fields(answers),
     )
     return page, 200
 
 
+def form_from_draft(answers: MultiDict[str, str]) -> ReportForm:
+    """The form filled in with saved answers; its CSRF token was checked when they were posted."""
+    return ReportForm(formdata=answers, meta={"csrf": False})
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @requires(Permission.PUBLIC)
-def new() -> tuple[str, int]:
+def new() -> Response | tuple[str, int]:
     if request.method == "GET":
-        return render_blank_form()
+        saved = drafts.load()
+        return render_form(form_from_draft(saved)) if saved else render_blank_form()
+    # Continue, or Change on the check page: keep the answers, then show a page by GET. Not
+    # when characters were taken out of them (the form says where, in this answer only) or
+    # they are too big to send anyway: then this POST's answer shows what to change.
+    if not taken_out() and drafts.keep(carried_fields(request.form)):
+        change = request.form.get("change")
+        if change in CARRIED_FIELDS or change == CARRIED_MULTIPLE_FIELD:
+            return redirect(url_for("reports.new", _anchor=change))
+        return redirect(url_for("reports.check"))
     form = ReportForm()
     if request.form.get("change"):
         return render_form(form)
     checked = check_form(form)
+    return render_check_page(form, checked, request.form) if checked else render_form(form)
+
+
+@bp.route("/report/check")
+@requires(Permission.PUBLIC)
+def check() -> Response | tuple[str, int]:
+    saved = drafts.load()
+    if saved is None:
+        return redirect(url_for("reports.new"))
+    form = form_from_draft(saved)
+    checked = check_form(form)
     if checked is None:
-        return render_form(form)
-    return render_check_page(form, checked)
+        return render_form(form)  # what needs changing, on the form; Continue posts it again
+    return render_check_page(form, checked, saved)
 
 
 @bp.route("/report/submit", methods=["POST"])
@@ -200,7 +229,8 @@ def submit() -> Response | tuple[str, int]:
         # Already filed from this page (a double press, or Back then Send): file nothing again.
         return redirect(url_for("reports.confirmation"))
     if not client_within_limit("REPORT_SUBMISSION_LIMIT", "report"):
-        abort(429)  # before the page's key is used, so going back and sending again still works
+        # Before the page's key is used, so going back and sending again still works.
+        refuse_over_limit("REPORT_SUBMISSION_LIMIT", "report")
     form = ReportForm()
     if not spend_submission_token(token):
         # The session behind the check page has gone (expired, or cookies cleared): show the
@@ -209,7 +239,7 @@ def submit() -> Response | tuple[str, int]:
         if checked is None:
             return render_form(form)
         flash("Check your answers again, then send your report", "important")
-        return render_check_page(form, checked)
+        return render_check_page(form, checked, request.form)
     if not form_is_valid(form):
         check_form(form)  # the service's messages too, so every problem is shown at once
         return render_form(form)
@@ -223,6 +253,7 @@ def submit() -> Response | tuple[str, int]:
     if receipt is not None:
         # The session cookie is signed, not secret: the receipt rides in it only sealed.
         session[RECEIPT_TO_SHOW] = seal(receipt_cookie_key(), receipt.encode())
+    drafts.forget()
     return redirect(url_for("reports.confirmation"))
 
 
@@ -249,6 +280,7 @@ def file_and_commit(form: ReportForm, token: str) -> str | None:
             source=ReportSource.WEB,
             receipt_key=current_app.config["RECEIPT_KEY"],
             spent_key=token,
+            own_transaction=True,
         )
     except services.AlreadySubmitted:
         db.session.rollback()
@@ -275,6 +307,10 @@ def page_timed_out(
 
 @bp.route("/report/confirmation")
 @requires(Permission.PUBLIC)
-def confirmation() -> str:
-    # Shown once: a reload, or someone else at the same computer later, sees no receipt.
-    return render_template("reports/confirmation.html", receipt=receipt_to_show())
+def confirmation() -> Response | str:
+    # The receipt is shown once: a reload, or someone else at the same computer later, sees
+    # none. Only a browser that has sent a report is told it was sent.
+    receipt = receipt_to_show()
+    if receipt is None and not session.get(SENT_TOKENS):
+        return redirect(url_for("reports.new"))
+    return render_template("reports/confirmation.html", receipt=receipt)

@@ -31,6 +31,7 @@ EXPECTED_ACCESS: dict[str, str | frozenset[Role]] = {
     "auth.reset_password": PUBLIC,
     "reports.new": PUBLIC,
     "reports.submit": PUBLIC,
+    "reports.check": PUBLIC,
     "reports.confirmation": PUBLIC,
     "followup.enter": PUBLIC,
     "followup.thread": PUBLIC,

@@ -126,7 +126,7 @@ def test_the_reused_signed_out_header_never_carries_anyones_account(
 ) -> None:
     staff = app.test_client()
     login(staff, make_user(email="duty.manager@example.org"))
-    for path in ("/report", "/", "/report/confirmation"):
+    for path in ("/report", "/", "/followup"):
         assert "Signed in as" not in client.get(path).get_data(as_text=True)
         assert "duty.manager@example.org" in staff.get(path).get_data(as_text=True)
         assert "Signed in as" not in client.get(path).get_data(as_text=True)

@@ -47,7 +47,11 @@ def hidden_fields(page: TestResponse) -> list[tuple[str, str]]:
 
 def continue_to_check(client: FlaskClient, **overrides: Any) -> TestResponse:
     page = client.get("/report")
-    return client.post("/report", data={**answers(**overrides), "csrf_token": csrf_token(page)})
+    return client.post(
+        "/report",
+        data={**answers(**overrides), "csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    )
 
 
 def send_from_check_page(client: FlaskClient, check_page: TestResponse) -> TestResponse:

@@ -60,6 +60,9 @@ def test_wrong_codes_are_rate_limited(app: Flask, client: FlaskClient) -> None:
     finally:
         app.config["RECEIPT_LOOKUP_LIMIT"] = "10/15minute"
     assert blocked.status_code == 429
+    # The real wait, not "a few minutes": the first wrong code leaves the window in 15 minutes.
+    assert 14 * 60 < int(blocked.headers["Retry-After"]) <= 15 * 60
+    assert "Wait 15 minutes, then go back" in blocked.get_data(as_text=True)
 
 
 def test_the_reporter_reads_a_question_and_answers_it(client: FlaskClient) -> None:
@@ -124,7 +127,14 @@ def test_leaving_closes_the_thread_on_this_device(client: FlaskClient) -> None:
     _, receipt = make_report()
     enter_receipt(client, receipt)
     page = client.get("/followup/thread")
-    client.post("/followup/leave", data={"csrf_token": csrf_token(page)})
+    # Worded as hiding the report here, never as withdrawing it.
+    assert "Hide my report on this device" in page.get_data(as_text=True)
+    assert "not withdrawn" in page.get_data(as_text=True)
+    left = client.post(
+        "/followup/leave", data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    )
+    assert "The review panel still has it" in left.get_data(as_text=True)
+    assert "closed" not in left.get_data(as_text=True).lower().split("<main")[1]
     assert client.get("/followup/thread").headers["Location"] == "/followup"
 
 

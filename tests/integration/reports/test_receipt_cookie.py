@@ -38,10 +38,11 @@ def test_the_session_cookie_after_send_holds_no_receipt(app: Flask, client: Flas
 def test_a_sealed_receipt_from_another_secret_or_tampered_shows_nothing(
     app: Flask, client: FlaskClient
 ) -> None:
-    from learnhub.reports.views import RECEIPT_TO_SHOW
+    from learnhub.reports.views import RECEIPT_TO_SHOW, SENT_TOKENS
 
     with client.session_transaction() as session:
         session[RECEIPT_TO_SHOW] = "not-a-sealed-value"
+        session[SENT_TOKENS] = ["a-check-page-key"]  # this browser did send a report
     page = client.get("/report/confirmation").get_data(as_text=True)
     assert 'id="receipt"' not in page
     assert "shown only once" in page

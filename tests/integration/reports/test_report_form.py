@@ -103,7 +103,7 @@ def test_the_reporters_ticks_are_kept_as_reporter_factors(client: FlaskClient) -
         *(("factors", code) for code in codes),
         ("csrf_token", csrf_token(page)),
     ]
-    check_page = client.post("/report", data=MultiDict(data))
+    check_page = client.post("/report", data=MultiDict(data), follow_redirects=True)
     assert ("factors", codes[0]) in hidden_fields(check_page)
     send_from_check_page(client, check_page)
     factors = db.session.scalars(sa.select(ReportFactor)).all()
@@ -130,7 +130,9 @@ def test_pressing_send_twice_files_one_report(client: FlaskClient) -> None:
 def test_change_returns_to_the_form_with_every_answer_kept(client: FlaskClient) -> None:
     check_page = continue_to_check(client)
     data = [*hidden_fields(check_page), ("change", "narrative")]
-    form_page = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    form_page = client.post("/report", data=MultiDict(data), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "The chronology was missing after the case moved teams" in form_page
     assert 'value="2026"' in form_page
     assert "There is a problem" not in form_page
@@ -155,7 +157,16 @@ def test_identifying_details_are_shown_before_sending_and_flagged_for_reviewers(
     ("overrides", "field", "message"),
     [
         ({"narrative": ""}, "narrative", "Tell us what happened"),
-        ({"narrative": "x" * 10_001}, "narrative", "10,000 characters or fewer"),
+        (
+            {"narrative": "x" * 10_001},
+            "narrative",
+            "What happened must be 10,000 characters or fewer",
+        ),
+        (
+            {"what_would_help": "x" * 10_001},
+            "what_would_help",
+            "What would help must be 10,000 characters or fewer",
+        ),
         ({"event_type": ""}, "event_type", "Choose what kind of event this was"),
         ({"event_type": "disaster"}, "event_type", "Choose what kind of event this was"),
         ({"event_month": "", "event_year": ""}, "event_month", "Enter the month and year"),
@@ -189,7 +200,9 @@ def test_bad_input_gets_a_message_on_its_field_and_keeps_the_text(
 def test_an_unknown_factor_code_is_refused(client: FlaskClient) -> None:
     page = client.get("/report")
     data = [*answers().items(), ("factors", "NOT-A-CODE"), ("csrf_token", csrf_token(page))]
-    body = client.post("/report", data=MultiDict(data)).get_data(as_text=True)
+    body = client.post("/report", data=MultiDict(data), follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "There is a problem" in body
     assert 'href="#factors"' in body
 
@@ -219,6 +232,8 @@ def test_submissions_are_rate_limited_per_client(app: Flask, client: FlaskClient
         app.config["REPORT_SUBMISSION_LIMIT"] = "20/hour"
     assert response.status_code == 429
     assert count_reports() == 2
+    assert 3500 < int(response.headers["Retry-After"]) <= 3600
+    assert "Wait 1 hour, then go back" in response.get_data(as_text=True)
 
 
 def test_without_the_csrf_token_nothing_is_filed(client: FlaskClient) -> None:

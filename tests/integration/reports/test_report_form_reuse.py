@@ -85,12 +85,12 @@ def test_going_back_to_change_keeps_the_ticks_and_answers(client: FlaskClient) -
     blank = client.get("/report")
     code = packaged_catalogue().codes[0].code
     data = {**answers(), "factors": code, "csrf_token": csrf_token(blank), "change": "narrative"}
-    body = client.post("/report", data=data).get_data(as_text=True)
+    body = client.post("/report", data=data, follow_redirects=True).get_data(as_text=True)
 
     assert f'value="{code}" checked' in body
     assert answers()["what_stopped_it"] in body
-    # The blank form served next is still blank.
-    again = client.get("/report").get_data(as_text=True)
+    # The blank form served next to another browser is still blank.
+    again = client.application.test_client().get("/report").get_data(as_text=True)
     assert " checked" not in again
     assert answers()["what_stopped_it"] not in again
 
@@ -98,7 +98,7 @@ def test_going_back_to_change_keeps_the_ticks_and_answers(client: FlaskClient) -
 def test_errors_are_shown_on_the_form_after_a_blank_one_was_served(client: FlaskClient) -> None:
     blank = client.get("/report")
     data = {**answers(narrative="", event_type=""), "csrf_token": csrf_token(blank)}
-    body = client.post("/report", data=data).get_data(as_text=True)
+    body = client.post("/report", data=data, follow_redirects=True).get_data(as_text=True)
 
     assert "Tell us what happened" in body
     assert "govuk-error-message" in body

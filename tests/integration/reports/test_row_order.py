@@ -83,7 +83,7 @@ def keys_of(table: sa.Table) -> set[Any]:
 def file_through_the_form(client: FlaskClient, codes: list[str]) -> str:
     page = client.get("/report")
     data = [*answers().items(), *(("factors", c) for c in codes), ("csrf_token", csrf_token(page))]
-    check_page = client.post("/report", data=MultiDict(data))
+    check_page = client.post("/report", data=MultiDict(data), follow_redirects=True)
     sent = send_from_check_page(client, check_page)
     assert sent.status_code == 302, hidden_fields(check_page)
     confirmation = client.get(sent.headers["Location"]).get_data(as_text=True)

@@ -81,6 +81,24 @@ def test_every_process_keys_a_client_alike_and_the_secret_ends_with_its_day(
         assert 0 < ttl <= left_today + 1
 
 
+def test_a_process_reads_the_days_secret_once_a_minute_and_again_after_a_reset() -> None:
+    """One Redis round trip fewer on every rate-limited request (a report's Send among them)."""
+    with redis_database("store") as url:
+        store, other = open_store(url), open_store(url)
+        today = dt.date.today()
+        name = f"learnhub:day-secret:{today.isoformat()}"
+        secret = store.day_secret(today, end_of_day(today, "UTC"))
+        store.redis.delete(name)  # type: ignore[attr-defined]
+        assert store.day_secret(today, end_of_day(today, "UTC")) == secret
+        assert store.redis.get(name) is None  # type: ignore[attr-defined]  # not read again
+        store._secret_read_at -= store.SECRET_KEPT_SECONDS  # type: ignore[attr-defined]
+        fresh = store.day_secret(today, end_of_day(today, "UTC"))
+        assert fresh != secret
+        assert other.day_secret(today, end_of_day(today, "UTC")) == fresh
+        store.reset()
+        assert store.day_secret(today, end_of_day(today, "UTC")) != fresh
+
+
 def test_a_reset_leaves_keys_that_are_not_learnhubs(store_url: str) -> None:
     store = open_store(store_url)
     store.update("test:x", lambda record: {"n": 1}, 60)
@@ -125,3 +143,15 @@ def test_per_process_counting_is_named_as_a_problem_only_with_several_workers(
 ) -> None:
     problem = per_process_problem({"RATE_LIMIT_STORAGE": storage}, workers)
     assert (problem is not None) is refused
+
+
+def test_the_wait_until_a_limit_allows_again_is_told_in_memory_and_in_redis(
+    store_url: str,
+) -> None:
+    limiter = AnonymousRateLimiter(open_store(store_url), "Europe/London")
+    today = dt.date.today()
+    assert limiter.wait_seconds("2/hour", "report", "198.51.100.7", today) == 0
+    for _ in range(2):
+        assert limiter.allow("2/hour", "report", "198.51.100.7", today)
+    assert 3590 < limiter.wait_seconds("2/hour", "report", "198.51.100.7", today) <= 3600
+    assert limiter.wait_seconds("2/hour", "report", "198.51.100.8", today) == 0
