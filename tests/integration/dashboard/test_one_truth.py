@@ -115,9 +115,7 @@ def test_new_reports_show_without_waiting_for_the_scheduler(
     assert "counted just now" in html
 
 
-def test_a_share_or_median_of_a_small_count_is_not_given(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_share_or_median_of_a_small_count_is_not_given(app: Flask, client: FlaskClient) -> None:
     month = dt.date(2026, 8, 1)
     reports_in(month, 2, feedback_after=4, triage_after=2)  # 2 of 20 had feedback
     reports_in(month, 18)
