@@ -55,9 +55,7 @@ def test_a_signal_is_marked_to_look_at_not_in_alarm_red(app: Flask, client: Flas
         assert RED not in svg.decode().lower(), name
 
 
-def test_the_heatmap_writes_hidden_counts_as_the_tables_do(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_the_heatmap_writes_hidden_counts_as_the_tables_do(app: Flask, client: FlaskClient) -> None:
     a_year_with_a_jump()
     login(client, make_user(Role.LEADER))
     svg = client.get("/dashboard/charts/factors.svg", query_string=PERIOD).get_data()
