@@ -124,7 +124,7 @@ def factors_chart(summary: Summary, narrow: bool = False) -> bytes:
     cmap = ListedColormap(["#f3f2f1", "#b3d5d8", "#66aab0", "#00707a", "#004a50"]).with_extremes(
         bad="#ffffff"
     )
-    image = axes.imshow(grid, aspect="auto", cmap=cmap, interpolation="nearest")
+    axes.imshow(grid, aspect="auto", cmap=cmap, interpolation="nearest")
     peak = max((v for line in grid for v in line if not math.isnan(v)), default=0) or 1
     size = 6.5 if narrow else 8
     for y, month in enumerate(months):
@@ -152,15 +152,18 @@ def factors_chart(summary: Summary, narrow: bool = False) -> bytes:
                 fontsize=size,
                 color=INK if light else "#ffffff",
             )
-    titles = [textwrap.fill(_label(row.title), 12 if narrow else 18) for row in rows]
-    axes.set_xticks(range(len(rows)), titles, fontsize=7 if narrow else 9)
+    if narrow:  # a phone's columns are too narrow for a title across: it stands upright
+        titles = [_label(row.title) for row in rows]
+        axes.set_xticks(range(len(rows)), titles, fontsize=7, rotation=90)
+    else:  # linespacing: the lines of a wrapped tier title clear each other
+        titles = [textwrap.fill(_label(row.title), 10, break_long_words=False) for row in rows]
+        axes.set_xticks(range(len(rows)), titles, fontsize=7.5, linespacing=2.2)
     axes.xaxis.tick_top()
     axes.set_yticks(
         range(len(months)), [summary.month_label(m) for m in months], fontsize=7 if narrow else 9
     )
     axes.tick_params(length=0)
-    if not narrow:
-        figure.colorbar(image, ax=axes, label="Reports with a factor in the tier", shrink=0.6)
+    # No colour bar: every cell is written out, the shading only helps the eye.
     return _svg(figure)
 
 
