@@ -7,6 +7,7 @@ that a spreadsheet would read as a formula is defused with a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
@@ -40,6 +41,12 @@ def measure_text(value: float | None, unit: str) -> str:
     return f"{value:g}%" if unit == "%" else f"{value:g} days"
 
 
+def month_key(summary: Summary, month: dt.date) -> str:
+    """A month as the CSV names it: YYYY-MM, for a spreadsheet to read as a month. (The page
+    marks the month still running; a download says when it was made in its file name.)"""
+    return f"{month:%Y-%m}"
+
+
 def table_rows(summary: Summary, table: str) -> list[list[str]]:
     k = summary.k
     if table == "reports":
@@ -49,17 +56,20 @@ def table_rows(summary: Summary, table: str) -> list[list[str]]:
                 signals[month] = "; ".join(r.label for r in summary.chart.rules_at(i))
         rows = [["Month", "Reports received", "Special-cause signal"]]
         rows += [
-            [f"{m.month:%Y-%m}", m.cell.label(k), signals.get(m.month, "")] for m in summary.months
+            [month_key(summary, m.month), m.cell.label(k), signals.get(m.month, "")]
+            for m in summary.months
         ]
         rows.append(["Whole period", summary.total.label(k), ""])
         return rows
     if table == "factors":
-        rows = [["Month", *(tier.title for tier in summary.tiers)]]
-        for i, month in enumerate(summary.filters.months):
-            rows.append(
-                [f"{month:%Y-%m}", *(tier.months[i].cell.label(k) for tier in summary.tiers)]
-            )
-        rows.append(["Whole period", *(tier.total.label(k) for tier in summary.tiers)])
+        rows = [["Month", "Reports coded", *(tier.title for tier in summary.tiers)]]
+        for i, month in enumerate(summary.period_months):
+            tiers = [
+                "not yet coded" if month in summary.not_coded else tier.months[i].cell.label(k)
+                for tier in summary.tiers
+            ]
+            rows.append([month_key(summary, month), summary.coded[i].cell.label(k), *tiers])
+        rows.append(["Whole period", "", *(tier.total.label(k) for tier in summary.tiers)])
         return rows
     if table == "themes":
         rows = [["Theme", "Status", "Reports", "Rising", "Why rising"]]

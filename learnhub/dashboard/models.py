@@ -34,6 +34,9 @@ class MonthlyReports(Base):
     triaged: Mapped[int]
     with_feedback: Mapped[int]
     deidentified: Mapped[int]
+    # Reports a reviewer has coded (saved a coding, or confirmed or removed a factor): the
+    # month's factor counts are complete only when this is close to ``reports``.
+    coded: Mapped[int] = mapped_column(server_default="0")
 
 
 class MonthlyTiers(Base):

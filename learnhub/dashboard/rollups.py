@@ -6,6 +6,7 @@ costs seconds at a million reports; readers keep seeing the previous roll-ups un
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -24,7 +25,13 @@ from learnhub.dashboard.models import (
     RollupRefresh,
 )
 from learnhub.reports.models import Report
-from learnhub.taxonomy.models import FactorSource, FactorStatus, ReportFactor, TaxonomyCode
+from learnhub.taxonomy.models import (
+    FactorSource,
+    FactorStatus,
+    ReportFactor,
+    ReviewerCoding,
+    TaxonomyCode,
+)
 
 REFRESH_ID = 1
 
@@ -56,37 +63,34 @@ def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def refresh(session: Session) -> RefreshResult:
-    """Replace every roll-up with a fresh count; flushes, the caller commits."""
-    started = time.perf_counter()
+def detailed_rows(
+    session: Session, since: dt.date | None = None
+) -> dict[type, sa.Select[tuple[object, ...]]]:
+    """Each roll-up's detailed rows (one month, one area, one event type) as a SELECT over the
+    reports, with the roll-up's own column names: ``refresh`` stores them, and the dashboard
+    counts the newest months with them when reports arrived after the last refresh. ``since``:
+    only reports received on or after that day."""
     month = month_of(session, Report.received_on).label("month")
     area = sa.func.coalesce(Report.service_area_id, NO_AREA).label("service_area_id")
     event_type = Report.event_type.label("event_type")
     keys = (month, area, event_type)
-
-    for model in (MonthlyReports, MonthlyTiers, MonthlyCodes, MonthlyDelays):
-        session.execute(sa.delete(model))
-
-    session.execute(
-        sa.insert(MonthlyReports).from_select(
-            [
-                "month",
-                "service_area_id",
-                "event_type",
-                "reports",
-                "triaged",
-                "with_feedback",
-                "deidentified",
-            ],
-            sa.select(
-                *keys,
-                sa.func.count(),
-                _count_if(Report.triaged_on.is_not(None)),
-                _count_if(Report.first_feedback_on.is_not(None)),
-                _count_if(Report.deidentified_on.is_not(None)),
-            ).group_by(*keys),
-        )
+    received = [Report.received_on >= since] if since is not None else []
+    reviewed = sa.union(
+        sa.select(ReportFactor.report_id).where(ReportFactor.source == FactorSource.REVIEWER),
+        sa.select(ReviewerCoding.report_id),
     )
+    rows: dict[type, sa.Select[tuple[object, ...]]] = {
+        MonthlyReports: sa.select(
+            *keys,
+            sa.func.count().label("reports"),
+            _count_if(Report.triaged_on.is_not(None)).label("triaged"),
+            _count_if(Report.first_feedback_on.is_not(None)).label("with_feedback"),
+            _count_if(Report.deidentified_on.is_not(None)).label("deidentified"),
+            _count_if(Report.id.in_(reviewed)).label("coded"),
+        )
+        .where(*received)
+        .group_by(*keys)
+    }
     coded = (
         sa.select(Report.id)
         .join(ReportFactor, ReportFactor.report_id == Report.id)
@@ -94,39 +98,43 @@ def refresh(session: Session) -> RefreshResult:
         .where(
             ReportFactor.source == FactorSource.REVIEWER,
             ReportFactor.status == FactorStatus.CONFIRMED,
+            *received,
         )
     )
-    session.execute(
-        sa.insert(MonthlyTiers).from_select(
-            ["month", "service_area_id", "event_type", "tier", "reports"],
-            coded.with_only_columns(
-                *keys, TaxonomyCode.tier, sa.func.count(sa.distinct(Report.id))
-            ).group_by(*keys, TaxonomyCode.tier),
-        )
-    )
-    session.execute(
-        sa.insert(MonthlyCodes).from_select(
-            ["month", "service_area_id", "event_type", "code", "tier", "reports"],
-            coded.with_only_columns(
-                *keys,
-                TaxonomyCode.code,
-                sa.func.min(TaxonomyCode.tier),
-                sa.func.count(sa.distinct(Report.id)),
-            ).group_by(*keys, TaxonomyCode.code),
-        )
-    )
+    rows[MonthlyTiers] = coded.with_only_columns(
+        *keys,
+        TaxonomyCode.tier.label("tier"),
+        sa.func.count(sa.distinct(Report.id)).label("reports"),
+    ).group_by(*keys, TaxonomyCode.tier)
+    rows[MonthlyCodes] = coded.with_only_columns(
+        *keys,
+        TaxonomyCode.code.label("code"),
+        sa.func.min(TaxonomyCode.tier).label("tier"),
+        sa.func.count(sa.distinct(Report.id)).label("reports"),
+    ).group_by(*keys, TaxonomyCode.code)
+    delays = []
     for measure, done_on in (("triage", Report.triaged_on), ("feedback", Report.first_feedback_on)):
         days = days_between(session, done_on, Report.received_on).label("days")
-        session.execute(
-            sa.insert(MonthlyDelays).from_select(
-                ["month", "service_area_id", "event_type", "measure", "days", "reports"],
-                sa.select(*keys, sa.literal(measure), days, sa.func.count())
-                .where(done_on.is_not(None))
-                .group_by(*keys, days),
+        delays.append(
+            sa.select(
+                *keys, sa.literal(measure).label("measure"), days, sa.func.count().label("reports")
             )
+            .where(done_on.is_not(None), *received)
+            .group_by(*keys, days)
         )
+    rows[MonthlyDelays] = sa.union_all(*delays)  # type: ignore[assignment]
+    return rows
 
-    for model in (MonthlyReports, MonthlyTiers, MonthlyCodes, MonthlyDelays):
+
+def refresh(session: Session) -> RefreshResult:
+    """Replace every roll-up with a fresh count; flushes, the caller commits."""
+    started = time.perf_counter()
+    for model in ROLLUPS:
+        session.execute(sa.delete(model))
+    for model, select in detailed_rows(session).items():
+        names = [column.name for column in select.selected_columns]
+        session.execute(sa.insert(model).from_select(names, select))
+    for model in ROLLUPS:
         add_summed_levels(session, model)
 
     total = session.scalar(sa.select(sa.func.count()).select_from(Report)) or 0
@@ -140,7 +148,10 @@ def refresh(session: Session) -> RefreshResult:
     return result
 
 
-SUMMED = ("reports", "triaged", "with_feedback", "deidentified")
+ROLLUPS = (MonthlyReports, MonthlyTiers, MonthlyCodes, MonthlyDelays)
+
+
+SUMMED = ("reports", "triaged", "with_feedback", "deidentified", "coded")
 
 
 def add_summed_levels(session: Session, model: type) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import statistics
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnhub.actions.models import Action, ActionStatus
-from learnhub.core.time import add_months, month_start, parse_month
+from learnhub.core.time import add_months, month_start, parse_month, utcnow
 from learnhub.dashboard import spc
 from learnhub.dashboard.models import (
     ALL_AREAS,
@@ -25,9 +24,16 @@ from learnhub.dashboard.models import (
     MonthlyReports,
     MonthlyTiers,
 )
-from learnhub.dashboard.rollups import last_refresh
-from learnhub.disclosure.counts import Cell, publish, publish_line, too_few
-from learnhub.reports.models import EventType, ServiceArea
+from learnhub.dashboard.rollups import detailed_rows, last_refresh
+from learnhub.disclosure.counts import (
+    Cell,
+    publish,
+    publish_line,
+    publish_median,
+    publish_share,
+    too_few,
+)
+from learnhub.reports.models import EventType, Report, ServiceArea
 from learnhub.taxonomy.services import active_version, codes_by_tier, packaged_catalogue
 from learnhub.themes import sharing
 from learnhub.themes.models import Theme
@@ -193,6 +199,77 @@ class Summary:
     actions: dict[str, Cell] = field(default_factory=dict)
     measures: list[Measure] = field(default_factory=list)
     refreshed_at: dt.datetime | None = None
+    # The months listed: from the first with a report to the end of the period.
+    period_months: list[dt.date] = field(default_factory=list)
+    part_month: dt.date | None = None  # the month still running, if listed
+    coded: list[MonthCell] = field(default_factory=list)  # reports coded, month by month
+    not_coded: set[dt.date] = field(default_factory=set)  # months with reports, none coded
+    freshness: Freshness | None = None
+
+    @property
+    def as_of(self) -> dt.datetime | None:
+        """When the figures were counted: now, when the newest months were counted live."""
+        if self.freshness is not None and self.freshness.live_since is not None:
+            return self.freshness.counted_at
+        return self.refreshed_at
+
+    def month_label(self, month: dt.date, style: str = "%b %Y") -> str:
+        label = f"{month:{style}}"
+        return f"{label} (so far)" if month == self.part_month else label
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current the roll-ups are. When reports were received after the last rebuild (and no
+    scheduler has rebuilt them since), the months from ``live_since`` on are counted from the
+    reports at read time, in memory: a GET never writes, and the page still shows every report."""
+
+    refreshed_at: dt.datetime | None
+    live_since: dt.date | None  # None: the roll-ups are current
+    counted_at: dt.datetime
+
+
+def freshness(session: Session, start: dt.date) -> Freshness:
+    """Compare the reports received since the month of the last rebuild with what the roll-ups
+    hold for those months (two index reads); ``start``: the first month the page shows."""
+    refresh = last_refresh(session)
+    now = utcnow()
+    if refresh is None:
+        return Freshness(None, start, now)
+    # A day's reports may straddle the rebuild (reports keep a day, not a time): recount from
+    # the month of the day before it.
+    since = month_start(refresh.refreshed_at.date() - dt.timedelta(days=1))
+    received = session.scalar(
+        sa.select(sa.func.count()).select_from(Report).where(Report.received_on >= since)
+    )
+    m = MonthlyReports
+    stored = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(m.reports), 0)).where(
+            m.service_area_id == ALL_AREAS, m.event_type == ALL_TYPES, m.month >= since
+        )
+    )
+    if int(received or 0) == int(stored or 0):
+        return Freshness(refresh.refreshed_at, None, now)
+    return Freshness(refresh.refreshed_at, since, now)
+
+
+def _rows(session: Session, model: type, filters: Filters, fresh: Freshness | None) -> sa.Subquery:
+    """The rows of one roll-up at the filters' level, as a subquery with the roll-up's columns:
+    stored rows, and, when reports arrived after the last rebuild, the newest months counted
+    from the reports instead."""
+    table = model.__table__  # type: ignore[attr-defined]
+    stored = sa.select(*table.c).where(*filters.conditions(model))
+    if fresh is None or fresh.live_since is None:
+        return stored.subquery()
+    stored = stored.where(table.c.month < fresh.live_since)
+    detailed = detailed_rows(session, since=fresh.live_since)[model].subquery()
+    wanted = [detailed.c.month >= filters.start, detailed.c.month <= filters.end]
+    if filters.service_area is not None:
+        wanted.append(detailed.c.service_area_id == filters.service_area.id)
+    if filters.event_type is not None:
+        wanted.append(detailed.c.event_type == filters.event_type.value)
+    live = sa.select(*(detailed.c[column.name] for column in table.c)).where(*wanted)
+    return sa.union_all(stored, live).subquery()
 
 
 def tier_titles(session: Session | None = None) -> dict[str, str]:
@@ -206,68 +283,101 @@ def tier_titles(session: Session | None = None) -> dict[str, str]:
 
 
 def summarise(session: Session, filters: Filters, today: dt.date, k: int) -> Summary:
-    """Everything the dashboard shows for these filters, from the roll-ups alone."""
+    """Everything the dashboard shows for these filters, from the roll-ups (and, for months
+    with reports newer than the last rebuild, from the reports themselves)."""
     refresh = last_refresh(session)
-    summary = Summary(filters=filters, k=k, refreshed_at=refresh.refreshed_at if refresh else None)
-    totals = _monthly_totals(session, filters)
+    fresh = freshness(session, filters.start)
+    summary = Summary(
+        filters=filters,
+        k=k,
+        refreshed_at=refresh.refreshed_at if refresh else None,
+        freshness=fresh,
+    )
+    totals = _monthly_totals(session, filters, fresh)
     reports = sum(row[0] for row in totals.values())
     if too_few(reports, k):
         summary.refused = True
         return summary
+    # Months before the first report are before the service began (or before the filter's
+    # area or type had any): listing them as zeros would pad the page with empty months.
     months = filters.months
+    first = next((i for i, m in enumerate(months) if totals.get(m, (0,))[0] > 0), 0)
+    months = summary.period_months = months[first:]
+    running = month_start(today)
+    summary.part_month = running if running in months else None
     cells, summary.total = publish_line([totals.get(m, (0,))[0] for m in months], k)
     summary.months = [MonthCell(m, c) for m, c in zip(months, cells, strict=True)]
-    plotted = [(mc.month, mc.cell.value) for mc in summary.months if mc.cell.value is not None]
-    # Months before the first report are before the service began, not a process at zero.
-    while plotted and plotted[0][1] == 0:
-        plotted.pop(0)
+    coded, _ = publish_line([totals.get(m, (0, 0, 0, 0, 0))[4] for m in months], k)
+    summary.coded = [MonthCell(m, c) for m, c in zip(months, coded, strict=True)]
+    summary.not_coded = {
+        m for m in months if totals.get(m, (0,))[0] > 0 and totals.get(m, (0, 0, 0, 0, 0))[4] == 0
+    }
+    # The month still running is shown, marked, but left out of the control chart: a part
+    # month would read as a fall.
+    plotted = [
+        (mc.month, mc.cell.value)
+        for mc in summary.months
+        if mc.cell.value is not None and mc.month != summary.part_month
+    ]
     summary.chart_months = [m for m, _ in plotted]
     summary.chart = spc.xmr([v for _, v in plotted])
     summary.sentence = spc.describe(summary.chart, [f"{m:%B %Y}" for m in summary.chart_months])
-    summary.tiers = _tiers(session, filters, k)
+    summary.tiers = _tiers(session, filters, months, k, fresh)
     summary.themes = _themes(session, filters, k)
     summary.actions = _actions(session, today, k)
-    summary.measures = _measures(session, filters, totals, k)
+    summary.measures = _measures(session, filters, totals, k, fresh)
     return summary
 
 
-def _monthly_totals(session: Session, filters: Filters) -> dict[dt.date, tuple[int, int, int, int]]:
-    m = MonthlyReports
+def _monthly_totals(
+    session: Session, filters: Filters, fresh: Freshness | None = None
+) -> dict[dt.date, tuple[int, int, int, int, int]]:
+    r = _rows(session, MonthlyReports, filters, fresh)
     rows = session.execute(
         sa.select(
-            m.month,
-            sa.func.sum(m.reports),
-            sa.func.sum(m.triaged),
-            sa.func.sum(m.with_feedback),
-            sa.func.sum(m.deidentified),
-        )
-        .where(*filters.conditions(m))
-        .group_by(m.month)
+            r.c.month,
+            sa.func.sum(r.c.reports),
+            sa.func.sum(r.c.triaged),
+            sa.func.sum(r.c.with_feedback),
+            sa.func.sum(r.c.deidentified),
+            sa.func.sum(r.c.coded),
+        ).group_by(r.c.month)
     )
-    return {month: (int(a), int(b), int(c), int(d)) for month, a, b, c, d in rows}
+    return {
+        _as_date(month): (int(a), int(b), int(c), int(d), int(e)) for month, a, b, c, d, e in rows
+    }
 
 
-def _tiers(session: Session, filters: Filters, k: int) -> list[TierRow]:
-    t = MonthlyTiers
+def _as_date(value: object) -> dt.date:
+    """A month read through a UNION: SQLite hands back the text it stores."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _tiers(
+    session: Session,
+    filters: Filters,
+    months: list[dt.date],
+    k: int,
+    fresh: Freshness | None = None,
+) -> list[TierRow]:
+    t = _rows(session, MonthlyTiers, filters, fresh)
     counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
     for month, tier, reports in session.execute(
-        sa.select(t.month, t.tier, sa.func.sum(t.reports))
-        .where(*filters.conditions(t))
-        .group_by(t.month, t.tier)
+        sa.select(t.c.month, t.c.tier, sa.func.sum(t.c.reports)).group_by(t.c.month, t.c.tier)
     ):
-        counts[tier][month] = int(reports)
+        counts[tier][_as_date(month)] = int(reports)
     titles = tier_titles(session)
     keys = list(titles) + sorted(set(counts) - set(titles))
     # Reports counted under a tier the active version no longer has keep its packaged title.
     titles = {**tier_titles(), **titles}
     rows = []
     for key in keys:
-        cells, total = publish_line([counts[key].get(m, 0) for m in filters.months], k)
+        cells, total = publish_line([counts[key].get(m, 0) for m in months], k)
         rows.append(
             TierRow(
                 key,
                 titles.get(key, key),
-                [MonthCell(m, c) for m, c in zip(filters.months, cells, strict=True)],
+                [MonthCell(m, c) for m, c in zip(months, cells, strict=True)],
                 total,
             )
         )
@@ -276,12 +386,10 @@ def _tiers(session: Session, filters: Filters, k: int) -> list[TierRow]:
 
 def tier_codes(session: Session, filters: Filters, tier: str, k: int) -> list[CodeRow]:
     """The codes of one tier with the reports that had each over the period (drill-down)."""
-    c = MonthlyCodes
+    c = _rows(session, MonthlyCodes, filters, freshness(session, filters.start))
     counts = dict(
         session.execute(
-            sa.select(c.code, sa.func.sum(c.reports))
-            .where(*filters.conditions(c), c.tier == tier)
-            .group_by(c.code)
+            sa.select(c.c.code, sa.func.sum(c.c.reports)).where(c.c.tier == tier).group_by(c.c.code)
         ).all()
     )
     version = active_version(session)
@@ -342,33 +450,17 @@ def _actions(session: Session, today: dt.date, k: int) -> dict[str, Cell]:
     }
 
 
-def median_from_histogram(histogram: Mapping[int, int]) -> float | None:
-    """The median of values given as value → how many; None when there are none."""
-    total = sum(histogram.values())
-    if total == 0:
-        return None
-    ordered = sorted(histogram.items())
-
-    def nth(n: int) -> int:
-        seen = 0
-        for value, count in ordered:
-            seen += count
-            if seen > n:
-                return value
-        return ordered[-1][0]
-
-    return statistics.fmean([nth((total - 1) // 2), nth(total // 2)])
-
-
 def _measures(
-    session: Session, filters: Filters, totals: Mapping[dt.date, tuple[int, int, int, int]], k: int
+    session: Session,
+    filters: Filters,
+    totals: Mapping[dt.date, tuple[int, ...]],
+    k: int,
+    fresh: Freshness | None = None,
 ) -> list[Measure]:
-    d = MonthlyDelays
+    d = _rows(session, MonthlyDelays, filters, fresh)
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
     for measure, days, reports in session.execute(
-        sa.select(d.measure, d.days, sa.func.sum(d.reports))
-        .where(*filters.conditions(d))
-        .group_by(d.measure, d.days)
+        sa.select(d.c.measure, d.c.days, sa.func.sum(d.c.reports)).group_by(d.c.measure, d.c.days)
     ):
         histograms[measure][int(days)] = int(reports)
     reports = sum(row[0] for row in totals.values())
@@ -378,12 +470,10 @@ def _measures(
     def median(measure: str, key: str, label: str) -> Measure:
         counts = histograms.get(measure, {})
         based_on = sum(counts.values())
-        value = median_from_histogram(counts) if based_on >= k else None
-        return Measure(key, label, value, "days", publish(based_on, k))
+        return Measure(key, label, publish_median(counts, k), "days", publish(based_on, k))
 
     def share(part: int, key: str, label: str) -> Measure:
-        value = round(100 * part / reports) if reports >= k else None
-        return Measure(key, label, value, "%", publish(reports, k))
+        return Measure(key, label, publish_share(part, reports, k), "%", publish(reports, k))
 
     return [
         median("triage", "median_days_to_triage", "Median days from receipt to triage"),

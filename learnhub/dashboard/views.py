@@ -55,7 +55,8 @@ def chart(name: str) -> Response:
     summary = current_summary()
     if summary.refused:
         abort(404)
-    response = Response(CHARTS[name](summary), mimetype="image/svg+xml")
+    narrow = request.args.get("layout") == "narrow"
+    response = Response(CHARTS[name](summary, narrow), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = CACHE
     return response
 

@@ -96,3 +96,42 @@ def publish_keyed(counts: Mapping[Key, int], k: int) -> tuple[dict[Key, Cell], C
     keys = list(counts)
     cells, total = publish_line([counts[key] for key in keys], k)
     return dict(zip(keys, cells, strict=True)), total
+
+
+# --- Figures derived from counts: medians and shares ------------------------------------------
+# A median or a share says something about the reports behind it, so it follows the same rule
+# as a count: it is given only when at least k reports stand behind every part of it.
+
+
+def median_of(histogram: Mapping[int, int]) -> float | None:
+    """The median of values given as value → how many; None when there are none."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(n: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if seen > n:
+                return value
+        return ordered[-1][0]
+
+    return (nth((total - 1) // 2) + nth(total // 2)) / 2
+
+
+def publish_median(histogram: Mapping[int, int], k: int) -> float | None:
+    """A median (of days, say) as a non-reviewer sees it: only over at least k reports."""
+    if sum(histogram.values()) < k:
+        return None
+    return median_of(histogram)
+
+
+def publish_share(part: int, whole: int, k: int) -> int | None:
+    """A percentage as a non-reviewer sees it, or None: given only when the whole is at least
+    k and neither the part nor the rest is a small count (1 to k - 1), so that "4%" of a
+    known total can never give away the two reports it is. Whole percentages only."""
+    if whole < k or too_few(part, k) or too_few(whole - part, k):
+        return None
+    return round(100 * part / whole)

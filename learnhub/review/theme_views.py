@@ -21,6 +21,7 @@ from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
 from learnhub.disclosure.counts import Cell, publish, threshold
+from learnhub.review import theme_presentation as present
 from learnhub.review.theme_forms import (
     LEARNING_STATUS_HINTS,
     LEARNING_STATUS_LABELS,
@@ -31,7 +32,8 @@ from learnhub.review.theme_forms import (
     plain_choice_errors,
 )
 from learnhub.themes import sharing, triage
-from learnhub.themes.models import LearningStatus, Theme, ThemeStatus
+from learnhub.themes.models import LearningStatus, Theme, ThemeKind, ThemeStatus
+from learnhub.themes.trend import theme_trend
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -47,9 +49,22 @@ def theme_or_404(theme_id: int) -> Theme:
 @requires(Permission.TRIAGE_THEMES)
 def candidates() -> str:
     themes = triage.candidate_themes(db.session)
+    today = service_today()
+    trends = {
+        t.id: theme_trend(t.monthly_counts or {}, rising=t.is_rising, today=today) for t in themes
+    }
     audit.record(db.session, current_user, "read", "theme_list", "candidate")
     db.session.commit()
-    return render_template("themes/candidates.html", themes=themes, score=triage.score)
+    # One table per kind of theme, so each column has one scale: lift for factors that recur
+    # together, closeness of wording (0 to 1) for similar stories.
+    return render_template(
+        "themes/candidates.html",
+        themes=themes,
+        factor_themes=[t for t in themes if t.kind is ThemeKind.FACTOR_COMBINATION],
+        story_themes=[t for t in themes if t.kind is not ThemeKind.FACTOR_COMBINATION],
+        trends=trends,
+        score=triage.score,
+    )
 
 
 @bp.route("/accepted")
@@ -94,6 +109,12 @@ def render_theme(theme: Theme, failed: FlaskForm | None = None, **forms: FlaskFo
         "themes/theme.html",
         theme=theme,
         shared=shared,
+        headline=present.headline(theme, sharing.code_titles(db.session)),
+        found_because=present.found_because(theme),
+        trend=theme_trend(
+            theme.monthly_counts or {}, rising=theme.is_rising, today=service_today()
+        ),
+        month_chart=present.month_chart(theme.monthly_counts or {}),
         evidence=triage.evidence(db.session, theme),
         merged_into=triage.merged_into(db.session, theme),
         actions=actions.actions_for_theme(db.session, theme),
