@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from learnhub.core.fragments import reused
+from learnhub.core.words import counted
 from learnhub.main.navigation import navigation_items
 from learnhub.reports.questions import QUESTION, SECTIONS
 
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(month_year)
     app.add_template_filter(humanise)
+    app.add_template_filter(counted)
     app.add_template_global(page_part)
     app.add_template_global(safeguarding_notice)
     # The report's questions, for every page that asks them or names the answers.

@@ -20,6 +20,7 @@ from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.time import parse_month
+from learnhub.core.words import counted
 from learnhub.disclosure.counts import Cell, publish, threshold
 from learnhub.review import theme_presentation as present
 from learnhub.review.theme_forms import (
@@ -92,7 +93,9 @@ def accepted() -> str:
 def merge_form(theme: Theme, formdata: Any = None) -> MergeForm:
     form = MergeForm(formdata=formdata) if formdata is not None else MergeForm()
     form.into.choices = [SelectChoice("", "Choose a theme")] + [
-        SelectChoice(str(t.id), f"{t.title} ({t.status.value}, {t.member_count} reports)")
+        SelectChoice(
+            str(t.id), f"{t.title} ({t.status.value}, {counted(t.member_count, 'report')})"
+        )
         for t in triage.merge_targets(db.session, theme)
     ]
     return form

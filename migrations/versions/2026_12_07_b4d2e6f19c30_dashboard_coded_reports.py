@@ -5,7 +5,7 @@ of a row of zeros. Filled by the next roll-up refresh (every 15 minutes, or
 ``learnhub dashboard refresh``); 0 until then.
 
 Revision ID: b4d2e6f19c30
-Revises: 7a3c51e0d2f8
+Revises: b4e19d2c6a70
 Create Date: 2026-12-07 21:20:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b4d2e6f19c30"
-down_revision = "7a3c51e0d2f8"
+down_revision = "b4e19d2c6a70"
 branch_labels = None
 depends_on = None
 
