@@ -104,7 +104,6 @@ def import_reports_command(
                 plan,
                 today=today,
                 now=utcnow(),
-                receipt_key=current_app.config["RECEIPT_KEY"],
                 actor=actor,
                 source_name=f"{csv_file.name} (sha256 {hashlib.sha256(raw).hexdigest()[:16]})",
                 progress=importing,

@@ -38,7 +38,7 @@ from learnhub.reports.services import (
     ReportInvalid,
     ReportSubmission,
     check_submission,
-    file_report,
+    file_checked_reports,
 )
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import (
@@ -55,8 +55,9 @@ DEFAULT_EVENT_TYPE = EventType.NEAR_MISS.value
 MAX_EXTERNAL_ID_LENGTH = 200
 # The purpose the external-id key is derived for from the receipt key (core/sealing.py).
 EXTERNAL_ID_PURPOSE = "import-external-id"
-# Rows whose existing keys are looked up per query.
+# Rows whose existing keys are looked up per query, and reports filed per savepoint.
 LOOKUP_CHUNK = 500
+FILING_BATCH = 250
 
 Progress = Callable[[int], None]
 
@@ -301,7 +302,6 @@ def run_import(
     *,
     today: dt.date,
     now: dt.datetime,
-    receipt_key: str,
     actor: User | None,
     source_name: str,
     progress: Progress | None = None,
@@ -316,23 +316,20 @@ def run_import(
         )
     result = ImportResult()
     coded: list[tuple[Report, PlannedRow]] = []
-    for row in plan.rows:
-        filed = file_report(
+    for start in range(0, len(plan.rows), FILING_BATCH):
+        batch = plan.rows[start : start + FILING_BATCH]
+        reports = file_checked_reports(
             session,
-            row.submission,
+            [(row.submission.import_key, row.checked) for row in batch],
             today=today,
             source=ReportSource.IMPORT,
-            receipt_key=receipt_key,
-            limits=IMPORT_LIMITS,
-            checked=row.checked,
         )
-        # Nobody holds an imported report's receipt: its follow-up thread is closed to all.
-        filed.report.receipt_hash = None
-        result.imported.append(ImportedRow(row.line, row.external_id, filed.report.reference))
-        if row.panel_codes:
-            coded.append((filed.report, row))
+        for report, row in zip(reports, batch, strict=True):
+            result.imported.append(ImportedRow(row.line, row.external_id, report.reference))
+            if row.panel_codes:
+                coded.append((report, row))
         if progress:
-            progress(1)
+            progress(len(batch))
     if coded and actor is not None and plan.version is not None:
         result.codes_confirmed = _confirm_panel_codes(session, coded, actor, plan.version, now)
         result.panel_coded = len(coded)
@@ -418,17 +415,21 @@ def _confirm_panel_codes(
     session.add_all(factors)
     session.add_all(changes)
     session.flush()
-    for report, row in coded:
-        audit.record(
-            session,
-            actor,
-            "update",
-            "report_codes",
-            report.reference,
-            {
-                "changes": actions[report.id],
-                "codes": sorted(code.code for code in row.panel_codes),
-                "via": "import",
-            },
-        )
+    audit.record_many(
+        session,
+        actor,
+        [
+            audit.Entry(
+                "update",
+                "report_codes",
+                report.reference,
+                {
+                    "changes": actions[report.id],
+                    "codes": sorted(code.code for code in row.panel_codes),
+                    "via": "import",
+                },
+            )
+            for report, row in coded
+        ],
+    )
     return confirmed
