@@ -111,7 +111,8 @@ def test_a_coded_history_imports_again_idempotently_and_trains_the_model(
     assert dry.exit_code != 0
     assert "Dry run: 48 rows ready (48 with panel codes), 3 with problems" in dry.output
     assert "Panel codes need --as EMAIL" in dry.output
-    assert count(Report) == 0 and not rejects.exists()
+    assert count(Report) == 0
+    assert not rejects.exists()
 
     args = ["import-reports", str(source), "--skip-bad", str(rejects), "--map-out", str(mapped)]
     result = runner.invoke(args=[*args, "--as", reviewer.email])
@@ -138,7 +139,8 @@ def test_a_coded_history_imports_again_idempotently_and_trains_the_model(
     assert report is not None
     assert report.event_month == dt.date(1994, 1, 1)
     assert len(report.narrative) > LONG
-    assert report.import_key is not None and "CASE-LOG" not in report.import_key
+    assert report.import_key is not None
+    assert "CASE-LOG" not in report.import_key
     assert report.receipt_hash is None
     assert report.status is ReportStatus.CODING
     dumped = "\n".join(
@@ -170,9 +172,11 @@ def test_a_coded_history_imports_again_idempotently_and_trains_the_model(
         reviewer.email,
         "update",
     )
-    assert entry.details["codes"] == [first] and entry.details["via"] == "import"
+    assert entry.details["codes"] == [first]
+    assert entry.details["via"] == "import"
     summary = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import"))
-    assert summary is not None and summary.details["panel_coded"] == 48
+    assert summary is not None
+    assert summary.details["panel_coded"] == 48
     assert verify_chain(db.session).intact
 
     # Importing the same file again adds nothing, and maps every row to its first reference.
@@ -191,7 +195,8 @@ def test_a_coded_history_imports_again_idempotently_and_trains_the_model(
     assert retrained.exit_code == 0, retrained.output
     assert "reviewer-coded reports: at least" not in retrained.output
     model = db.session.scalar(sa.select(SuggestionModel).order_by(SuggestionModel.id.desc()))
-    assert model is not None and model.scores["new"]["reports"] > 0
+    assert model is not None
+    assert model.scores["new"]["reports"] > 0
 
 
 @pytest.mark.usefixtures("app")
