@@ -408,13 +408,26 @@ def _confirm_panel_codes(
                     )
                 )
             )
-        report.taxonomy_version_id = version.id
-        report.triaged_on = report.triaged_on or now.date()
-        if report.status is ReportStatus.NEW:
-            report.status = ReportStatus.CODING
     session.add_all(factors)
     session.add_all(changes)
     session.flush()
+    # As after a reviewer's first coding: in this version, triaged today, being coded. One
+    # statement per batch (the reports were filed new just now), not one per report.
+    ids = [report.id for report, _ in coded]
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        session.execute(
+            sa.update(Report)
+            .where(Report.id.in_(ids[start : start + LOOKUP_CHUNK]))
+            .values(
+                taxonomy_version_id=version.id,
+                triaged_on=sa.func.coalesce(Report.triaged_on, now.date()),
+                status=sa.case(
+                    (Report.status == ReportStatus.NEW, ReportStatus.CODING),
+                    else_=Report.status,
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
     audit.record_many(
         session,
         actor,
