@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
 
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
@@ -111,6 +112,13 @@ def import_reports_command(
     except services.ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    except IntegrityError:
+        # Another import stored one of these rows' keys since they were checked.
+        db.session.rollback()
+        raise click.ClickException(
+            "Another import saved some of these rows meanwhile; nothing was imported by this "
+            "one. Run it again: rows already imported are skipped."
+        ) from None
     db.session.commit()
     # Written once the reports are surely saved, so neither file names a report that is not.
     if rejects is not None:
