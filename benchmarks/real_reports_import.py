@@ -116,7 +116,7 @@ def through_import(reports: Sequence[RealReport], label_set: str) -> ProductPath
     }
     # The suggester cache is per process and keyed by the version's id, which is 1 in each
     # fresh database here: another label set's suggester must not be taken for this one's.
-    training._cache.clear()  # noqa: SLF001 - a benchmark running two databases in one process
+    training._cache.clear()
     with tempfile.TemporaryDirectory(prefix="safenet-") as name:
         folder = Path(name)
         app = create_app({"ENV": "testing", "DATABASE_URL": f"sqlite:///{folder / 'safenet.db'}"})
