@@ -31,6 +31,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("identifiers", [], []),
     ("suggestions", [], []),
     ("real_reports", [], []),
+    ("import_reports", [], []),
     ("themes", ["--scale", "--sizes", "10000"], ["--recovery", "--scale"]),
     ("review_queue", [], []),
     ("dashboard", [], []),

@@ -1,7 +1,7 @@
 """Code suggestions on real near-miss reports that nobody here wrote: SAFENET, with the temporal
 split and the baseline of /work/shared/data/README.md.
 
-    python3 -m benchmarks.real_reports [SAFENET_FOLDER]
+    python3 -m benchmarks.real_reports [SAFENET_FOLDER] [--through-import]
 
 The folder defaults to ``../shared/data/safenet`` beside the repository; when it is absent the
 benchmark prints a note and stops. Human Factors (6 labels) and Contributing Factors (5, ``Other``
@@ -9,9 +9,10 @@ left out) are measured separately, each as its own taxonomy of codes. Train on e
 2000-2014, test on 2015-2021. Everything LearnHub chooses (the columns it reads, its
 regularisation, thresholds, ranking) is chosen on the training years only.
 
-``load_reports`` is the one step that reads the files; the rest works on ``RealReport``. Once
-``learnhub import-reports --panel-codes`` exists, swapping ``load_reports`` for an import into a
-database (then ``training.retrain``) runs the same table through the product's own path.
+``load_reports`` is the one step that reads the files; the rest works on ``RealReport``.
+``--through-import`` also runs the product's own path (benchmarks/real_reports_import.py): the
+reports imported with ``learnhub import-reports`` and their labels as ``panel_codes``, then
+``learnhub taxonomy retrain``, then the suggestions stored on the test years' reports.
 """
 
 from __future__ import annotations
@@ -368,12 +369,16 @@ Notes
   in the third decimal (the README counts one report more in each training set).
 - "LearnHub day one" knows only the label names and a one-line definition of each (written for
   this benchmark from the labels' ordinary meaning); it learns nothing from the reports.
-- This runs the model directly on the reports, not through a database: filing the 2,381 reports
-  and their panel codes waits for `learnhub import-reports --panel-codes` (another helper);
-  swapping load_reports for that import is the one change needed."""
+- The rows above run the model directly on the reports. `--through-import` adds the product's
+  own path: import-reports with the labels as panel_codes, taxonomy retrain, and the suggestions
+  stored on the test years' reports (benchmarks/real_reports_import.py)."""
 
 
 def main(argv: Sequence[str] = ()) -> list[Row]:
+    """``[SAFENET_FOLDER] [--through-import]``: the second also runs the product's own path
+    (benchmarks/real_reports_import.py: import with panel codes, retrain, stored suggestions)."""
+    through_import = "--through-import" in argv
+    argv = [argument for argument in argv if argument != "--through-import"]
     folder = Path(argv[0]) if argv else SAFENET
     if not folder.is_dir():
         print(f"Skipped: no SAFENET reports at {folder} (see /work/shared/data/README.md).")
@@ -384,6 +389,13 @@ def main(argv: Sequence[str] = ()) -> list[Row]:
     rows: list[Row] = []
     for label_set in LABEL_SETS:
         text, section_rows = label_set_section(reports, label_set)
+        print(text)
+        print()
+        rows.extend(section_rows)
+    if through_import:
+        from benchmarks.real_reports_import import product_path_section
+
+        text, section_rows = product_path_section(reports)
         print(text)
         print()
         rows.extend(section_rows)

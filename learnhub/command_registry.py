@@ -61,9 +61,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "users": LazyCommand("learnhub.commands:users_group", "Staff accounts."),
     "tokens": LazyCommand("learnhub.commands:tokens_group", "API tokens."),
     "import-reports": LazyCommand(
-        "learnhub.reports.cli:import_reports_command",
+        "learnhub.imports.cli:import_reports_command",
         "Import reports from CSV_FILE (columns: narrative, event_month, event_type, "
-        "service_area, factors; all but narrative optional).",
+        "service_area, factors, the other answers, external_id, panel_codes; all but "
+        "narrative optional).",
     ),
     "reports": LazyCommand("learnhub.reports.jobs:reports_group", "Learning reports."),
     "scheduler": LazyCommand(

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("themes",),
     ("actions",),
     ("review",),
+    ("imports",),
     ("followup",),
     ("dashboard", "bulletins"),
     ("retention",),

@@ -123,6 +123,68 @@ def record(
     return event
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry for ``record_many``: what ``record`` takes besides the session and actor."""
+
+    action: str
+    object_type: str
+    object_id: object = None
+    details: dict[str, Any] | None = None
+
+
+def record_many(session: Session, actor: Actor | None, entries: Sequence[Entry]) -> None:
+    """Append many entries by one actor in the caller's transaction, each exactly as ``record``
+    would (its own MAC, chained in id order), with two flushes and one look-up for the lot
+    instead of per entry: for a bulk change such as an import's confirmed codes."""
+    if not entries:
+        return
+    keys = current_key_ring()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
+    occurred = utcnow().replace(microsecond=0)
+    events = [
+        AuditEvent(
+            occurred_at=occurred,
+            actor_id=actor.id if actor else None,
+            actor_label=actor.email if actor else "system",
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=None if entry.object_id is None else str(entry.object_id),
+            details=entry.details or {},
+            prev_hash=GENESIS_HASH,
+            entry_hash=uuid.uuid4().hex,
+            key_id=keys.current_id,
+        )
+        for entry in entries
+    ]
+    # Inserted first, as in ``record``: on SQLite the insert takes the write lock.
+    session.add_all(events)
+    session.flush()
+    events.sort(key=lambda event: event.id)
+    previous = session.execute(
+        sa.select(AuditEvent.entry_hash, AuditEvent.position)
+        .where(AuditEvent.id < events[0].id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if previous is None:
+        prev_hash, position = GENESIS_HASH, 0
+    elif previous.position is not None:
+        prev_hash, position = previous.entry_hash, previous.position
+    else:
+        count = session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.id < events[0].id)
+        )
+        prev_hash, position = previous.entry_hash, count or 0
+    for event in events:
+        position += 1
+        event.prev_hash, event.position = prev_hash, position
+        event.entry_hash = prev_hash = entry_mac(event, keys.current)
+    session.flush()
+    remember_head(session, events[-1], current_app.config["AUDIT_ANCHOR_FILE"])
+
+
 def seal_unkeyed_entries(session: Session) -> AuditEvent | None:
     """If the newest entry was written before the key existed, append a keyed checkpoint
     whose MAC covers it (and so, through the hashes, every entry before it). Run by

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 MAX_ANSWER_LENGTH = 10_000
+# The longest answer a report may hold: an organisation's imported history may carry answers
+# longer than the form takes (learnhub/imports/), and a reviewer's redacted version of one.
+MAX_IMPORTED_ANSWER_LENGTH = 100_000
 MAX_FACTORS = 20
 
 # How the form asks for an answer, and so how a page shows it.

@@ -32,7 +32,12 @@ from learnhub.reports.models import (
     ServiceArea,
     SpentSubmission,
 )
-from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_FACTORS, too_long_message
+from learnhub.reports.questions import (
+    MAX_ANSWER_LENGTH,
+    MAX_FACTORS,
+    MAX_IMPORTED_ANSWER_LENGTH,
+    too_long_message,
+)
 from learnhub.reports.receipts import new_receipt, new_reference, normalise_receipt, receipt_hash
 from learnhub.taxonomy import services as taxonomy
 from learnhub.taxonomy.models import FactorSource, ReportFactor, TaxonomyCode
@@ -78,6 +83,20 @@ def _breaks(exc: IntegrityError, constraint: tuple[str, str]) -> bool:
     if diag is not None:
         return bool(diag.constraint_name == constraint[0])
     return str(exc.orig) == f"UNIQUE constraint failed: {constraint[1]}"
+
+
+@dataclass(frozen=True)
+class FilingLimits:
+    """How long an answer may be and how far back the event: the form's and the API's by
+    default. An import of an organisation's history passes ``IMPORT_LIMITS``."""
+
+    max_answer_length: int = MAX_ANSWER_LENGTH
+    # None: OLDEST_EVENT_MONTHS before the month of ``today``; a date: that month, fixed.
+    oldest_month: dt.date | None = None
+
+
+REPORTER_LIMITS = FilingLimits()
+IMPORT_LIMITS = FilingLimits(MAX_IMPORTED_ANSWER_LENGTH, dt.date(1990, 1, 1))
 
 
 @dataclass
@@ -147,27 +166,33 @@ def _choice(
         return None
 
 
-def _check_answers(submission: ReportSubmission, errors: dict[str, str]) -> dict[str, str]:
+def _check_answers(
+    submission: ReportSubmission, limit: int, errors: dict[str, str]
+) -> dict[str, str]:
     answers = {}
     for name in NARRATIVE_FIELDS:
         text = (getattr(submission, name) or "").strip()
-        if len(text) > MAX_ANSWER_LENGTH:
-            errors[name] = too_long_message(name, MAX_ANSWER_LENGTH)
+        if len(text) > limit:
+            errors[name] = too_long_message(name, limit)
         answers[name] = text
     if not answers["narrative"]:
         errors["narrative"] = "Tell us what happened"
     return answers
 
 
-def _check_month(month: dt.date | None, today: dt.date, errors: dict[str, str]) -> dt.date:
+def _check_month(
+    month: dt.date | None, today: dt.date, oldest: dt.date | None, errors: dict[str, str]
+) -> dt.date:
     if month is None:
         errors["event_month"] = "Enter the month and year it happened"
         return month_start(today)
     month = month_start(month)
     if month > month_start(today):
         errors["event_month"] = "The month it happened must be this month or earlier"
-    elif month < add_months(month_start(today), -OLDEST_EVENT_MONTHS):
+    elif oldest is None and month < add_months(month_start(today), -OLDEST_EVENT_MONTHS):
         errors["event_month"] = "The month it happened must be within the last 5 years"
+    elif oldest is not None and month < oldest:
+        errors["event_month"] = f"The month it happened must be {oldest:%Y-%m} or later"
     return month
 
 
@@ -253,11 +278,12 @@ def check_submission(
     session: Session,
     submission: ReportSubmission,
     today: dt.date,
+    limits: FilingLimits = REPORTER_LIMITS,
 ) -> CheckedSubmission:
     """Check every field at once, so the reporter sees all that needs fixing together, and
     scan the answers for identifying details."""
     errors: dict[str, str] = {}
-    answers = _check_answers(submission, errors)
+    answers = _check_answers(submission, limits.max_answer_length, errors)
     event_type = _choice(
         EventType,
         submission.event_type,
@@ -280,7 +306,7 @@ def check_submission(
         "Choose a role from the list",
         errors,
     )
-    event_month = _check_month(submission.event_month, today, errors)
+    event_month = _check_month(submission.event_month, today, limits.oldest_month, errors)
     area = _check_service_area(session, submission.service_area, errors)
     codes = _check_factors(session, submission.factor_codes, errors)
     if errors:
@@ -312,6 +338,8 @@ def file_report(
     receipt_key: str | None,
     spent_key: str | None = None,
     own_transaction: bool = False,
+    limits: FilingLimits = REPORTER_LIMITS,
+    checked: CheckedSubmission | None = None,
 ) -> FiledReport:
     """Check the submission, scan its answers, and add the report with the reporter's factor
     ticks. The one way a report is filed: the form's Send, the API, CSV import and the demo all
@@ -329,8 +357,13 @@ def file_report(
     rolls the whole transaction back and files again; otherwise (an import's rows, the demo)
     each attempt runs in a savepoint, so that a clash undoes that attempt only. A savepoint and
     its release are two more round trips to the database on every Send.
+    ``limits``: the form's and the API's unless an import passes ``IMPORT_LIMITS``.
+    ``checked``: what ``check_submission`` returned for this very submission under these
+    limits in this transaction, when the caller checked it already (an import checks every row
+    before filing any): the answers are then not scanned twice.
     """
-    checked = check_submission(session, submission, today)
+    if checked is None:
+        checked = check_submission(session, submission, today, limits)
     for _ in range(FILING_ATTEMPTS):
         try:
             if own_transaction:

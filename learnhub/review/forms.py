@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import FIRST_DAY, LAST_DAY
 from learnhub.reports.models import EventType, PotentialSeverity, ReportStatus, ServiceArea
-from learnhub.reports.questions import MAX_ANSWER_LENGTH, QUESTION
+from learnhub.reports.questions import MAX_IMPORTED_ANSWER_LENGTH, QUESTION
 from learnhub.reports.services import MAX_REPLY_LENGTH
 from learnhub.review.services import (
     MAX_OUTCOME_LENGTH,
@@ -165,9 +165,11 @@ class QueueFilterForm(Form):
 
 def redacted_answer(name: str) -> TextAreaField:
     """The de-identified version of one free-text answer, labelled as the review page names it."""
-    too_long = f"Text must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+    # An imported report's answer may be longer than the form takes; its redacted version too.
+    too_long = f"Text must be {MAX_IMPORTED_ANSWER_LENGTH:,} characters or fewer"
     return TextAreaField(
-        QUESTION[name].label, validators=[Length(max=MAX_ANSWER_LENGTH, message=too_long)]
+        QUESTION[name].label,
+        validators=[Length(max=MAX_IMPORTED_ANSWER_LENGTH, message=too_long)],
     )
 
 

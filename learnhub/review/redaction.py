@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from learnhub.reports.identifiers import Finding, IdentifierKind
 from learnhub.reports.models import NARRATIVE_FIELDS, Report
-from learnhub.reports.services import MAX_ANSWER_LENGTH, flags_by_field, scan_answers
+from learnhub.reports.questions import MAX_ANSWER_LENGTH, MAX_IMPORTED_ANSWER_LENGTH
+from learnhub.reports.services import flags_by_field, scan_answers
 
 PLACEHOLDERS: dict[str, str] = {
     IdentifierKind.PERSON_NAME: "[name]",
@@ -87,8 +88,10 @@ def check_redaction(report: Report, typed: dict[str, str]) -> dict[str, str]:
     redacted = {name: (typed.get(name) or "").strip() for name in NARRATIVE_FIELDS}
     errors: dict[str, str] = {}
     for name, text in redacted.items():
-        if len(text) > MAX_ANSWER_LENGTH:
-            errors[name] = f"Text must be {MAX_ANSWER_LENGTH:,} characters or fewer"
+        # The form's limit, or as long as the answer itself: an imported one can pass the form's.
+        limit = min(max(MAX_ANSWER_LENGTH, len(answers[name])), MAX_IMPORTED_ANSWER_LENGTH)
+        if len(text) > limit:
+            errors[name] = f"Text must be {limit:,} characters or fewer"
         elif not answers[name]:
             redacted[name] = ""  # nothing was said here, so nothing may be added
     if answers["narrative"] and not redacted["narrative"]:

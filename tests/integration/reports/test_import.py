@@ -64,7 +64,7 @@ def test_importing_the_same_file_again_adds_nothing(runner: FlaskCliRunner, tmp_
     runner.invoke(args=["import-reports", str(path)])
     again = runner.invoke(args=["import-reports", str(path)])
     assert again.exit_code == 0, again.output
-    assert "Imported 0 reports (3 already imported)" in again.output
+    assert "Imported 0 reports (3 already imported, 0 refused)" in again.output
     assert count_reports() == 3
 
 

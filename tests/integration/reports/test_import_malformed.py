@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskCliRunner
 
-from learnhub.reports.imports import ImportFileInvalid, read_rows
+from learnhub.imports.reading import ImportFileInvalid, read_rows
 from tests.integration.reports.test_import import count_reports, write_csv
 
 

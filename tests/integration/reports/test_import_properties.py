@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from learnhub.core.extensions import db
-from learnhub.reports.imports import ImportFileInvalid, plan_import, read_rows
+from learnhub.imports.reading import ImportFileInvalid, read_rows
+from learnhub.imports.services import plan_import
 from learnhub.reports.models import Report
 
 TODAY = dt.date(2026, 11, 25)

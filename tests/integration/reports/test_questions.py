@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 
 from learnhub.core.extensions import db
-from learnhub.reports.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from learnhub.imports.reading import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from learnhub.reports.models import NARRATIVE_FIELDS, ReportSource
 from learnhub.reports.questions import QUESTION, QUESTIONS, SECTIONS
 from learnhub.reports.services import ReportSubmission, file_report

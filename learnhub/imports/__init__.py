@@ -1,0 +1,1 @@
+"""Importing an organisation's history of reports from CSV: ``learnhub import-reports``."""
