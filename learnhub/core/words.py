@@ -1,4 +1,5 @@
-"""Numbers in sentences: "1 theme", "2 themes", never "1 themes"."""
+"""Words on a page made from data: numbers in sentences ("1 theme", never "1 themes") and
+stored values as words."""
 
 from __future__ import annotations
 
@@ -8,3 +9,9 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     an s is wrong, as in "1 story", "2 stories")."""
     word = noun if number == 1 else (plural or f"{noun}s")
     return f"{number:,} {word}"
+
+
+def humanise(value: object) -> str:
+    """``awaiting_reporter`` → ``Awaiting reporter``: enum values as words on a page."""
+    text = str(getattr(value, "value", value)).replace("_", " ")
+    return text[:1].upper() + text[1:]

@@ -6,33 +6,17 @@ that a spreadsheet would read as a formula is defused with a leading apostrophe.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from learnhub.dashboard.services import CodeRow, Summary
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 ACTION_LABELS = {
     "open": "Open",
     "overdue": "Overdue",
     "completed_this_quarter": "Completed this quarter",
 }
 TABLES = ("reports", "factors", "themes", "actions", "measures")
-
-
-def defuse(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def to_csv(rows: Iterable[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([defuse(str(cell)) for cell in row])
-    return buffer.getvalue()
 
 
 def measure_text(value: float | None, unit: str) -> str:

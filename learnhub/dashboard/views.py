@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from learnhub.core.context import service_today
 from learnhub.core.extensions import db
 from learnhub.core.permissions import Permission, requires
+from learnhub.core.spreadsheet import csv_download
 from learnhub.dashboard import export, services
 from learnhub.dashboard.charts import CHARTS
 from learnhub.disclosure.counts import threshold
@@ -81,13 +82,6 @@ def tier(tier: str) -> str:
     )
 
 
-def csv_response(rows: list[list[str]], filename: str) -> Response:
-    response = Response(export.to_csv(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/export/<table>.csv")
 @requires(Permission.VIEW_DASHBOARD)
 def export_table(table: str) -> Response:
@@ -102,5 +96,5 @@ def export_table(table: str) -> Response:
         if tier not in services.tier_titles(db.session):
             abort(404)
         codes = services.tier_codes(db.session, summary.filters, tier, summary.k)
-        return csv_response(export.code_rows(codes, summary.k), f"learnhub-{tier}-{stamp}.csv")
-    return csv_response(export.table_rows(summary, table), f"learnhub-{table}-{stamp}.csv")
+        return csv_download(export.code_rows(codes, summary.k), f"learnhub-{tier}-{stamp}.csv")
+    return csv_download(export.table_rows(summary, table), f"learnhub-{table}-{stamp}.csv")

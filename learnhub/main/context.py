@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from learnhub.core.fragments import reused
-from learnhub.core.words import counted
+from learnhub.core.words import counted, humanise
 from learnhub.main.navigation import navigation_items
 from learnhub.reports.questions import QUESTION, SECTIONS
 
@@ -61,12 +61,6 @@ def long_date(day: dt.date) -> str:
 
 def month_year(day: dt.date) -> str:
     return f"{day:%B %Y}"
-
-
-def humanise(value: object) -> str:
-    """``awaiting_reporter`` → ``Awaiting reporter``: enum values as words on a page."""
-    text = str(getattr(value, "value", value)).replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def init_app(app: Flask) -> None:

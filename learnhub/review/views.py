@@ -16,9 +16,11 @@ from learnhub.core.inputs import query_int, taken_out
 from learnhub.core.permissions import Permission, requires
 from learnhub.core.spreadsheet import csv_download
 from learnhub.core.time import utcnow
+from learnhub.core.words import humanise
 from learnhub.reports import services as reports
 from learnhub.reports.identifiers import Finding
 from learnhub.reports.models import NARRATIVE_FIELDS, Report, ReportStatus, ServiceArea
+from learnhub.reports.questions import QUESTION
 from learnhub.review import coding, redaction, services
 from learnhub.review.forms import (
     CloseForm,
@@ -85,19 +87,14 @@ def queue_filters() -> QueueFilterForm:
     return form
 
 
-def humanise(value: object) -> str:
-    text = str(getattr(value, "value", value)).replace("_", " ")
-    return text[:1].upper() + text[1:]
-
-
 EXPORT_COLUMNS = [
     "Reference",
     "Received",
     "State",
-    "Kind of event",
-    "Event month",
-    "Potential severity",
-    "Service area",
+    QUESTION["event_type"].label,
+    QUESTION["event_month"].label,
+    QUESTION["potential_severity"].label,
+    QUESTION["service_area"].label,
     "May identify someone",
     "Reporter replied",
     "De-identified on",

@@ -101,7 +101,7 @@ def test_a_coded_history_imports_again_idempotently_and_trains_the_model(
     assert (
         "line 51: panel_codes: Unknown codes in the active taxonomy: NOT-A-CODE" in refused.output
     )
-    assert "line 52: narrative: Answer must be 100,000 characters or fewer" in refused.output
+    assert "line 52: narrative: What happened must be 100,000 characters or fewer" in refused.output
     assert count(Report) == 0
 
     # A dry run checks the same and writes nothing, not even the rejects file.
