@@ -74,6 +74,7 @@ def learnhub_environment(database_url: str) -> dict[str, str]:
         ),
         "LEARNHUB_DATABASE_URL": database_url,
         "LEARNHUB_SESSION_COOKIE_SECURE": "false",
+        "LEARNHUB_BASE_URL": "http://127.0.0.1",
         "LEARNHUB_REPORT_SUBMISSION_LIMIT": "100000000/hour",
         "LEARNHUB_RATE_LIMIT_STORAGE": REDIS_URL,
         "LEARNHUB_LOG_LEVEL": "WARNING",
