@@ -114,9 +114,6 @@ def through_import(reports: Sequence[RealReport], label_set: str) -> ProductPath
     panel = {
         i: sorted(codes[label] for label in r.labels[label_set]) for i, r in enumerate(split.train)
     }
-    # The suggester cache is per process and keyed by the version's id, which is 1 in each
-    # fresh database here: another label set's suggester must not be taken for this one's.
-    training._cache.clear()
     with tempfile.TemporaryDirectory(prefix="safenet-") as name:
         folder = Path(name)
         app = create_app({"ENV": "testing", "DATABASE_URL": f"sqlite:///{folder / 'safenet.db'}"})

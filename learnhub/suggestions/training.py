@@ -24,7 +24,7 @@ from learnhub.taxonomy.versions import catalogue_of, report_codes_in
 MIN_CODED_REPORTS = 40
 log = logging.getLogger(__name__)
 _cache_lock = threading.Lock()
-_cache: dict[tuple[int, int | None, object], suggest.Suggester] = {}
+_cache: dict[tuple[int, str, int | None, object], suggest.Suggester] = {}
 
 
 __all__ = ["report_text"]  # kept here for callers that read a report's text through training
@@ -45,8 +45,14 @@ def active_model(session: Session, version: TaxonomyVersion) -> SuggestionModel 
 def suggester_for(session: Session, version: TaxonomyVersion) -> suggest.Suggester:
     """The trained model in use for this version, or the day-one suggester if there is none."""
     model = active_model(session, version)
-    # The creation time joins the id because SQLite may reuse the id of a deleted row.
-    key = (version.id, model.id if model else None, model.created_at if model else None)
+    # The version's checksum and the model's creation time join the ids because a database may
+    # reuse the id of a deleted row, and one process may serve more than one database.
+    key = (
+        version.id,
+        version.checksum,
+        model.id if model else None,
+        model.created_at if model else None,
+    )
     with _cache_lock:
         if key in _cache:
             return _cache[key]
