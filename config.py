@@ -90,6 +90,8 @@ CASTS: dict[str, Callable[[str], Any]] = {
     "TRUSTED_HOSTS": as_host_list,
     "REPORT_SUBMISSION_LIMIT": as_str,
     "RECEIPT_LOOKUP_LIMIT": as_str,
+    "PASSWORD_RESET_LIMIT": as_str,
+    "PASSWORD_RESET_ADDRESS_LIMIT": as_str,
     "FOLLOWUP_SESSION_MINUTES": as_int,
     "PASSWORD_HASH_TIME_COST": as_int,
     "MFA_REQUIRED_ROLES": as_name_list,
@@ -154,6 +156,10 @@ class Config:
     # Anonymous routes: limits per client, counted under a daily-changing in-memory key.
     REPORT_SUBMISSION_LIMIT = "20/hour"
     RECEIPT_LOOKUP_LIMIT = "10/15minute"  # wrong receipts only
+    # Password-reset requests: per client (a 429 past it), and per address (past it the page is
+    # the same but no email goes, so nobody can flood a colleague's inbox or learn who exists).
+    PASSWORD_RESET_LIMIT = "10/hour"  # noqa: S105 - a rate, not a password
+    PASSWORD_RESET_ADDRESS_LIMIT = "3/hour"  # noqa: S105 - a rate, not a password
     # How long a receipt, once entered, opens the follow-up pages in that browser.
     FOLLOWUP_SESSION_MINUTES = 30
     # Argon2id cost: argon2-cffi's defaults (3 passes over 64 MiB) unless a test run lowers it.

@@ -26,6 +26,7 @@ from learnhub.auth.forms import (
 )
 from learnhub.auth.models import User
 from learnhub.auth.throttle import DeviceCookies, LoginThrottle, Waiting
+from learnhub.core.context import address_within_limit, client_within_limit, refuse_over_limit
 from learnhub.core.email import SmtpSettings
 from learnhub.core.extensions import db
 from learnhub.core.permissions import (
@@ -265,6 +266,8 @@ def mfa_setup() -> str | Response:
 def request_password_reset() -> str | Response:
     form = ResetRequestForm()
     if form.validate_on_submit():
+        if not client_within_limit("PASSWORD_RESET_LIMIT", "password-reset"):
+            refuse_over_limit("PASSWORD_RESET_LIMIT", "password-reset")
         try:
             email = services.normalise_email(form.email.data or "")
         except services.AccountError as exc:
@@ -280,9 +283,9 @@ def request_password_reset() -> str | Response:
         message = emails.reset_message(
             settings, email, link, config["PASSWORD_RESET_MINUTES"], config["ORGANISATION_NAME"]
         )
-        emails.send_in_background(
-            dict(config), message if user is not None and user.is_enabled else None
-        )
+        wanted = user is not None and user.is_enabled
+        within = address_within_limit("PASSWORD_RESET_ADDRESS_LIMIT", "password-reset", email)
+        emails.send_in_background(dict(config), message if wanted and within else None)
         if user is not None:
             audit.record(db.session, None, "request", "password_reset", user.id)
             db.session.commit()

@@ -30,6 +30,13 @@ def client_within_limit(limit_setting: str, scope: str, *, count: bool = True) -
     )
 
 
+def address_within_limit(limit_setting: str, scope: str, address: str) -> bool:
+    """Count one hit against ``limit_setting`` for an email address rather than a client (the
+    address is keyed with the day's secret, never stored as it is): False when over it."""
+    limiter = current_app.extensions["learnhub_anonymous_limiter"]
+    return limiter.allow(current_app.config[limit_setting], scope, address, service_today())
+
+
 def refuse_over_limit(limit_setting: str, scope: str) -> NoReturn:
     """A 429 that says how long to wait: the Retry-After header, and the page in minutes."""
     limiter = current_app.extensions["learnhub_anonymous_limiter"]

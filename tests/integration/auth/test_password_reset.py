@@ -198,3 +198,27 @@ def test_the_sign_in_page_links_to_the_reset(client: FlaskClient) -> None:
 def test_running_smtp_sink_is_the_real_server() -> None:
     with running_smtp_sink() as sink:
         assert sink.port > 0
+
+
+def test_one_address_gets_at_most_three_emails_an_hour_and_the_page_never_says_so(
+    app: Flask, smtp_sink: SmtpSink
+) -> None:
+    user = make_user(Role.REVIEWER)
+    pages = []
+    for turn in range(5):
+        # Five different clients: the limit follows the address, not only the asker.
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{turn + 1}"
+        pages.append(ask(client, user.email))
+    wait_for_mail(smtp_sink, 5, seconds=2)
+    assert len(smtp_sink.received) == 3
+    assert all("Check your email" in page for page in pages)
+
+
+def test_one_client_asking_too_often_is_told_to_wait(app: Flask, client: FlaskClient) -> None:
+    statuses = [
+        post_form(client, "/password-reset", email=f"nobody{turn}@example.org").status_code
+        for turn in range(11)
+    ]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
