@@ -8,6 +8,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from learnhub.core.forms import LearnHubForm
 from learnhub.core.inputs import within_real_days
+from learnhub.core.words import humanise
 
 
 class AuditSearchForm(LearnHubForm):
@@ -45,4 +46,5 @@ class AuditSearchForm(LearnHubForm):
 
 
 def set_choices(field: SelectField, blank: str, values: list[str]) -> None:
-    field.choices = [SelectChoice("", blank), *(SelectChoice(v, v) for v in values)]
+    """Stored values offered in words ("report_codes" as "Report codes"), sent as stored."""
+    field.choices = [SelectChoice("", blank), *(SelectChoice(v, humanise(v)) for v in values)]

@@ -173,3 +173,15 @@ def test_details_read_as_words_and_a_long_list_is_folded_away(admin_client: Flas
     # Fifty references fold into one line that opens to show them all.
     assert '<span class="govuk-details__summary-text">50 items</span>' in table
     assert all(reference in table for reference in shown)
+
+
+def test_the_filters_offer_stored_values_in_words(admin_client: FlaskClient) -> None:
+    reviewer = make_user(email="dave@example.org")
+    audit.record(db.session, reviewer, "update", "theme_list", "4", {})
+    db.session.commit()
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert '<option value="theme_list">Theme list</option>' in page
+    assert ">theme_list<" not in page
+    # Choosing the worded option still searches the stored value.
+    found = admin_client.get("/admin/audit?object_type=theme_list").get_data(as_text=True)
+    assert "Update theme list <code>4</code>" in found
