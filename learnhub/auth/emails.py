@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
-from learnhub.core.email import SmtpSettings, build_message, render_email, send_message
+from learnhub.core.email import (
+    SmtpSettings,
+    build_message,
+    inline_styles,
+    render_email,
+    send_message,
+)
 
 log = logging.getLogger(__name__)
 SUBJECT = "Reset your LearnHub password"
@@ -28,7 +34,7 @@ def reset_message(
         to,
         SUBJECT,
         render_email("email/password_reset.txt", context),
-        render_email("email/password_reset.html", context),
+        inline_styles(render_email("email/password_reset.html", context)),
     )
 
 

@@ -15,7 +15,6 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import css_inline
 from flask import current_app
 
 from learnhub.bulletins.links import Addressee, absolute, confirm_url, unsubscribe_url
@@ -24,6 +23,7 @@ from learnhub.bulletins.services import issue_body
 from learnhub.core.email import (
     SmtpSettings,
     build_message,
+    inline_styles,
     render_email,
     sender_address,
     sender_domain,
@@ -45,9 +45,6 @@ class IssueParts:
     mailto: str
 
 
-# Copies the email's stylesheet into style attributes: Outlook and Gmail ignore much of a
-# <style> block. Media queries (for phones) stay in one, where the clients that can use them do.
-_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 _RELATIVE_HREF = re.compile(r'href="(/[^"/][^"]*|/)"')
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 
@@ -60,7 +57,7 @@ def _route(endpoint: str) -> str:
 def email_html(html: str, base_url: str) -> str:
     """An email's HTML as mail clients need it: styles inline, every link absolute."""
     html = _RELATIVE_HREF.sub(lambda m: f'href="{absolute(base_url, m.group(1))}"', html)
-    return str(_INLINER.inline(html))
+    return inline_styles(html)
 
 
 def plain_links(text: str, base_url: str) -> str:
@@ -162,5 +159,5 @@ def confirmation_message(
         subscriber.email,
         "Confirm your subscription to the learning bulletin",
         render_email("email/subscribe_confirm.txt", context),
-        render_email("email/subscribe_confirm.html", context),
+        email_html(render_email("email/subscribe_confirm.html", context), config["BASE_URL"]),
     )

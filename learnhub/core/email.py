@@ -19,6 +19,7 @@ from email.policy import compat32
 from email.utils import make_msgid
 from typing import Any
 
+import css_inline
 from flask import current_app
 
 from learnhub.core.text import header_value
@@ -76,6 +77,16 @@ def build_message(
 def render_email(name: str, context: Mapping[str, Any]) -> str:
     # Straight from the environment: an email has no request, page navigation or signed-in user.
     return current_app.jinja_env.get_template(name).render(context)
+
+
+# Copies an email's stylesheet (templates/email/_layout.html) into style attributes: Outlook and
+# Gmail ignore much of a <style> block. Media queries (for phones) stay in one, where the clients
+# that can use them do.
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def inline_styles(html: str) -> str:
+    return str(_INLINER.inline(html))
 
 
 def sender_address(sender: str) -> str:
