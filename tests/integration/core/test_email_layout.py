@@ -40,7 +40,8 @@ def test_the_subscription_email_is_in_the_shared_layout_with_an_absolute_link(ap
     assert_in_the_layout(html)
     assert "Confirm your subscription" in html
     links = re.findall(r'href="([^"]+)"', html)
-    assert links and all(link.startswith(app.config["BASE_URL"]) for link in links)
+    assert links
+    assert all(link.startswith(app.config["BASE_URL"]) for link in links)
 
 
 def test_the_password_reset_email_is_in_the_shared_layout(app: Flask) -> None:
