@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import LiveServer
 from tests.e2e.conftest import serious_accessibility_violations
@@ -96,7 +97,8 @@ def test_back_after_change_shows_the_form_again_not_a_resubmission(
     assert copy.is_visible()
     assert page.get_by_role("button", name="Print this page").is_visible()
     copy.click()
-    assert page.locator("#receipt-copied").inner_text() == "Receipt code copied"
+    # The message follows the clipboard's promise: expect() waits for it (no eval under the CSP).
+    expect(page.locator("#receipt-copied")).to_have_text("Receipt code copied")
     assert page.evaluate("navigator.clipboard.readText()") == code
     assert serious_accessibility_violations(page) == []
 
