@@ -40,6 +40,7 @@ def test_learnhub_run_on_another_port_links_to_that_port(
         initialise()
         published_issue()
         db.session.remove()
+        db.engine.dispose()  # no connection left for the garbage collector to find open
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNHUB_")}
     env.update(
         LEARNHUB_ENV="development",
@@ -80,6 +81,7 @@ def test_a_set_base_url_is_used_in_every_link(fresh_database: str) -> None:
         html = message.get_payload()[1].get_payload(decode=True).decode()
         feed = app.test_client().get("/bulletins/feed.atom").get_data(as_text=True)
         db.session.remove()
+        db.engine.dispose()  # no connection left for the garbage collector to find open
     assert "https://learnhub.example.org/bulletins/1" in html
     assert "https://learnhub.example.org/bulletins/unsubscribe/" in html
     assert 'href="https://learnhub.example.org/bulletins/1"' in feed
