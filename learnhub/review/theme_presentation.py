@@ -9,12 +9,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from learnhub.core.words import counted
 from learnhub.disclosure.themes import listed
 from learnhub.themes.models import Theme, ThemeKind
-
-
-def _reports(count: int) -> str:
-    return f"{count:,} report" + ("" if count == 1 else "s")
 
 
 def first_month(monthly: Mapping[str, int]) -> dt.date | None:
@@ -25,7 +22,7 @@ def first_month(monthly: Mapping[str, int]) -> dt.date | None:
 def headline(theme: Theme, code_titles: Mapping[str, str]) -> str:
     """ "Time pressure and Workload came up together in 14 reports since May 2026"."""
     names = [code_titles.get(code, code) for code in theme.defining_codes or ()]
-    count = _reports(theme.member_count)
+    count = counted(theme.member_count, "report")
     start = first_month(theme.monthly_counts or {})
     since = f" since {start:%B %Y}" if start else ""
     if theme.kind is ThemeKind.FACTOR_COMBINATION:

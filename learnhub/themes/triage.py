@@ -68,58 +68,6 @@ def merge_targets(session: Session, theme: Theme) -> list[Theme]:
 
 
 @dataclass(frozen=True)
-class MonthBar:
-    month: dt.date
-    count: int
-    # Geometry of the bar in the SVG's own units (the chart is drawn on the server).
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class MonthlyChart:
-    bars: list[MonthBar]
-    peak: int
-    width: int = 600
-    height: int = 200
-    baseline: int = 180
-
-    @property
-    def description(self) -> str:
-        if not self.bars:
-            return "No months to show."
-        first, last = self.bars[0].month, self.bars[-1].month
-        return (
-            f"Bar chart of reports each month from {first:%B %Y} to {last:%B %Y}; "
-            f"the most in one month is {self.peak}. The table below gives every figure."
-        )
-
-
-def monthly_chart(monthly_counts: dict[str, int]) -> MonthlyChart:
-    months = sorted(monthly_counts)
-    peak = max(monthly_counts.values(), default=0)
-    chart_width, plot_height, baseline = 600, 160, 180
-    slot = chart_width / max(len(months), 1)
-    bars = []
-    for index, key in enumerate(months):
-        count = int(monthly_counts[key])
-        height = plot_height * count / peak if peak else 0.0
-        bars.append(
-            MonthBar(
-                month=dt.date(int(key[:4]), int(key[5:7]), 1),
-                count=count,
-                x=round(index * slot + slot * 0.15, 2),
-                y=round(baseline - height, 2),
-                width=round(slot * 0.7, 2),
-                height=round(height, 2),
-            )
-        )
-    return MonthlyChart(bars=bars, peak=peak, width=chart_width, baseline=baseline)
-
-
-@dataclass(frozen=True)
 class Excerpt:
     reference: str
     month: dt.date
@@ -131,7 +79,6 @@ class Evidence:
     theme: Theme
     members: list[Report]  # the first MEMBER_LIMIT, newest first
     member_total: int
-    chart: MonthlyChart
     codes: list[tuple[str, str]]  # (code, title); the title is "" when the code is not known
     excerpts: list[Excerpt]
     not_deidentified: int
@@ -284,7 +231,6 @@ def evidence(session: Session, theme: Theme, excerpt_limit: int = EXCERPT_LIMIT)
         theme=theme,
         members=member_reports(session, theme, MEMBER_LIMIT),
         member_total=total,
-        chart=monthly_chart(theme.monthly_counts or {}),
         codes=code_titles(session, list(theme.defining_codes)),
         excerpts=excerpts_of(session, theme, excerpt_limit),
         not_deidentified=waiting,

@@ -1,4 +1,4 @@
-"""The panel's view of a theme as plain data: the chart, the statistics in words, excerpts."""
+"""The panel's view of a theme as plain data: the statistics in words, excerpts."""
 
 from __future__ import annotations
 
@@ -6,28 +6,7 @@ import datetime as dt
 
 from learnhub.reports.models import Report
 from learnhub.themes.models import Theme, ThemeKind
-from learnhub.themes.triage import excerpt_of, monthly_chart, score, shorten, statistics_in_words
-
-
-def test_the_chart_scales_bars_to_the_busiest_month() -> None:
-    chart = monthly_chart({"2026-03": 2, "2026-01": 0, "2026-02": 4})
-
-    assert [bar.month for bar in chart.bars] == [
-        dt.date(2026, 1, 1),
-        dt.date(2026, 2, 1),
-        dt.date(2026, 3, 1),
-    ]
-    assert [bar.height for bar in chart.bars] == [0.0, 160.0, 80.0]
-    assert all(bar.y + bar.height == chart.baseline for bar in chart.bars)
-    assert chart.bars[1].x > chart.bars[0].x
-    assert "January 2026 to March 2026" in chart.description
-    assert "most in one month is 4" in chart.description
-
-
-def test_an_empty_chart_has_no_bars() -> None:
-    chart = monthly_chart({})
-    assert chart.bars == []
-    assert chart.description == "No months to show."
+from learnhub.themes.triage import excerpt_of, score, shorten, statistics_in_words
 
 
 def code_theme(**statistics: object) -> Theme:
