@@ -32,6 +32,7 @@ from learnhub.bulletins.models import (
 )
 from learnhub.core.text import one_line_problem
 from learnhub.core.time import add_months, utcnow
+from learnhub.core.words import shorten
 from learnhub.disclosure.counts import publish_keyed, threshold
 from learnhub.disclosure.text import shareable_answers, shareable_reports
 from learnhub.reports.models import EventType, Report
@@ -241,14 +242,6 @@ class StoryCandidate:
 EXCERPT_LENGTH = 280
 
 
-def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
-    """The start of a story, cut at the last whole word before ``limit``."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
-
-
 def candidate_themes(session: Session, reports: list[Report]) -> dict[int, list[str]]:
     """For each report, the titles of the shared themes it belongs to (as the public sees them)."""
     if not reports:
@@ -282,7 +275,7 @@ def story_candidate_views(session: Session, bulletin: Bulletin) -> list[StoryCan
                 deidentified_on=report.deidentified_on,
                 event_month=getattr(report, "event_month", None),
                 themes=sorted(themes.get(report.id, [])),
-                excerpt=excerpt((answers.get("narrative") or text).strip()),
+                excerpt=shorten((answers.get("narrative") or text).strip(), EXCERPT_LENGTH),
                 text=text,
             )
         )

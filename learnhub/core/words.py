@@ -1,5 +1,5 @@
-"""Words on a page made from data: numbers in sentences ("1 theme", never "1 themes") and
-stored values as words."""
+"""Words on a page made from data: numbers in sentences ("1 theme", never "1 themes"), stored
+values as words, and long text cut at a word."""
 
 from __future__ import annotations
 
@@ -15,3 +15,11 @@ def humanise(value: object) -> str:
     """``awaiting_reporter`` → ``Awaiting reporter``: enum values as words on a page."""
     text = str(getattr(value, "value", value)).replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut after a whole word with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

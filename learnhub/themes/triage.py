@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from learnhub.auth.models import User
 from learnhub.core.text import one_line_problem
 from learnhub.core.time import utcnow
+from learnhub.core.words import shorten
 from learnhub.disclosure.text import shareable_answers, shareable_reports
 from learnhub.reports.models import Report
 from learnhub.taxonomy import services as taxonomy
@@ -85,19 +86,14 @@ class Evidence:
     statistics: list[tuple[str, str]]  # (what, in plain English)
 
 
-def shorten(text: str, limit: int = EXCERPT_LENGTH) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def excerpt_of(report: Report) -> Excerpt | None:
     """The reviewer-confirmed redacted answers, and nothing else; None until there are some."""
     shareable = shareable_answers(report)
     if shareable is None:
         return None
-    answers = [(name, shorten(text)) for name, text in shareable.items() if text.strip()]
+    answers = [
+        (name, shorten(text, EXCERPT_LENGTH)) for name, text in shareable.items() if text.strip()
+    ]
     if not answers:
         return None
     return Excerpt(reference=report.reference, month=report.event_month, answers=answers)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from learnhub.reports.models import Report
 from learnhub.themes.models import Theme, ThemeKind
-from learnhub.themes.triage import excerpt_of, score, shorten, statistics_in_words
+from learnhub.themes.triage import excerpt_of, score, statistics_in_words
 
 
 def code_theme(**statistics: object) -> Theme:
@@ -75,10 +75,3 @@ def test_excerpts_come_only_from_confirmed_redacted_text() -> None:
     excerpt = excerpt_of(raw)
     assert excerpt is not None
     assert excerpt.answers == [("narrative", "[child] was not seen")]
-
-
-def test_long_excerpts_are_shortened_at_a_word() -> None:
-    text = "word " * 200
-    short = shorten(text, 50)
-    assert len(short) <= 50
-    assert short.endswith("word…")
